@@ -1,0 +1,54 @@
+package gnmi
+
+import (
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+)
+
+// Config is one gNMI target's session settings: the user-facing keys under a target's
+// `gnmi:` section. targets.Load fills Name, Address, Tags and the resolved Subscriptions.
+type Config struct {
+	Username          string           `yaml:"username"`
+	Password          collector.Secret `yaml:"password"`
+	PasswordFile      string           `yaml:"password_file"`
+	Insecure          bool             `yaml:"insecure"`    // plaintext gRPC
+	SkipVerify        bool             `yaml:"skip_verify"` // TLS without verifying the server
+	TLSCA             string           `yaml:"tls_ca"`
+	TLSCert           string           `yaml:"tls_cert"`
+	TLSKey            string           `yaml:"tls_key"`
+	ServerName        string           `yaml:"server_name"`
+	SubscriptionNames []string         `yaml:"subscriptions"`
+	Redial            Redial           `yaml:"redial"`
+
+	// Filled by the loader, not by YAML.
+	Name          string          `yaml:"-"`
+	Address       string          `yaml:"-"`
+	Tags          []collector.Tag `yaml:"-"`
+	Subscriptions []Subscription  `yaml:"-"`
+	Once          bool            `yaml:"-"` // ONCE semantics: one full sync, then Run returns
+}
+
+// Redial bounds the reconnect backoff.
+type Redial struct {
+	Min time.Duration `yaml:"min"`
+	Max time.Duration `yaml:"max"`
+}
+
+// Subscription is one named subscription from the config's `subscriptions:` section, in
+// gnmic's vocabulary.
+type Subscription struct {
+	Name              string        `yaml:"-"`
+	Paths             []string      `yaml:"paths"`
+	Prefix            string        `yaml:"prefix"`
+	Origin            string        `yaml:"origin"`
+	Mode              string        `yaml:"mode"`        // stream | once | poll
+	StreamMode        string        `yaml:"stream_mode"` // sample | on_change | target_defined
+	SampleInterval    time.Duration `yaml:"sample_interval"`
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
+	SuppressRedundant bool          `yaml:"suppress_redundant"`
+	UpdatesOnly       bool          `yaml:"updates_only"`
+	Encoding          string        `yaml:"encoding"` // json | json_ietf | proto | ascii | bytes
+	Measurement       string        `yaml:"measurement"`
+	PollInterval      time.Duration `yaml:"poll_interval"` // mode poll: how often to send a Poll
+}

@@ -1,0 +1,61 @@
+package snmp
+
+import (
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+)
+
+// Config is one SNMP target's session settings. The YAML tags are the user-facing keys under
+// a target's `snmp:` section; targets.Load fills Address, Name, Tags and the resolved
+// Profiles.
+type Config struct {
+	Version          string           `yaml:"version"` // "1" | "2c" | "3"
+	Community        collector.Secret `yaml:"community"`
+	CommunityFile    string           `yaml:"community_file"`
+	SecurityLevel    string           `yaml:"security_level"` // noAuthNoPriv | authNoPriv | authPriv
+	User             string           `yaml:"user"`
+	AuthProtocol     string           `yaml:"auth_protocol"` // MD5 SHA SHA224 SHA256 SHA384 SHA512
+	AuthPassword     collector.Secret `yaml:"auth_password"`
+	AuthPasswordFile string           `yaml:"auth_password_file"`
+	PrivProtocol     string           `yaml:"priv_protocol"` // DES AES AES192 AES256 AES192C AES256C
+	PrivPassword     collector.Secret `yaml:"priv_password"`
+	PrivPasswordFile string           `yaml:"priv_password_file"`
+	Context          string           `yaml:"context"`
+	ProfileNames     []string         `yaml:"profiles"`
+	Interval         time.Duration    `yaml:"interval"`
+	Timeout          time.Duration    `yaml:"timeout"`
+	Retries          *int             `yaml:"retries"`
+	MaxRepetitions   uint32           `yaml:"max_repetitions"`
+
+	// Filled by the loader, not by YAML.
+	Name     string          `yaml:"-"` // target name, the "source" tag
+	Address  string          `yaml:"-"` // host:port (port 161 when absent)
+	Tags     []collector.Tag `yaml:"-"` // static tags from the target
+	Profiles []Profile       `yaml:"-"` // resolved from ProfileNames
+	Once     bool            `yaml:"-"` // one poll, then Run returns
+}
+
+// Profile groups scalars and tables under names, compiled into the binary (built-ins) or
+// given in the config's snmp_profiles section. Names never come from parsing MIBs at run time.
+type Profile struct {
+	Name    string   `yaml:"-"`
+	Scalars []Scalar `yaml:"scalars"`
+	Tables  []Table  `yaml:"tables"`
+}
+
+// Scalar is a set of single-instance OIDs (GET) written as one point.
+type Scalar struct {
+	Measurement string            `yaml:"measurement"`
+	Fields      map[string]string `yaml:"fields"` // field name → OID (instance .0 added when missing)
+	Tags        map[string]string `yaml:"tags"`   // tag name → OID whose value becomes a tag
+}
+
+// Table is a conceptual table walked column by column (GETBULK; GETNEXT on v1); the columns
+// are joined by index into one point per row.
+type Table struct {
+	Measurement string            `yaml:"measurement"`
+	IndexTag    string            `yaml:"index_tag"` // tag carrying the row index (optional)
+	Fields      map[string]string `yaml:"fields"`    // field name → column OID
+	Tags        map[string]string `yaml:"tags"`      // tag name → column OID whose value becomes a tag
+}

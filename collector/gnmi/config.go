@@ -22,11 +22,12 @@ type Config struct {
 	Redial            Redial           `yaml:"redial"`
 
 	// Filled by the loader, not by YAML.
-	Name          string          `yaml:"-"`
-	Address       string          `yaml:"-"`
-	Tags          []collector.Tag `yaml:"-"`
-	Subscriptions []Subscription  `yaml:"-"`
-	Once          bool            `yaml:"-"` // ONCE semantics: one full sync, then Run returns
+	Name          string           `yaml:"-"`
+	Address       string           `yaml:"-"`
+	Tags          []collector.Tag  `yaml:"-"`
+	Subscriptions []Subscription   `yaml:"-"`
+	Once          bool             `yaml:"-"` // ONCE semantics: one full sync, then Run returns
+	Stats         *collector.Stats `yaml:"-"` // per-target health; may be nil
 }
 
 // Redial bounds the reconnect backoff.

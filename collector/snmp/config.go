@@ -29,11 +29,13 @@ type Config struct {
 	MaxRepetitions   uint32           `yaml:"max_repetitions"`
 
 	// Filled by the loader, not by YAML.
-	Name     string          `yaml:"-"` // target name, the "source" tag
-	Address  string          `yaml:"-"` // host:port (port 161 when absent)
-	Tags     []collector.Tag `yaml:"-"` // static tags from the target
-	Profiles []Profile       `yaml:"-"` // resolved from ProfileNames
-	Once     bool            `yaml:"-"` // one poll, then Run returns
+	Name     string           `yaml:"-"` // target name, the "source" tag
+	Address  string           `yaml:"-"` // host:port (port 161 when absent)
+	Tags     []collector.Tag  `yaml:"-"` // static tags from the target
+	Profiles []Profile        `yaml:"-"` // resolved from ProfileNames
+	Once     bool             `yaml:"-"` // one poll, then Run returns
+	Offset   time.Duration    `yaml:"-"` // delay before the first poll (the Manager's jitter)
+	Stats    *collector.Stats `yaml:"-"` // per-target health; may be nil
 }
 
 // Profile groups scalars and tables under names, compiled into the binary (built-ins) or

@@ -1,11 +1,11 @@
 package targets
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -128,12 +128,15 @@ func Parse(data []byte, dir string) (*File, error) {
 	if err := expandEnv(&root); err != nil {
 		return nil, err
 	}
-	// Re-encode the expanded tree and decode strictly: yaml.v3 applies KnownFields only on a
-	// Decoder, and its errors carry the line numbers of the original document (the tree keeps
-	// them).
-	var f File
-	if err := decodeStrict(&root, &f); err != nil {
+	// Decode from the tree itself so that every error carries the line of the original
+	// document; unknown keys are found by checkKeys because yaml.v3 offers KnownFields only on
+	// a Decoder over text, and re-encoding the expanded tree would shift the lines.
+	if err := checkKeys(&root, reflect.TypeOf(File{})); err != nil {
 		return nil, err
+	}
+	var f File
+	if err := root.Decode(&f); err != nil {
+		return nil, explainYAML(err)
 	}
 	f.dir = dir
 	recordLines(&root, &f)
@@ -143,21 +146,68 @@ func Parse(data []byte, dir string) (*File, error) {
 	return &f, nil
 }
 
-func decodeStrict(root *yaml.Node, out any) error {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(root); err != nil {
-		return fmt.Errorf("re-encode YAML: %w", err)
+// checkKeys reports every mapping key that the target type does not know, with its line.
+func checkKeys(n *yaml.Node, t reflect.Type) error {
+	var errs []error
+	var walk func(n *yaml.Node, t reflect.Type)
+	walk = func(n *yaml.Node, t reflect.Type) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, t)
+			}
+		case yaml.AliasNode:
+			if n.Alias != nil {
+				walk(n.Alias, t)
+			}
+		case yaml.SequenceNode:
+			if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+				for _, c := range n.Content {
+					walk(c, t.Elem())
+				}
+			}
+		case yaml.MappingNode:
+			switch t.Kind() {
+			case reflect.Map:
+				for i := 1; i < len(n.Content); i += 2 {
+					walk(n.Content[i], t.Elem())
+				}
+			case reflect.Struct:
+				if t.NumField() == 0 || t.PkgPath() == "time" {
+					return
+				}
+				known := map[string]reflect.Type{}
+				var names []string
+				for i := 0; i < t.NumField(); i++ {
+					sf := t.Field(i)
+					tag, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+					if tag == "-" || !sf.IsExported() {
+						continue
+					}
+					if tag == "" {
+						tag = strings.ToLower(sf.Name)
+					}
+					known[tag] = sf.Type
+					names = append(names, tag)
+				}
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					k := n.Content[i]
+					ft, ok := known[k.Value]
+					if !ok {
+						errs = append(errs, fmt.Errorf("line %d: unknown key %q in %s: check the spelling (known keys: %s)", k.Line, k.Value, friendlyType(t.String()), strings.Join(names, ", ")))
+						continue
+					}
+					walk(n.Content[i+1], ft)
+				}
+			}
+		}
 	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil {
-		return explainYAML(err)
-	}
-	return nil
+	walk(n, t)
+	return errors.Join(errs...)
 }
-
-var yamlFieldRe = regexp.MustCompile(`field (\S+) not found in type (\S+)`)
 
 // explainYAML turns yaml.v3's type-centric messages into ones that name the key and the fix.
 func explainYAML(err error) error {
@@ -167,11 +217,9 @@ func explainYAML(err error) error {
 	}
 	msgs := make([]string, 0, len(te.Errors))
 	for _, m := range te.Errors {
-		if sm := yamlFieldRe.FindStringSubmatch(m); sm != nil {
-			m = strings.Replace(m, sm[0], fmt.Sprintf("unknown key %q (in %s): check the spelling against the config reference in README.md", sm[1], friendlyType(sm[2])), 1)
-		} else {
-			m = strings.ReplaceAll(m, "time.Duration", "duration (like 10s, 1m30s)")
-		}
+		m = strings.ReplaceAll(m, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+		m = strings.ReplaceAll(m, "into uint32", "into a whole number")
+		m = strings.ReplaceAll(m, "into int", "into a whole number")
 		msgs = append(msgs, m)
 	}
 	return errors.New(strings.Join(msgs, "\n"))

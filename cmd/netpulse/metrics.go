@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/netpulse/netpulse/targets"
+)
+
+// serveMetrics serves self-metrics in the Prometheus text format on /metrics and a health
+// check on /healthz (DESIGN §8) until ctx ends or stop is called.
+func serveMetrics(ctx context.Context, listen string, m *targets.Manager, pipe *pipeline, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listen %s: %w", listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		bw := bufio.NewWriter(w)
+		writeMetrics(bw, m, pipe)
+		bw.Flush()
+	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		// Healthy while the process runs its loops; per-target health is in /metrics, since
+		// one dead device must not get the whole collector restarted by its orchestrator.
+		fmt.Fprintln(w, "ok")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	log.Info("serving self-metrics", "address", ln.Addr().String())
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	return func() { close(stopped) }, nil
+}
+
+func promLabel(v string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)
+}
+
+func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
+	ts := m.Stats()
+	slices.SortFunc(ts, func(a, b targets.TargetStats) int { return strings.Compare(a.Target.Name, b.Target.Name) })
+	type counter struct {
+		name, help, kind string
+		get              func(targets.TargetStats) float64
+	}
+	metrics := []counter{
+		{"netpulse_target_up", "1 when the target's last poll or stream was healthy", "gauge", func(t targets.TargetStats) float64 {
+			if t.Stats.Snapshot().Up {
+				return 1
+			}
+			return 0
+		}},
+		{"netpulse_target_last_success_timestamp_seconds", "Unix time of the last successful poll or update", "gauge", func(t targets.TargetStats) float64 {
+			s := t.Stats.Snapshot().LastSuccess
+			if s.IsZero() {
+				return 0
+			}
+			return float64(s.UnixNano()) / 1e9
+		}},
+		{"netpulse_target_poll_duration_seconds", "duration of the last SNMP poll or gNMI sync", "gauge", func(t targets.TargetStats) float64 { return t.Stats.Snapshot().LastPoll.Seconds() }},
+		{"netpulse_target_polls_total", "polls or sync cycles completed", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Polls.Load()) }},
+		{"netpulse_target_errors_total", "failed polls and session errors", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.PollErrors.Load()) }},
+		{"netpulse_target_skipped_polls_total", "polls skipped because the previous one overran its interval", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Skipped.Load()) }},
+		{"netpulse_target_updates_total", "varbinds or gNMI updates received", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Updates.Load()) }},
+		{"netpulse_target_points_total", "points emitted to the outputs", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Points.Load()) }},
+		{"netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }},
+		{"netpulse_target_reconnects_total", "session restarts", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }},
+	}
+	for _, c := range metrics {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", c.name, c.help, c.name, c.kind)
+		for _, t := range ts {
+			fmt.Fprintf(w, "%s{target=\"%s\",proto=\"%s\"} %g\n", c.name, promLabel(t.Target.Name), t.Target.Proto(), c.get(t))
+		}
+	}
+	writeOutputMetrics(w, pipe)
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/netpulse/netpulse/targets"
+)
+
+type runOptions struct {
+	config       string
+	once         bool
+	timeout      time.Duration
+	flushTimeout time.Duration
+	shard        string
+	summaryJSON  string
+	metrics      string
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Collect from every target in the config and write to the outputs",
+		Long: `run reads the config file, starts one supervised session per target (SNMP polls on their
+interval, gNMI subscriptions streaming) and writes what they collect to every output.
+
+As a daemon it runs until SIGINT or SIGTERM, then stops the sessions, flushes the buffers
+and exits 0; SIGHUP reloads the config, restarting only the targets that changed.
+
+With --once it is a scheduled job: one cycle over every target (one SNMP poll, one gNMI
+ONCE subscription), a final flush, per-target result lines, a JSON summary and an exit code
+a scheduler understands:
+  0  every target ok and everything written
+  1  runtime failure (no target succeeded)
+  2  usage or configuration error
+  3  some targets failed; the others were written
+  4  an output failed: collected data could not be delivered
+  130 interrupted`,
+		Example: `  netpulse run --config /etc/netpulse/netpulse.yaml
+  netpulse run --once --config netpulse.yaml --timeout 2m --summary-json /tmp/summary.json
+  netpulse run --config netpulse.yaml --shard 1/3      # replica 1 of 3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.config == "" {
+				return usageError(errNoConfig)
+			}
+			f, err := targets.Load(o.config)
+			if err != nil {
+				return usageError(err)
+			}
+			return runFile(cmd.Context(), g, f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.config, "config", "c", "", "config file (YAML)")
+	fl.BoolVar(&o.once, "once", false, "one cycle over every target, flush, exit with a status code")
+	fl.DurationVar(&o.timeout, "timeout", 0, "with --once: bound for the whole run (0 = none); targets still running are failed")
+	fl.DurationVar(&o.flushTimeout, "flush-timeout", 15*time.Second, "how long the final flush may take at shutdown")
+	fl.StringVar(&o.shard, "shard", "", "run only this replica's share of the targets: i/n (rendezvous hashing)")
+	fl.StringVar(&o.summaryJSON, "summary-json", "", "with --once: write the JSON summary to this file (\"-\" = stdout)")
+	fl.StringVar(&o.metrics, "metrics-listen", "", "serve self-metrics (/metrics) and /healthz on this address, e.g. 127.0.0.1:9273 (overrides metrics.listen)")
+	return cmd
+}
+
+// summary is the --once run's machine-readable result.
+type summary struct {
+	OK          bool             `json:"ok"`
+	ExitCode    int              `json:"exit_code"`
+	TargetsOK   int              `json:"targets_ok"`
+	TargetsFail int              `json:"targets_failed"`
+	Points      int64            `json:"points_written"`
+	Lost        int64            `json:"points_lost"`
+	Seconds     float64          `json:"duration_seconds"`
+	Interrupted bool             `json:"interrupted,omitempty"`
+	Targets     []targets.Result `json:"targets"`
+	Outputs     []outputResult   `json:"outputs"`
+}
+
+// runFile is `run` on an already-loaded config; `demo` calls it with generated targets.
+func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) error {
+	log := g.logger()
+	ts := f.Targets
+	if o.shard != "" {
+		s, err := targets.ParseShard(o.shard)
+		if err != nil {
+			return usageError(err)
+		}
+		ts = s.Filter(ts)
+		log.Info("shard", "shard", o.shard, "targets", len(ts), "of", len(f.Targets))
+	}
+	pipe, err := buildOutputs(f, log)
+	if err != nil {
+		return err
+	}
+
+	// Shutdown order (DESIGN §6): signal → collectors stop → buffers close → flush under its
+	// own deadline. So outputs run under their own context, which ends only after Close.
+	outCtx, stopOutputs := context.WithCancel(context.Background())
+	defer stopOutputs()
+	pipe.start(outCtx)
+
+	sigCtx, stopSignals := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
+	ctx := sigCtx
+	if o.once && o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(sigCtx, o.timeout)
+		defer cancel()
+	}
+
+	m, err := targets.NewManager(targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once}, log)
+	if err != nil {
+		return err
+	}
+	listen := f.Metrics.Listen
+	if o.metrics != "" {
+		listen = o.metrics
+	}
+	if listen != "" {
+		stopMetrics, err := serveMetrics(ctx, listen, m, pipe, log)
+		if err != nil {
+			return usageError(err)
+		}
+		defer stopMetrics()
+	}
+
+	began := time.Now()
+	log.Info("starting", "targets", len(ts), "outputs", len(pipe.outs), "once", o.once)
+	m.Apply(ctx, ts)
+	if !o.once {
+		reloadLoop(ctx, m, o, log)
+	}
+	m.Wait()
+	interrupted := sigCtx.Err() != nil && parent.Err() == nil
+	outs := pipe.close(o.flushTimeout)
+	stopOutputs()
+	<-pipe.done
+
+	if !o.once {
+		for _, r := range outs {
+			if r.Failed || r.Lost > 0 {
+				log.Error("output could not deliver everything at shutdown", "output", r.Name, "lost", r.Lost, "spooled", r.Spooled, "err", r.Error)
+			}
+		}
+		log.Info("stopped")
+		return nil
+	}
+	return finishOnce(g, o, m.Results(), outs, time.Since(began), interrupted)
+}
+
+// reloadLoop applies the config file again on SIGHUP until ctx ends. A file that no longer
+// loads is reported and the running targets are kept.
+func reloadLoop(ctx context.Context, m *targets.Manager, o runOptions, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if o.config == "" {
+				log.Warn("reload ignored: no config file")
+				continue
+			}
+			f, err := targets.Load(o.config)
+			if err != nil {
+				log.Error("reload failed; keeping the running targets", "err", err)
+				continue
+			}
+			ts := f.Targets
+			if o.shard != "" {
+				s, _ := targets.ParseShard(o.shard)
+				ts = s.Filter(ts)
+			}
+			m.Apply(ctx, ts)
+		}
+	}
+}
+
+// finishOnce prints per-target result lines and the summary and decides the exit code.
+func finishOnce(g *globals, o runOptions, results []targets.Result, outs []outputResult, took time.Duration, interrupted bool) error {
+	slices.SortFunc(results, func(a, b targets.Result) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	s := summary{Targets: results, Outputs: outs, Seconds: took.Seconds(), Interrupted: interrupted}
+	if s.Targets == nil {
+		s.Targets = []targets.Result{}
+	}
+	for _, r := range results {
+		if r.OK {
+			s.TargetsOK++
+		} else {
+			s.TargetsFail++
+		}
+	}
+	outputFailed := false
+	for i, r := range outs {
+		if i == 0 {
+			s.Points = r.Written
+		}
+		s.Lost += r.Lost
+		if r.Failed {
+			outputFailed = true
+		}
+	}
+	// Result lines on stderr, one per target, so stdout stays clean for --summary-json -.
+	for _, r := range results {
+		status := "ok"
+		if !r.OK {
+			status = "FAILED"
+		}
+		line := fmt.Sprintf("%-6s %-24s %-4s %-22s points=%d took=%s", status, r.Name, r.Proto, r.Address, r.Points, r.Duration.Round(time.Millisecond))
+		if r.Error != "" {
+			line += "  " + r.Error
+		}
+		fmt.Fprintln(g.stderr, line)
+	}
+	for _, r := range outs {
+		status := "ok"
+		if r.Failed {
+			status = "FAILED"
+		}
+		line := fmt.Sprintf("%-6s output %s written=%d lost=%d spooled=%d", status, r.Name, r.Written, r.Lost, r.Spooled)
+		if r.Error != "" {
+			line += "  " + r.Error
+		}
+		fmt.Fprintln(g.stderr, line)
+	}
+
+	code := exitOK
+	var err error
+	switch {
+	case interrupted:
+		code, err = exitInterrupted, errors.New("interrupted before the run finished")
+	case outputFailed:
+		code, err = exitOutput, errors.New("an output failed: collected data was not delivered (see the output lines above)")
+	case s.TargetsFail > 0 && s.TargetsOK == 0:
+		code, err = exitFailure, fmt.Errorf("all %d targets failed", s.TargetsFail)
+	case s.TargetsFail > 0:
+		code, err = exitSomeTargets, fmt.Errorf("%d of %d targets failed; the others were written", s.TargetsFail, len(results))
+	}
+	s.ExitCode, s.OK = code, code == exitOK
+	if werr := writeSummary(g.stdout, o.summaryJSON, s); werr != nil && code == exitOK {
+		code, err = exitFailure, werr
+	}
+	if code == exitOK {
+		return nil
+	}
+	return withCode(code, err)
+}
+
+func writeSummary(stdout io.Writer, path string, s summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	b = append(b, '\n')
+	switch path {
+	case "", "-":
+		_, err = stdout.Write(b)
+	default:
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}

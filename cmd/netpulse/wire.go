@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/gnmi"
+	"github.com/netpulse/netpulse/collector/snmp"
+	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/file"
+	"github.com/netpulse/netpulse/outputs/influx"
+	"github.com/netpulse/netpulse/targets"
+)
+
+// newCollector is the Manager's factory: the one place that knows which transport package
+// serves which target.
+func newCollector(t targets.Target, log *slog.Logger) (collector.Collector, error) {
+	switch {
+	case t.SNMP != nil:
+		return snmp.New(*t.SNMP, log)
+	case t.GNMI != nil:
+		return gnmi.New(*t.GNMI, log)
+	}
+	return nil, fmt.Errorf("target %q has no transport", t.Name)
+}
+
+// pipeline is the write side: one bounded Output per configured output, fanned out.
+type pipeline struct {
+	outs  []*outputs.Output
+	names []string
+	sink  collector.Sink
+	done  chan struct{}
+}
+
+// buildOutputs turns the config's outputs into running Outputs. buf is the buffer/spool
+// section shared by all of them.
+func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
+	p := &pipeline{}
+	for i, o := range f.Outputs {
+		name := fmt.Sprintf("%s[%d]", o.Type, i)
+		var w outputs.Writer
+		var err error
+		switch o.Type {
+		case "influxdb":
+			name = fmt.Sprintf("influxdb[%d] %s", i, o.URL)
+			w, err = influx.New(influx.Config{
+				URL: o.URL, Token: o.Token, Org: o.Org, Bucket: o.Bucket, Timeout: o.Timeout,
+				Gzip: *o.Gzip, UintSupport: o.UintSupport, TLSCA: o.TLSCA, SkipVerify: o.SkipVerify,
+			}, log.With("output", name))
+		case "file":
+			name = fmt.Sprintf("file[%d] %s", i, o.Path)
+			w, err = file.New(file.Config{Path: o.Path}, log.With("output", name))
+		default:
+			err = fmt.Errorf("unknown output type %q", o.Type)
+		}
+		if err != nil {
+			return nil, usageError(fmt.Errorf("outputs[%d]: %w", i, err))
+		}
+		spool := ""
+		if f.Buffer.SpoolDir != "" {
+			spool = fmt.Sprintf("%s/output-%d", f.Buffer.SpoolDir, i)
+		}
+		out, err := outputs.New(outputs.Config{
+			Name: name, BatchSize: o.BatchSize, FlushInterval: o.FlushInterval,
+			MaxBytes: f.Buffer.MaxBytes, SpoolDir: spool, DeadLetter: o.DeadLetter,
+		}, w, log.With("output", name))
+		if err != nil {
+			return nil, usageError(fmt.Errorf("outputs[%d]: %w", i, err))
+		}
+		p.outs = append(p.outs, out)
+		p.names = append(p.names, name)
+	}
+	sinks := make([]collector.Sink, len(p.outs))
+	for i, o := range p.outs {
+		sinks[i] = o
+	}
+	p.sink = fanout(sinks)
+	return p, nil
+}
+
+// fanout hands the same points to every output. Points are immutable once emitted, so
+// sharing the slice is safe.
+func fanout(sinks []collector.Sink) collector.Sink {
+	if len(sinks) == 1 {
+		return sinks[0]
+	}
+	return collector.SinkFunc(func(ctx context.Context, points []collector.Point) error {
+		var errs []error
+		for _, s := range sinks {
+			if err := s.Emit(ctx, points); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// start runs every output's flush loop until ctx ends.
+func (p *pipeline) start(ctx context.Context) {
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		ch := make(chan struct{}, len(p.outs))
+		for _, o := range p.outs {
+			go func() { o.Run(ctx); ch <- struct{}{} }()
+		}
+		for range p.outs {
+			<-ch
+		}
+	}()
+}
+
+// outputResult is one output's final delivery report.
+type outputResult struct {
+	Name    string           `json:"name"`
+	Written int64            `json:"written"`
+	Lost    int64            `json:"lost"`
+	Spooled int64            `json:"spooled"`
+	Dropped map[string]int64 `json:"dropped,omitempty"`
+	Error   string           `json:"error,omitempty"`
+	Failed  bool             `json:"failed"`
+}
+
+// close stops accepting points, flushes under the deadline and reports each output.
+func (p *pipeline) close(deadline time.Duration) []outputResult {
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	res := make([]outputResult, len(p.outs))
+	for i, o := range p.outs {
+		rep, err := o.Close(ctx)
+		r := outputResult{Name: p.names[i], Written: rep.Written, Lost: rep.Lost, Spooled: rep.Spooled,
+			Dropped: rep.Dropped, Error: rep.LastError, Failed: rep.Failed}
+		if err != nil {
+			r.Failed = true
+			if r.Error == "" {
+				r.Error = err.Error()
+			}
+		}
+		res[i] = r
+	}
+	return res
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs the real peers the tests talk to on a fresh
+# Debian machine, then runs every test. Peers are started and stopped by the tests themselves
+# (internal/peers), each on 127.0.0.1 with its own temporary directory.
+#   net-snmp snmpd + snmpwalk   (Debian packages snmpd, snmp; iproute2 for network namespaces)
+#   InfluxDB 1.8.10             (built once from the Go module proxy into $NETPULSE_TOOLS/bin)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export NETPULSE_TOOLS="${NETPULSE_TOOLS:-$HOME/.cache/netpulse}"
+mkdir -p "$NETPULSE_TOOLS/bin"
+
+need_apt=()
+for pkg in snmpd snmp iproute2; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]} (Debian)"
+  if [ "$(id -u)" != 0 ]; then
+    echo "need root to apt-get install ${need_apt[*]}; run as root or install them yourself" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  # policy-rc.d 101: install snmpd without starting the system service on port 161; the
+  # tests run their own snmpd on high ports.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+if [ ! -x "$NETPULSE_TOOLS/bin/influxd" ]; then
+  echo "== building influxd v1.8.10 from the Go module proxy (about 2 minutes, once)"
+  GOBIN="$NETPULSE_TOOLS/bin" go install github.com/influxdata/influxdb/cmd/influxd@v1.8.10
+fi
+export NETPULSE_INFLUXD="$NETPULSE_TOOLS/bin/influxd"
+
+echo "== go vet"
+go vet ./...
+echo "== go test (race detector on)"
+go test -race -count=1 -timeout 25m ./... "$@"

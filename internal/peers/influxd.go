@@ -1,0 +1,270 @@
+package peers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Influxd is a running InfluxDB 1.8.10 child process (see StartInfluxd).
+type Influxd struct {
+	// URL is the HTTP API base, e.g. http://127.0.0.1:40123.
+	URL string
+	// User and Password are the admin credentials when started WithInfluxAuth, else empty.
+	User, Password string
+	// Dir holds the config, data and the server's log (influxd.log).
+	Dir string
+
+	client *http.Client
+}
+
+// InfluxdOption configures StartInfluxd.
+type InfluxdOption func(*influxdOptions)
+
+type influxdOptions struct {
+	user, password string
+}
+
+// WithInfluxAuth enables authentication and creates an admin user with all privileges.
+func WithInfluxAuth(user, password string) InfluxdOption {
+	return func(o *influxdOptions) { o.user, o.password = user, password }
+}
+
+// StartInfluxd runs the real influxd (found by FindBinary("influxd", "NETPULSE_INFLUXD")) as a
+// child process with a generated config in t.TempDir(): HTTP and RPC on free 127.0.0.1 ports,
+// Flux, usage reporting, the _internal monitor store and the query log off (faster start,
+// quieter logs). It waits for /ping and stops the server (and dumps its log tail on failure)
+// in t.Cleanup. Without the binary the test is skipped, or fails under CI=true.
+func StartInfluxd(t testing.TB, opts ...InfluxdOption) *Influxd {
+	t.Helper()
+	bin, ok := FindBinary("influxd", "NETPULSE_INFLUXD")
+	if !ok {
+		Missing(t, "influxd 1.8.10", "go install github.com/influxdata/influxdb/cmd/influxd@v1.8.10, or set NETPULSE_INFLUXD")
+	}
+	var o influxdOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dir := t.TempDir()
+	httpPort, rpcPort := FreeTCPPort(t), FreeTCPPort(t)
+	conf := fmt.Sprintf(`reporting-disabled = true
+bind-address = "127.0.0.1:%d"
+
+[meta]
+  dir = %q
+  logging-enabled = false
+
+[data]
+  dir = %q
+  wal-dir = %q
+  wal-fsync-delay = "0s"
+  query-log-enabled = false
+  trace-logging-enabled = false
+
+[monitor]
+  store-enabled = false
+
+[retention]
+  enabled = false
+
+[shard-precreation]
+  enabled = false
+
+[subscriber]
+  enabled = false
+
+[continuous_queries]
+  enabled = false
+
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:%d"
+  auth-enabled = %t
+  log-enabled = false
+  flux-enabled = false
+  pprof-enabled = false
+
+[logging]
+  level = "warn"
+  suppress-logo = true
+`, rpcPort, filepath.Join(dir, "meta"), filepath.Join(dir, "data"), filepath.Join(dir, "wal"), httpPort, o.user != "")
+	confPath := filepath.Join(dir, "influxdb.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
+		t.Fatalf("write influxd config: %v", err)
+	}
+	logPath := filepath.Join(dir, "influxd.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatalf("create influxd log: %v", err)
+	}
+	cmd := exec.Command(bin, "run", "-config", confPath)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	d := &Influxd{
+		URL:    fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		Dir:    dir,
+		client: &http.Client{Timeout: 30 * time.Second},
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+		d.client.CloseIdleConnections()
+		if t.Failed() {
+			t.Logf("influxd log tail:\n%s", tail(logPath, 3000))
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := d.client.Get(d.URL + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNoContent {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("influxd exited before answering /ping: %v\n%s", err, tail(logPath, 3000))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("influxd did not answer /ping at %s within 30s\n%s", d.URL, tail(logPath, 3000))
+		}
+	}
+	if o.user != "" {
+		// With auth on and no users yet, InfluxDB 1.x accepts exactly this statement
+		// unauthenticated: creating the first admin.
+		d.mustQuery(t, "", fmt.Sprintf("CREATE USER %q WITH PASSWORD '%s' WITH ALL PRIVILEGES", o.user, o.password))
+		d.User, d.Password = o.user, o.password
+	}
+	return d
+}
+
+// Token returns the token for InfluxDB 1.x's /api/v2/write: "user:password", or "" without
+// auth.
+func (d *Influxd) Token() string {
+	if d.User == "" {
+		return ""
+	}
+	return d.User + ":" + d.Password
+}
+
+// CreateDatabase runs CREATE DATABASE db (its default retention policy is "autogen", so the
+// v2 bucket name is "db/autogen" or just "db").
+func (d *Influxd) CreateDatabase(t testing.TB, db string) {
+	t.Helper()
+	d.mustQuery(t, "", fmt.Sprintf("CREATE DATABASE %q", db))
+}
+
+// Query runs an InfluxQL statement against db and returns the rows of every series of the
+// first statement's result, each row as decoded JSON values ([time, col1, ...]; numbers are
+// json.Number so that int64 counters compare exactly).
+func (d *Influxd) Query(t testing.TB, db, influxql string) [][]any {
+	t.Helper()
+	res := d.mustQuery(t, db, influxql)
+	var rows [][]any
+	for _, s := range res.Series {
+		rows = append(rows, s.Values...)
+	}
+	return rows
+}
+
+// QuerySeries is like Query but keeps the series apart (name, tags, columns, rows), for
+// queries with GROUP BY or several measurements.
+func (d *Influxd) QuerySeries(t testing.TB, db, influxql string) []InfluxSeries {
+	t.Helper()
+	return d.mustQuery(t, db, influxql).Series
+}
+
+// InfluxSeries is one series of an InfluxQL result.
+type InfluxSeries struct {
+	Name    string            `json:"name"`
+	Tags    map[string]string `json:"tags"`
+	Columns []string          `json:"columns"`
+	Values  [][]any           `json:"values"`
+}
+
+type influxResult struct {
+	Series []InfluxSeries `json:"series"`
+	Error  string         `json:"error"`
+}
+
+func (d *Influxd) mustQuery(t testing.TB, db, q string) influxResult {
+	t.Helper()
+	form := url.Values{"q": {q}, "epoch": {"ns"}}
+	if db != "" {
+		form.Set("db", db)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL+"/query", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatalf("build influxd query: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if d.User != "" {
+		req.SetBasicAuth(d.User, d.Password)
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		t.Fatalf("influxd query %q: %v", q, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("influxd query %q: status %d: %s", q, resp.StatusCode, body)
+	}
+	var out struct {
+		Results []influxResult `json:"results"`
+		Error   string         `json:"error"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("influxd query %q: decode %s: %v", q, body, err)
+	}
+	if out.Error != "" {
+		t.Fatalf("influxd query %q: %s", q, out.Error)
+	}
+	if len(out.Results) == 0 {
+		return influxResult{}
+	}
+	if out.Results[0].Error != "" {
+		t.Fatalf("influxd query %q: %s", q, out.Results[0].Error)
+	}
+	return out.Results[0]
+}
+
+// tail returns the last n bytes of a file, for failure messages.
+func tail(path string, n int64) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	if int64(len(b)) > n {
+		b = b[int64(len(b))-n:]
+	}
+	return string(b)
+}

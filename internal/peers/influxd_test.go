@@ -1,0 +1,67 @@
+package peers
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestInfluxdWriteQuery starts the real influxd, writes through /api/v2/write with the
+// "db/rp" bucket and reads the point back with InfluxQL.
+func TestInfluxdWriteQuery(t *testing.T) {
+	d := StartInfluxd(t)
+	d.CreateDatabase(t, "np")
+	post := func(body string) (int, string, http.Header) {
+		t.Helper()
+		resp, err := http.Post(d.URL+"/api/v2/write?bucket=np/autogen&precision=ns", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header
+	}
+	if code, msg, _ := post("m,source=a f=9007199254740993i 1000\n"); code != http.StatusNoContent {
+		t.Fatalf("write: %d %s", code, msg)
+	}
+	rows := d.Query(t, "np", `SELECT f FROM m`)
+	if len(rows) != 1 || rows[0][0].(json.Number).String() != "1000" || rows[0][1].(json.Number).String() != "9007199254740993" {
+		t.Fatalf("rows = %v, want [[1000 9007199254740993]]", rows)
+	}
+	// InfluxDB 1.8 rejects the "u" suffix: the behaviour the influx writer's uint
+	// detection exists for.
+	code, msg, hdr := post("m,source=a g=1u 2000\n")
+	t.Logf("uint write: %d %s version=%q", code, msg, hdr.Get("X-Influxdb-Version"))
+	if code != http.StatusBadRequest {
+		t.Fatalf("uint write: status %d, want 400 from InfluxDB 1.8", code)
+	}
+}
+
+// TestInfluxdAuth checks the auth option: anonymous writes fail, the admin's token works.
+func TestInfluxdAuth(t *testing.T) {
+	d := StartInfluxd(t, WithInfluxAuth("admin", "s3cret"))
+	d.CreateDatabase(t, "np")
+	write := func(token string) int {
+		req, _ := http.NewRequest(http.MethodPost, d.URL+"/api/v2/write?bucket=np", strings.NewReader("m f=1i 1\n"))
+		if token != "" {
+			req.Header.Set("Authorization", "Token "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := write(""); code != http.StatusUnauthorized {
+		t.Errorf("anonymous write: %d, want 401", code)
+	}
+	if code := write(d.Token()); code != http.StatusNoContent {
+		t.Errorf("admin write: %d, want 204", code)
+	}
+	if rows := d.Query(t, "np", "SELECT f FROM m"); len(rows) != 1 {
+		t.Errorf("rows = %v, want one", rows)
+	}
+}

@@ -1,0 +1,230 @@
+package outputs
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
+	"github.com/netpulse/netpulse/collector"
+)
+
+// Drop reasons: the keys of Report.Dropped and Stats.Dropped. The invalid_* reasons and
+// uint_overflow are data problems (the point could never be written anywhere); the others
+// are delivery problems and make Report.Failed true.
+const (
+	ReasonNoFields     = "invalid_no_fields"   // a point without fields
+	ReasonMeasurement  = "invalid_measurement" // empty or unencodable measurement name
+	ReasonTag          = "invalid_tag"         // bad tag key/value, duplicate or unsorted keys
+	ReasonFieldKey     = "invalid_field_key"   // empty or unencodable field key
+	ReasonFloat        = "invalid_float"       // NaN or ±Inf (line protocol cannot carry them)
+	ReasonUTF8         = "invalid_utf8"        // a string field that is not UTF-8
+	ReasonTime         = "invalid_time"        // a timestamp outside int64 nanoseconds
+	ReasonKind         = "invalid_kind"        // a Field built without a constructor
+	ReasonUintOverflow = "uint_overflow"       // counts fields, see EncodeOptions.UintAsInt
+
+	ReasonBufferFull   = "buffer_full"   // the bounded buffer was full, oldest dropped
+	ReasonRejected     = "rejected"      // the server rejected the line (400/422), dead-lettered
+	ReasonTooLarge     = "too_large"     // one point alone exceeded the server's size limit
+	ReasonPermanent    = "permanent"     // a non-retryable error, dead-lettered
+	ReasonClosed       = "closed"        // emitted after Close
+	ReasonSpoolError   = "spool_error"   // overflow could not be written to the spool
+	ReasonSpoolCorrupt = "spool_corrupt" // a spool segment failed its checksum
+)
+
+// IsDataReason reports whether a drop reason is a problem of the data itself (invalid_*,
+// uint_overflow) rather than of the delivery; only delivery problems make Report.Failed.
+func IsDataReason(reason string) bool {
+	return strings.HasPrefix(reason, "invalid_") || reason == ReasonUintOverflow
+}
+
+// EncodeOptions controls AppendLineProtocol.
+type EncodeOptions struct {
+	// UintAsInt writes uint64 fields as int64 ("12i"), for servers that reject the "u" suffix
+	// (InfluxDB 1.x, DESIGN.md §4). A value above math.MaxInt64 cannot be represented: that
+	// field is dropped and counted as uint_overflow, the point's other fields are kept.
+	// Dropping beats clamping: a clamped counter would draw a false flat line followed by a
+	// bogus rate, a gap is visible as a gap.
+	UintAsInt bool
+	// Precision of the timestamps; the zero value is nanoseconds. The server must be told
+	// the same precision (the write endpoint's precision parameter).
+	Precision lineprotocol.Precision
+}
+
+// SkippedError reports the points (and, for uint_overflow, fields) AppendLineProtocol left
+// out. The returned bytes are still valid line protocol for all other points.
+type SkippedError struct {
+	Counts map[string]int // reason → count
+	First  string         // the first problem, for a log line
+}
+
+// Error summarises the skipped points.
+func (e *SkippedError) Error() string {
+	n := 0
+	for _, c := range e.Counts {
+		n += c
+	}
+	return fmt.Sprintf("encode line protocol: skipped %d invalid points or fields (first: %s)", n, e.First)
+}
+
+// AppendLineProtocol appends the points to dst as line protocol, one line per point, each
+// terminated by '\n'. Tags with an empty value are left out (InfluxDB treats them as absent).
+// Invalid points are skipped, never abort the batch; when any were skipped the error is a
+// *SkippedError that counts them by reason, and the returned bytes hold every other point.
+//
+// In steady state (dst with enough capacity) it allocates nothing per point.
+func AppendLineProtocol(dst []byte, points []collector.Point, opt EncodeOptions) ([]byte, error) {
+	var enc lineprotocol.Encoder
+	enc.SetBuffer(dst)
+	enc.SetPrecision(opt.Precision)
+	// Every point is validated by validatePoint first, which is stricter than the encoder's
+	// own checks, so the encoder need not check keys again.
+	enc.SetLax(true)
+	var skipped *SkippedError
+	skip := func(reason, what string) {
+		if skipped == nil {
+			skipped = &SkippedError{Counts: map[string]int{}, First: reason + ": " + what}
+		}
+		skipped.Counts[reason]++
+	}
+	for i := range points {
+		p := &points[i]
+		if reason := validatePoint(p); reason != "" {
+			skip(reason, describe(p))
+			continue
+		}
+		fields := 0
+		for j := range p.Fields {
+			if opt.UintAsInt && p.Fields[j].Kind == collector.KindUint && p.Fields[j].UintValue() > math.MaxInt64 {
+				skip(ReasonUintOverflow, p.Measurement+" "+p.Fields[j].Key)
+				continue
+			}
+			fields++
+		}
+		if fields == 0 {
+			continue // every field overflowed: counted above, nothing to write
+		}
+		enc.StartLine(p.Measurement)
+		for _, t := range p.Tags {
+			if t.Value != "" {
+				enc.AddTag(t.Key, t.Value)
+			}
+		}
+		for _, f := range p.Fields {
+			if opt.UintAsInt && f.Kind == collector.KindUint && f.UintValue() > math.MaxInt64 {
+				continue // counted above
+			}
+			enc.AddField(f.Key, fieldValue(f, opt.UintAsInt))
+		}
+		enc.EndLine(p.Time)
+	}
+	out := enc.Bytes()
+	if err := enc.Err(); err != nil {
+		// Cannot happen after validatePoint; keep the promise anyway.
+		skip("invalid_encoding", err.Error())
+	}
+	if skipped != nil {
+		return out, skipped
+	}
+	return out, nil
+}
+
+// fieldValue converts a Field without allocating: string values reference the field's string
+// (the encoder only reads them).
+func fieldValue(f collector.Field, uintAsInt bool) lineprotocol.Value {
+	switch f.Kind {
+	case collector.KindInt:
+		return lineprotocol.IntValue(f.IntValue())
+	case collector.KindUint:
+		if uintAsInt {
+			return lineprotocol.IntValue(int64(f.UintValue()))
+		}
+		return lineprotocol.UintValue(f.UintValue())
+	case collector.KindFloat:
+		v, _ := lineprotocol.FloatValue(f.FloatValue()) // finite: checked by validatePoint
+		return v
+	case collector.KindBool:
+		return lineprotocol.BoolValue(f.BoolValue())
+	}
+	s := f.StringValue()
+	v, _ := lineprotocol.NewValueFromBytes(lineprotocol.String, unsafe.Slice(unsafe.StringData(s), len(s)))
+	return v
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// validatePoint returns the reason p cannot be encoded, or "". Tags must be sorted by key
+// with unique keys (Output.Emit sorts them; collectors build them sorted).
+func validatePoint(p *collector.Point) string {
+	if !validName(p.Measurement) {
+		return ReasonMeasurement
+	}
+	prev := ""
+	for i, t := range p.Tags {
+		if t.Value == "" {
+			continue
+		}
+		if !validName(t.Key) || !validName(t.Value) || (i > 0 && t.Key <= prev) {
+			return ReasonTag
+		}
+		prev = t.Key
+	}
+	if len(p.Fields) == 0 {
+		return ReasonNoFields
+	}
+	for i := range p.Fields {
+		f := &p.Fields[i]
+		if !validName(f.Key) {
+			return ReasonFieldKey
+		}
+		switch f.Kind {
+		case collector.KindFloat:
+			if v := f.FloatValue(); math.IsNaN(v) || math.IsInf(v, 0) {
+				return ReasonFloat
+			}
+		case collector.KindString:
+			if !utf8.ValidString(f.StringValue()) {
+				return ReasonUTF8
+			}
+		case collector.KindInt, collector.KindUint, collector.KindBool:
+		default:
+			return ReasonKind
+		}
+	}
+	if !p.Time.IsZero() && (p.Time.Before(minTime) || p.Time.After(maxTime)) {
+		return ReasonTime
+	}
+	return ""
+}
+
+// validName reports whether s can be a measurement, tag key/value or field key: non-empty,
+// UTF-8, no ASCII control characters (line protocol has no escape for them) and no trailing
+// backslash (it would escape the separator that follows).
+func validName(s string) bool {
+	if s == "" || s[len(s)-1] == '\\' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	return true
+}
+
+// describe names a point for a log line without dumping it all.
+func describe(p *collector.Point) string {
+	src, _ := p.Tag("source")
+	return fmt.Sprintf("%q source=%q", p.Measurement, src)
+}

@@ -51,6 +51,9 @@ type Scalar struct {
 	Measurement string            `yaml:"measurement"`
 	Fields      map[string]string `yaml:"fields"` // field name → OID (instance .0 added when missing)
 	Tags        map[string]string `yaml:"tags"`   // tag name → OID whose value becomes a tag
+	// Formats and Enums convert values as for Table.
+	Formats map[string]string           `yaml:"formats"`
+	Enums   map[string]map[int64]string `yaml:"enums"`
 }
 
 // Table is a conceptual table walked column by column (GETBULK; GETNEXT on v1); the columns
@@ -60,4 +63,23 @@ type Table struct {
 	IndexTag    string            `yaml:"index_tag"` // tag carrying the row index (optional)
 	Fields      map[string]string `yaml:"fields"`    // field name → column OID
 	Tags        map[string]string `yaml:"tags"`      // tag name → column OID whose value becomes a tag
+
+	// IndexField is a field carrying the row index (uint64 when the index is one
+	// sub-identifier, like ifIndex; else the dotted string). Optional.
+	IndexField string `yaml:"index_field"`
+	// Fallbacks maps a field or tag name to a second column read on rows where the first is
+	// absent (tags: also when empty). IF-MIB uses it for ifHCInOctets → ifInOctets and
+	// ifName → ifDescr.
+	Fallbacks map[string]string `yaml:"fallbacks"`
+	// Formats maps a field or tag name to a conversion: "uint", "int", "hex", "mac",
+	// "string", "truthvalue" (1 true, 2 false), "timeticks-ns" (centiseconds → ns) or "enum"
+	// (with Enums). Without one the SNMP type decides (see IF-MIB.md).
+	Formats map[string]string `yaml:"formats"`
+	// Enums maps a field or tag name to integer → name; unknown numbers are written as
+	// their decimal string.
+	Enums map[string]map[int64]string `yaml:"enums"`
+	// DuplicateTag is the tag that carries the row index on rows whose measurement and tags
+	// would otherwise collide with another row of the same poll (so no row overwrites another
+	// in InfluxDB). Default "index"; if-mib uses "interface_index".
+	DuplicateTag string `yaml:"duplicate_tag"`
 }

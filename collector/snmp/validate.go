@@ -106,6 +106,9 @@ func ValidateProfile(p Profile) error {
 				return fmt.Errorf("scalars[%d].tags.%s: %w", i, name, err)
 			}
 		}
+		if err := checkExtras(s.Fields, s.Tags, nil, s.Formats, s.Enums); err != nil {
+			return fmt.Errorf("scalars[%d].%w", i, err)
+		}
 	}
 	for i, t := range p.Tables {
 		if t.Measurement == "" {
@@ -123,6 +126,58 @@ func ValidateProfile(p Profile) error {
 			if err := checkOID(oid); err != nil {
 				return fmt.Errorf("tables[%d].tags.%s: %w", i, name, err)
 			}
+		}
+		if err := checkExtras(t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums); err != nil {
+			return fmt.Errorf("tables[%d].%w", i, err)
+		}
+		if t.IndexTag == "source" || t.DuplicateTag == "source" {
+			return fmt.Errorf("tables[%d]: tag name source is reserved (the target's name)", i)
+		}
+		if _, ok := t.Tags[t.IndexTag]; ok && t.IndexTag != "" {
+			return fmt.Errorf("tables[%d]: index_tag %s is also under tags: rename one", i, t.IndexTag)
+		}
+		if _, ok := t.Fields[t.IndexField]; ok && t.IndexField != "" {
+			return fmt.Errorf("tables[%d]: index_field %s is also under fields: rename one", i, t.IndexField)
+		}
+		if _, ok := t.Tags[t.DuplicateTag]; ok && t.DuplicateTag != "" {
+			return fmt.Errorf("tables[%d]: duplicate_tag %s is also under tags: rename one", i, t.DuplicateTag)
+		}
+	}
+	return nil
+}
+
+// checkExtras checks fallbacks, formats and enums against the fields and tags they refer to.
+func checkExtras(fields, tags, fallbacks, formats map[string]string, enums map[string]map[int64]string) error {
+	known := func(name string) bool {
+		_, f := fields[name]
+		_, t := tags[name]
+		return f || t
+	}
+	if _, ok := tags["source"]; ok {
+		return errors.New("tags.source: the name source is reserved (the target's name)")
+	}
+	for name, oid := range fallbacks {
+		if !known(name) {
+			return fmt.Errorf("fallbacks.%s: no field or tag of that name", name)
+		}
+		if err := checkOID(oid); err != nil {
+			return fmt.Errorf("fallbacks.%s: %w", name, err)
+		}
+	}
+	for name, f := range formats {
+		if !known(name) {
+			return fmt.Errorf("formats.%s: no field or tag of that name", name)
+		}
+		if _, ok := formatNames[f]; !ok {
+			return fmt.Errorf("formats.%s: unknown format %q: use uint, int, hex, mac, string, truthvalue, timeticks-ns or enum", name, f)
+		}
+	}
+	for name := range enums {
+		if !known(name) {
+			return fmt.Errorf("enums.%s: no field or tag of that name", name)
+		}
+		if formats[name] != "enum" {
+			return fmt.Errorf("enums.%s: set formats.%s: enum to use it", name, name)
 		}
 	}
 	return nil

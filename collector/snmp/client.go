@@ -1,0 +1,191 @@
+package snmp
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosnmp/gosnmp"
+)
+
+// Client is the part of an SNMP manager that polling needs: GET, GETNEXT and GETBULK of
+// numeric OIDs (leading dot, as gosnmp writes them). Walks are built on top by the session,
+// so a fake only has to answer these three. A Client is used by one goroutine at a time.
+// Responses are gosnmp packets: callers read Error, ErrorIndex and Variables.
+type Client interface {
+	// Get sends one GetRequest for oids.
+	Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error)
+	// GetNext sends one GetNextRequest for oids.
+	GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error)
+	// GetBulk sends one GetBulkRequest with non-repeaters 0 (SNMPv2c/v3 only).
+	GetBulk(ctx context.Context, oids []string, maxRepetitions uint32) (*gosnmp.SnmpPacket, error)
+	// Close releases the socket.
+	Close() error
+}
+
+// goSNMPClient is the real Client over one gosnmp.GoSNMP (one UDP socket, reused across
+// polls so SNMPv3 engine discovery happens once).
+type goSNMPClient struct {
+	g *gosnmp.GoSNMP
+}
+
+// Dial returns a Client for cfg's agent: version, credentials, timeout and retries from cfg.
+// For UDP nothing is sent until the first request.
+func Dial(ctx context.Context, cfg *Config) (Client, error) {
+	g, err := newGoSNMP(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g.Context = ctx
+	if err := g.Connect(); err != nil {
+		return nil, fmt.Errorf("open socket to %s: %w", cfg.Address, err)
+	}
+	g.Context = context.Background() // per-request contexts are set by each call
+	return &goSNMPClient{g: g}, nil
+}
+
+// newGoSNMP builds the gosnmp settings for cfg (exported for the benchmark's bare baseline
+// through NewGoSNMP).
+func newGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) {
+	host, port, err := splitAddress(cfg.Address)
+	if err != nil {
+		return nil, err
+	}
+	retries := 1
+	if cfg.Retries != nil {
+		retries = *cfg.Retries
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Second
+	}
+	maxRep := cfg.MaxRepetitions
+	if maxRep == 0 {
+		maxRep = 50
+	}
+	g := &gosnmp.GoSNMP{
+		Target:         host,
+		Port:           port,
+		Transport:      "udp",
+		Timeout:        timeout,
+		Retries:        retries,
+		MaxOids:        gosnmp.MaxOids,
+		MaxRepetitions: maxRep,
+		Context:        context.Background(),
+	}
+	switch cfg.Version {
+	case "1":
+		g.Version = gosnmp.Version1
+		g.Community = cfg.Community.Reveal()
+	case "2c", "":
+		g.Version = gosnmp.Version2c
+		g.Community = cfg.Community.Reveal()
+	case "3":
+		g.Version = gosnmp.Version3
+		g.SecurityModel = gosnmp.UserSecurityModel
+		g.ContextName = cfg.Context
+		usm := &gosnmp.UsmSecurityParameters{UserName: cfg.User}
+		switch cfg.SecurityLevel {
+		case "noAuthNoPriv":
+			g.MsgFlags = gosnmp.NoAuthNoPriv
+		case "authNoPriv", "authPriv", "":
+			g.MsgFlags = gosnmp.AuthNoPriv
+			usm.AuthenticationProtocol, err = authProtocol(cfg.AuthProtocol)
+			if err != nil {
+				return nil, err
+			}
+			usm.AuthenticationPassphrase = cfg.AuthPassword.Reveal()
+			if cfg.SecurityLevel != "authNoPriv" {
+				g.MsgFlags = gosnmp.AuthPriv
+				usm.PrivacyProtocol, err = privProtocol(cfg.PrivProtocol)
+				if err != nil {
+					return nil, err
+				}
+				usm.PrivacyPassphrase = cfg.PrivPassword.Reveal()
+			}
+		default:
+			return nil, fmt.Errorf("security_level %q: use noAuthNoPriv, authNoPriv or authPriv", cfg.SecurityLevel)
+		}
+		g.SecurityParameters = usm
+	default:
+		return nil, fmt.Errorf("version %q: use 1, 2c or 3", cfg.Version)
+	}
+	return g, nil
+}
+
+// NewGoSNMP returns an unconnected gosnmp.GoSNMP set up from cfg exactly as the session's
+// client is (benchmarks compare against bare gosnmp with it; call Connect before use).
+func NewGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) { return newGoSNMP(cfg) }
+
+func authProtocol(s string) (gosnmp.SnmpV3AuthProtocol, error) {
+	switch strings.ToUpper(s) {
+	case "MD5":
+		return gosnmp.MD5, nil
+	case "SHA":
+		return gosnmp.SHA, nil
+	case "SHA224":
+		return gosnmp.SHA224, nil
+	case "SHA256":
+		return gosnmp.SHA256, nil
+	case "SHA384":
+		return gosnmp.SHA384, nil
+	case "SHA512":
+		return gosnmp.SHA512, nil
+	}
+	return gosnmp.NoAuth, fmt.Errorf("auth_protocol %q: use MD5, SHA, SHA224, SHA256, SHA384 or SHA512", s)
+}
+
+func privProtocol(s string) (gosnmp.SnmpV3PrivProtocol, error) {
+	switch strings.ToUpper(s) {
+	case "DES":
+		return gosnmp.DES, nil
+	case "AES":
+		return gosnmp.AES, nil
+	case "AES192":
+		return gosnmp.AES192, nil
+	case "AES256":
+		return gosnmp.AES256, nil
+	case "AES192C":
+		return gosnmp.AES192C, nil
+	case "AES256C":
+		return gosnmp.AES256C, nil
+	}
+	return gosnmp.NoPriv, fmt.Errorf("priv_protocol %q: use DES, AES, AES192, AES256, AES192C or AES256C", s)
+}
+
+// splitAddress splits host[:port], port 161 when absent (IPv6 literals in brackets).
+func splitAddress(addr string) (string, uint16, error) {
+	if addr == "" {
+		return "", 0, fmt.Errorf("address is empty")
+	}
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		// No port: a bare host name, IPv4 or (bracketed or not) IPv6 literal.
+		return strings.Trim(addr, "[]"), 161, nil
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil || port == 0 {
+		return "", 0, fmt.Errorf("address %q: port %q is not a number from 1 to 65535", addr, portStr)
+	}
+	return host, uint16(port), nil
+}
+
+func (c *goSNMPClient) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
+	c.g.Context = ctx
+	return c.g.Get(oids)
+}
+
+func (c *goSNMPClient) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
+	c.g.Context = ctx
+	return c.g.GetNext(oids)
+}
+
+func (c *goSNMPClient) GetBulk(ctx context.Context, oids []string, maxRepetitions uint32) (*gosnmp.SnmpPacket, error) {
+	c.g.Context = ctx
+	return c.g.GetBulk(oids, 0, maxRepetitions)
+}
+
+func (c *goSNMPClient) Close() error { return c.g.Close() }

@@ -1,0 +1,69 @@
+package snmp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+
+	"github.com/gosnmp/gosnmp"
+)
+
+// ErrTimeout marks a request the agent did not answer (after retries) or a poll that ran out
+// of its deadline; errors.Is finds it in the messages explain builds.
+var ErrTimeout = errors.New("no answer")
+
+// ErrAuth marks an SNMPv3 security failure the agent reported (RFC 3414 §3.2 usmStats*).
+var ErrAuth = errors.New("SNMPv3 security failure")
+
+// ErrBadResponse marks an answer that is not usable SNMP (a broken or non-SNMP agent).
+var ErrBadResponse = errors.New("invalid answer")
+
+// explain turns a gosnmp error into one a network engineer can act on. The target's name is
+// not repeated: the supervisor adds it. what says what was being read ("walk ifTable").
+func explain(err error, cfg *Config, what string) error {
+	if err == nil {
+		return nil
+	}
+	timeout := cfg.Timeout
+	retries := 0
+	if cfg.Retries != nil {
+		retries = *cfg.Retries
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s: %w", what, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w: the poll deadline passed before the agent finished answering (a slow agent, or a table too large for the interval: raise interval or max_repetitions)", what, ErrTimeout)
+	case errors.Is(err, gosnmp.ErrWrongDigest):
+		return fmt.Errorf("%s: %w: wrong auth_password or auth_protocol for user %q (the agent reported usmStatsWrongDigests)", what, ErrAuth, cfg.User)
+	case errors.Is(err, gosnmp.ErrUnknownUsername):
+		return fmt.Errorf("%s: %w: the agent has no user %q (usmStatsUnknownUserNames): check user", what, ErrAuth, cfg.User)
+	case errors.Is(err, gosnmp.ErrUnknownSecurityLevel):
+		return fmt.Errorf("%s: %w: the agent does not allow security_level %s for user %q (usmStatsUnsupportedSecLevels): use the level the user was created with", what, ErrAuth, cfg.SecurityLevel, cfg.User)
+	case errors.Is(err, gosnmp.ErrDecryption):
+		return fmt.Errorf("%s: %w: wrong priv_password or priv_protocol for user %q (the agent reported usmStatsDecryptionErrors)", what, ErrAuth, cfg.User)
+	case errors.Is(err, gosnmp.ErrNotInTimeWindow), errors.Is(err, gosnmp.ErrUnknownEngineID):
+		return fmt.Errorf("%s: %w: engine discovery failed (%v): the agent's engine boots/time keep changing", what, ErrAuth, err)
+	case errors.Is(err, gosnmp.ErrUnknownSecurityModels), errors.Is(err, gosnmp.ErrUnknownReportPDU), errors.Is(err, gosnmp.ErrUnknownPDUHandlers), errors.Is(err, gosnmp.ErrInvalidMsgs):
+		return fmt.Errorf("%s: %w: the agent rejected the request with a report (%v)", what, ErrAuth, err)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s: %w: nothing listens on the SNMP port (ICMP port unreachable): check address and port, and that the agent runs", what, ErrTimeout)
+	case errors.Is(err, gosnmp.ErrMaxRetriesExceeded) || isTimeout(err):
+		hint := "a wrong community also looks like this, because agents silently drop requests they cannot authenticate"
+		if cfg.Version == "3" {
+			hint = "wrong SNMPv3 credentials (user, auth or priv protocol/password) can also look like this on some agents"
+		}
+		return fmt.Errorf("%s: %w within %s (%d retries): the agent is down, unreachable or filtered; %s", what, ErrTimeout, timeout, retries, hint)
+	}
+	return fmt.Errorf("%s: %w: %v", what, ErrBadResponse, err)
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return strings.Contains(err.Error(), "timeout")
+}

@@ -1,0 +1,597 @@
+package snmp
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gosnmp/gosnmp"
+
+	"github.com/netpulse/netpulse/collector"
+)
+
+// This file holds the pure half of polling: compiled profiles and the functions that turn
+// received varbinds into Points. Nothing here does I/O, so golden tests pin it exactly.
+
+// valueFormat is a compiled Formats entry.
+type valueFormat uint8
+
+const (
+	formatAuto        valueFormat = iota // by SNMP type (DESIGN §4)
+	formatUint                           // any number → uint64
+	formatInt                            // any number → int64
+	formatHex                            // OctetString → lowercase hex
+	formatMAC                            // OctetString → aa:bb:cc:dd:ee:ff
+	formatString                         // OctetString → text (NULs trimmed), numbers → decimal
+	formatTruthValue                     // SNMPv2-TC TruthValue: 1 true, 2 false
+	formatTimeTicksNs                    // TimeTicks (1/100 s) → nanoseconds (oc-types:timeticks64)
+	formatEnum                           // Integer → name from Enums, else decimal string
+)
+
+var formatNames = map[string]valueFormat{
+	"": formatAuto, "uint": formatUint, "int": formatInt, "hex": formatHex, "mac": formatMAC,
+	"string": formatString, "truthvalue": formatTruthValue, "timeticks-ns": formatTimeTicksNs,
+	"enum": formatEnum,
+}
+
+// valueSpec is one field or tag of a compiled table or scalar group.
+type valueSpec struct {
+	name     string
+	col      int // index into the spec's columns
+	fallback int // index into the spec's columns, or -1
+	format   valueFormat
+	enum     map[int64]string
+}
+
+// tableSpec is a compiled Table: unique columns (leading-dot OIDs) and the values read from
+// them, sorted by name so output is deterministic.
+type tableSpec struct {
+	measurement  string
+	indexTag     string
+	indexField   string
+	duplicateTag string
+	columns      []string
+	tags         []valueSpec
+	fields       []valueSpec
+}
+
+// scalarSpec is a compiled Scalar: the OIDs to GET (with instance) and the values read.
+type scalarSpec struct {
+	measurement string
+	oids        []string
+	tags        []valueSpec
+	fields      []valueSpec
+}
+
+// compiledProfile is a Profile ready to poll.
+type compiledProfile struct {
+	name    string
+	scalars []scalarSpec
+	tables  []tableSpec
+}
+
+// normalOID returns oid with one leading dot, the form gosnmp uses in varbind names.
+func normalOID(oid string) string {
+	oid = strings.TrimSpace(oid)
+	if strings.HasPrefix(oid, ".") {
+		return oid
+	}
+	return "." + oid
+}
+
+// compileProfile checks and compiles p.
+func compileProfile(p Profile) (compiledProfile, error) {
+	if err := ValidateProfile(p); err != nil {
+		return compiledProfile{}, err
+	}
+	cp := compiledProfile{name: p.Name}
+	for _, s := range p.Scalars {
+		ss := scalarSpec{measurement: s.Measurement}
+		col := func(oid string) int {
+			oid = normalOID(oid)
+			if !strings.HasSuffix(oid, ".0") {
+				oid += ".0"
+			}
+			if i := slices.Index(ss.oids, oid); i >= 0 {
+				return i
+			}
+			ss.oids = append(ss.oids, oid)
+			return len(ss.oids) - 1
+		}
+		var err error
+		if ss.tags, err = compileValues(s.Tags, nil, s.Formats, s.Enums, col); err != nil {
+			return compiledProfile{}, err
+		}
+		if ss.fields, err = compileValues(s.Fields, nil, s.Formats, s.Enums, col); err != nil {
+			return compiledProfile{}, err
+		}
+		cp.scalars = append(cp.scalars, ss)
+	}
+	for _, t := range p.Tables {
+		ts := tableSpec{measurement: t.Measurement, indexTag: t.IndexTag, indexField: t.IndexField, duplicateTag: t.DuplicateTag}
+		if ts.duplicateTag == "" {
+			ts.duplicateTag = "index"
+		}
+		col := func(oid string) int {
+			oid = normalOID(oid)
+			if i := slices.Index(ts.columns, oid); i >= 0 {
+				return i
+			}
+			ts.columns = append(ts.columns, oid)
+			return len(ts.columns) - 1
+		}
+		var err error
+		if ts.tags, err = compileValues(t.Tags, t.Fallbacks, t.Formats, t.Enums, col); err != nil {
+			return compiledProfile{}, err
+		}
+		if ts.fields, err = compileValues(t.Fields, t.Fallbacks, t.Formats, t.Enums, col); err != nil {
+			return compiledProfile{}, err
+		}
+		cp.tables = append(cp.tables, ts)
+	}
+	return cp, nil
+}
+
+// compileValues compiles one name → OID map; col assigns column numbers.
+func compileValues(m, fallbacks, formats map[string]string, enums map[string]map[int64]string, col func(string) int) ([]valueSpec, error) {
+	out := make([]valueSpec, 0, len(m))
+	for name, oid := range m {
+		f, ok := formatNames[formats[name]]
+		if !ok {
+			return nil, fmt.Errorf("formats.%s: unknown format %q", name, formats[name])
+		}
+		vs := valueSpec{name: name, col: col(oid), fallback: -1, format: f, enum: enums[name]}
+		if fb, ok := fallbacks[name]; ok {
+			vs.fallback = col(fb)
+		}
+		out = append(out, vs)
+	}
+	slices.SortFunc(out, func(a, b valueSpec) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// cell is one received value; typ 0 (gosnmp.UnknownType) means absent.
+type cell struct {
+	typ gosnmp.Asn1BER
+	val any
+}
+
+// tableData holds one walked table: rows in arrival order, columns as in the spec.
+type tableData struct {
+	ncols   int
+	indexes []string       // row index suffix after the column OID, e.g. "5" or "1.4.10.0.0.1"
+	rowOf   map[string]int // index → row number
+	cells   []cell         // len(indexes) * ncols
+}
+
+func newTableData(ncols, rowsHint int) *tableData {
+	return &tableData{
+		ncols:   ncols,
+		indexes: make([]string, 0, rowsHint),
+		rowOf:   make(map[string]int, rowsHint),
+		cells:   make([]cell, 0, rowsHint*ncols),
+	}
+}
+
+// set stores one value of column col at row index idx.
+func (d *tableData) set(col int, idx string, typ gosnmp.Asn1BER, val any) {
+	r, ok := d.rowOf[idx]
+	if !ok {
+		r = len(d.indexes)
+		d.indexes = append(d.indexes, idx)
+		d.rowOf[idx] = r
+		d.cells = append(d.cells, make([]cell, d.ncols)...)
+	}
+	d.cells[r*d.ncols+col] = cell{typ: typ, val: val}
+}
+
+// normStats counts what normalization skipped.
+type normStats struct {
+	dropped int // exceptions (noSuchObject, …), unsupported types, values a format rejects
+}
+
+// baseTags returns the tags every point of a session carries: source and the static tags,
+// sorted, source winning over a static tag of the same name.
+func baseTags(name string, static []collector.Tag) []collector.Tag {
+	tags := make([]collector.Tag, 0, len(static)+1)
+	tags = append(tags, collector.Tag{Key: "source", Value: name})
+	for _, t := range static {
+		if t.Key != "source" {
+			tags = append(tags, t)
+		}
+	}
+	slices.SortFunc(tags, func(a, b collector.Tag) int { return strings.Compare(a.Key, b.Key) })
+	return tags
+}
+
+// mergeTags returns base plus extra (extra wins on equal keys), sorted.
+func mergeTags(base, extra []collector.Tag) []collector.Tag {
+	tags := make([]collector.Tag, 0, len(base)+len(extra))
+	for _, b := range base {
+		if !slices.ContainsFunc(extra, func(e collector.Tag) bool { return e.Key == b.Key }) {
+			tags = append(tags, b)
+		}
+	}
+	tags = append(tags, extra...)
+	slices.SortFunc(tags, func(a, b collector.Tag) int { return strings.Compare(a.Key, b.Key) })
+	return tags
+}
+
+// scalarPoint turns the answers to a scalar group's GET (cells in spec.oids order) into one
+// point; ok is false when no field has a value.
+func scalarPoint(spec *scalarSpec, cells []cell, base []collector.Tag, ts time.Time, st *normStats) (collector.Point, bool) {
+	var extra []collector.Tag
+	for i := range spec.tags {
+		if f, ok := pickValue(&spec.tags[i], cells, st); ok {
+			if v := tagValue(f); v != "" {
+				extra = append(extra, collector.Tag{Key: spec.tags[i].name, Value: v})
+			}
+		}
+	}
+	fields := make([]collector.Field, 0, len(spec.fields))
+	for i := range spec.fields {
+		if f, ok := pickValue(&spec.fields[i], cells, st); ok {
+			fields = append(fields, f)
+		}
+	}
+	if len(fields) == 0 {
+		return collector.Point{}, false
+	}
+	return collector.Point{Measurement: spec.measurement, Tags: mergeTags(base, extra), Fields: fields, Time: ts}, true
+}
+
+// tablePoints turns a walked table into one point per row, rows sorted by index. Rows whose
+// measurement and tags collide with another row's get spec.duplicateTag = row index, so no
+// row overwrites another in InfluxDB (fortigate_cluster-60f names all 26 interfaces
+// "redacted"; mni_mx-d repeats ifDescr).
+func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Time, st *normStats) []collector.Point {
+	order := make([]int, len(d.indexes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareOID(d.indexes[a], d.indexes[b]) })
+
+	points := make([]collector.Point, 0, len(order))
+	rowIdx := make([]string, 0, len(order))
+	ntags := len(base) + len(spec.tags) + 2
+	for _, r := range order {
+		idx := d.indexes[r]
+		cells := d.cells[r*d.ncols : (r+1)*d.ncols]
+		tags := make([]collector.Tag, 0, ntags)
+		tags = append(tags, base...)
+		for i := range spec.tags {
+			v := ""
+			if f, ok := pickValue(&spec.tags[i], cells, st); ok {
+				v = tagValue(f)
+			}
+			if v == "" {
+				// InfluxDB has no empty tag values; the index keeps the row addressable.
+				v = idx
+			}
+			tags = setTag(tags, spec.tags[i].name, v)
+		}
+		if spec.indexTag != "" {
+			tags = setTag(tags, spec.indexTag, idx)
+		}
+		fields := make([]collector.Field, 0, len(spec.fields)+1)
+		if spec.indexField != "" {
+			fields = append(fields, indexValue(spec.indexField, idx))
+		}
+		for i := range spec.fields {
+			if f, ok := pickValue(&spec.fields[i], cells, st); ok {
+				fields = append(fields, f)
+			}
+		}
+		if len(fields) == 0 {
+			st.dropped++ // a point needs a field; nothing to write for this row
+			continue
+		}
+		slices.SortFunc(fields, func(a, b collector.Field) int { return strings.Compare(a.Key, b.Key) })
+		p := collector.Point{Measurement: spec.measurement, Tags: tags, Fields: fields, Time: ts}
+		p.SortTags()
+		points = append(points, p)
+		rowIdx = append(rowIdx, idx)
+	}
+	disambiguate(points, rowIdx, spec.duplicateTag)
+	return points
+}
+
+// disambiguate adds tag key = row index to every row whose tag set is shared with another
+// row. All rows of a colliding group get it (not "all but the first"), so which row gets
+// which series never depends on walk order.
+func disambiguate(points []collector.Point, rowIdx []string, key string) {
+	seen := make(map[string]int, len(points))
+	var b strings.Builder
+	keys := make([]string, len(points))
+	for i := range points {
+		b.Reset()
+		for _, t := range points[i].Tags {
+			b.WriteString(t.Key)
+			b.WriteByte(0)
+			b.WriteString(t.Value)
+			b.WriteByte(0)
+		}
+		keys[i] = b.String()
+		seen[keys[i]]++
+	}
+	for i := range points {
+		if seen[keys[i]] > 1 {
+			points[i].Tags = setTag(points[i].Tags, key, rowIdx[i])
+			points[i].SortTags()
+		}
+	}
+}
+
+// setTag sets key=value in tags, replacing an existing key (profile tags win over static ones).
+func setTag(tags []collector.Tag, key, value string) []collector.Tag {
+	for i := range tags {
+		if tags[i].Key == key {
+			tags[i].Value = value
+			return tags
+		}
+	}
+	return append(tags, collector.Tag{Key: key, Value: value})
+}
+
+// indexValue is the IndexField: a number for single-arc indexes (ifIndex), else the string.
+func indexValue(name, idx string) collector.Field {
+	if u, err := strconv.ParseUint(idx, 10, 32); err == nil {
+		return collector.Uint(name, u)
+	}
+	return collector.String(name, idx)
+}
+
+// pickValue reads vs from cells, using the fallback column when the first is absent or an
+// empty string.
+func pickValue(vs *valueSpec, cells []cell, st *normStats) (collector.Field, bool) {
+	f, ok := convert(vs, cells[vs.col], st)
+	if ok && !(f.Kind == collector.KindString && f.StringValue() == "") {
+		return f, true
+	}
+	if vs.fallback >= 0 {
+		if g, ok2 := convert(vs, cells[vs.fallback], st); ok2 {
+			return g, true
+		}
+	}
+	return f, ok
+}
+
+// tagValue renders a field's value as a tag value.
+func tagValue(f collector.Field) string {
+	switch f.Kind {
+	case collector.KindString:
+		return f.StringValue()
+	case collector.KindInt:
+		return strconv.FormatInt(f.IntValue(), 10)
+	case collector.KindUint:
+		return strconv.FormatUint(f.UintValue(), 10)
+	case collector.KindFloat:
+		return strconv.FormatFloat(f.FloatValue(), 'g', -1, 64)
+	case collector.KindBool:
+		return strconv.FormatBool(f.BoolValue())
+	}
+	return ""
+}
+
+// convert turns one received value into a field named vs.name. Absent cells return false
+// uncounted; exceptions and values the format cannot take are counted in st.dropped.
+func convert(vs *valueSpec, c cell, st *normStats) (collector.Field, bool) {
+	switch c.typ {
+	case gosnmp.UnknownType:
+		return collector.Field{}, false
+	case gosnmp.NoSuchObject, gosnmp.NoSuchInstance, gosnmp.EndOfMibView, gosnmp.Null:
+		st.dropped++
+		return collector.Field{}, false
+	}
+	f, ok := convertValue(vs, c)
+	if !ok {
+		st.dropped++
+	}
+	return f, ok
+}
+
+func convertValue(vs *valueSpec, c cell) (collector.Field, bool) {
+	name := vs.name
+	switch v := c.val.(type) {
+	case []byte:
+		switch vs.format {
+		case formatMAC:
+			if len(v) == 0 {
+				return collector.Field{}, false
+			}
+			return collector.String(name, macString(v)), true
+		case formatHex:
+			return collector.String(name, hex.EncodeToString(v)), true
+		case formatAuto, formatString:
+			return collector.String(name, octetString(v)), true
+		}
+		return collector.Field{}, false
+	case string: // ObjectIdentifier, IPAddress
+		return collector.String(name, v), true
+	case float32:
+		return collector.Float(name, float64(v)), true
+	case float64:
+		return collector.Float(name, v), true
+	case nil:
+		return collector.Field{}, false
+	}
+	i, u, signed, ok := number(c.val)
+	if !ok {
+		return collector.Field{}, false
+	}
+	switch vs.format {
+	case formatAuto:
+		if c.typ == gosnmp.Integer {
+			if !signed {
+				return collector.Int(name, int64(u)), u <= math.MaxInt64
+			}
+			return collector.Int(name, i), true
+		}
+		if signed {
+			return collector.Uint(name, uint64(i)), i >= 0
+		}
+		return collector.Uint(name, u), true
+	case formatUint:
+		if signed {
+			return collector.Uint(name, uint64(i)), i >= 0
+		}
+		return collector.Uint(name, u), true
+	case formatInt:
+		if signed {
+			return collector.Int(name, i), true
+		}
+		return collector.Int(name, int64(u)), u <= math.MaxInt64
+	case formatString, formatHex:
+		if signed {
+			return collector.String(name, strconv.FormatInt(i, 10)), true
+		}
+		return collector.String(name, strconv.FormatUint(u, 10)), true
+	case formatTruthValue:
+		n := i
+		if !signed {
+			n = int64(min(u, 3))
+		}
+		switch n {
+		case 1:
+			return collector.Bool(name, true), true
+		case 2:
+			return collector.Bool(name, false), true
+		}
+		return collector.Field{}, false
+	case formatTimeTicksNs:
+		if signed {
+			if i < 0 {
+				return collector.Field{}, false
+			}
+			u = uint64(i)
+		}
+		if u > math.MaxUint64/10_000_000 {
+			return collector.Field{}, false
+		}
+		return collector.Uint(name, u*10_000_000), true
+	case formatEnum:
+		n := i
+		if !signed {
+			if u > math.MaxInt64 {
+				return collector.String(name, strconv.FormatUint(u, 10)), true
+			}
+			n = int64(u)
+		}
+		if s, ok := vs.enum[n]; ok {
+			return collector.String(name, s), true
+		}
+		return collector.String(name, strconv.FormatInt(n, 10)), true
+	}
+	return collector.Field{}, false
+}
+
+// number unpacks the integer types gosnmp decodes into (int for Integer, uint for
+// Counter32/Gauge32, uint32 for TimeTicks/Uinteger32, uint64 for Counter64).
+func number(v any) (i int64, u uint64, signed, ok bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), 0, true, true
+	case int64:
+		return n, 0, true, true
+	case int32:
+		return int64(n), 0, true, true
+	case uint:
+		return 0, uint64(n), false, true
+	case uint64:
+		return 0, n, false, true
+	case uint32:
+		return 0, uint64(n), false, true
+	}
+	return 0, 0, false, false
+}
+
+// octetString renders an OctetString: text when printable once trailing NULs are trimmed
+// (dnos_z9100-on pads ifAlias with NULs: "\x00\x00" becomes ""), else lowercase hex of all
+// bytes (binary values such as a BITS or an anonymised address).
+func octetString(b []byte) string {
+	t := b
+	for len(t) > 0 && t[len(t)-1] == 0 {
+		t = t[:len(t)-1]
+	}
+	if printable(t) {
+		return string(t)
+	}
+	return hex.EncodeToString(b)
+}
+
+// printable reports whether b is valid UTF-8 text without control characters other than
+// tab, CR and LF (sysDescr often spans lines).
+func printable(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 || !unicode.IsPrint(r) && !unicode.IsSpace(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// macString renders a physical address as colon-separated lowercase hex
+// (openconfig yang:mac-address style for 6 bytes; other lengths the same way).
+func macString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, len(b)*3)
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ':')
+		}
+		out = append(out, digits[c>>4], digits[c&0xf])
+	}
+	return string(out)
+}
+
+// compareOID compares two dotted numeric OIDs (or OID suffixes) arc by arc, without
+// allocating; a leading dot is ignored. Non-digit bytes compare as in a string.
+func compareOID(a, b string) int {
+	a = strings.TrimPrefix(a, ".")
+	b = strings.TrimPrefix(b, ".")
+	for len(a) > 0 && len(b) > 0 {
+		ea := strings.IndexByte(a, '.')
+		if ea < 0 {
+			ea = len(a)
+		}
+		eb := strings.IndexByte(b, '.')
+		if eb < 0 {
+			eb = len(b)
+		}
+		pa, pb := strings.TrimLeft(a[:ea], "0"), strings.TrimLeft(b[:eb], "0")
+		if len(pa) != len(pb) {
+			if len(pa) < len(pb) {
+				return -1
+			}
+			return 1
+		}
+		if c := strings.Compare(pa, pb); c != 0 {
+			return c
+		}
+		a, b = a[ea:], b[eb:]
+		a, b = strings.TrimPrefix(a, "."), strings.TrimPrefix(b, ".")
+	}
+	switch {
+	case len(a) == 0 && len(b) == 0:
+		return 0
+	case len(a) == 0:
+		return -1
+	}
+	return 1
+}

@@ -20,6 +20,12 @@ type Config struct {
 	ServerName        string           `yaml:"server_name"`
 	SubscriptionNames []string         `yaml:"subscriptions"`
 	Redial            Redial           `yaml:"redial"`
+	// EmitDeletes writes a point with field deleted=true for each deleted path (DESIGN §4);
+	// deletes are counted either way.
+	EmitDeletes bool `yaml:"emit_deletes"`
+	// MaxMsgSize is the largest SubscribeResponse/GetResponse accepted, in bytes; default
+	// 64 MiB (grpc's 4 MiB default is too small for a full JSON_IETF Get of a big router).
+	MaxMsgSize int `yaml:"max_msg_size"`
 
 	// Filled by the loader, not by YAML.
 	Name          string           `yaml:"-"`

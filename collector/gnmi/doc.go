@@ -1,0 +1,18 @@
+// Package gnmi is the gNMI collector: dialing a device (TLS, mTLS, skip_verify, plaintext,
+// username/password as per-RPC metadata, keepalive), the Capabilities, Get and Subscribe RPCs,
+// the long-running Session that implements collector.Collector, and the pure Normalizer that
+// turns notifications into points by the naming rules of DESIGN.md §4.
+//
+// Building blocks, for the daemon and the CLI alike:
+//
+//	conn, err := gnmi.Dial(ctx, cfg)                 // *grpc.ClientConn with credentials
+//	caps, err := gnmi.Capabilities(ctx, conn, cfg)   // and gnmi.Get
+//	err = gnmi.Subscribe(ctx, conn, cfg, req, func(r *gnmipb.SubscribeResponse) error {...})
+//	n, err := gnmi.NewNormalizer(gnmi.NormalizerConfig{...})
+//	points, counts := n.Normalize(points[:0], r.GetUpdate(), time.Now())
+//
+// gnmi.New(cfg, log) returns a Session: one gRPC connection per target, one Subscribe stream
+// per group of subscriptions that share mode, encoding, prefix and updates_only (devices cap
+// concurrent subscriptions, e.g. Arista and Juniper), redial with collector.Backoff, and a
+// watchdog for streams that are connected but silent.
+package gnmi

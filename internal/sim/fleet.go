@@ -1,0 +1,359 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netpulse/netpulse/internal/gnmiserver"
+)
+
+// Shape is how the gNMI feeder packs counter updates into notifications.
+type Shape int
+
+const (
+	// ShapePerLeaf sends one update per notification (each counter leaf its own
+	// notification, as many devices stream in sample mode).
+	ShapePerLeaf Shape = iota
+	// ShapePerInterface sends all counters of an interface in one atomic notification with
+	// the prefix /interfaces/interface[name=X]/state/counters (subscribe at or above that
+	// prefix: the reference cache stores atomic notifications under their prefix).
+	ShapePerInterface
+)
+
+// String returns "leaf" or "interface".
+func (s Shape) String() string {
+	if s == ShapePerInterface {
+		return "interface"
+	}
+	return "leaf"
+}
+
+// ParseShape parses "leaf" or "interface".
+func ParseShape(s string) (Shape, error) {
+	switch s {
+	case "", "leaf":
+		return ShapePerLeaf, nil
+	case "interface":
+		return ShapePerInterface, nil
+	}
+	return 0, fmt.Errorf("parse notification shape %q: want leaf or interface", s)
+}
+
+// Defaults applied by Config.Validate.
+const (
+	DefaultInterfaces     = 8
+	DefaultCommunity      = "public"
+	DefaultUpdateInterval = time.Second
+	DefaultSNMPMaxMsgSize = 1472 // one Ethernet-MTU-sized UDP datagram, as many devices answer
+	DefaultListen         = "127.0.0.1:0"
+)
+
+// Config describes a simulated fleet.
+type Config struct {
+	// SNMPDevices and GNMIDevices are how many devices of each protocol to run.
+	SNMPDevices, GNMIDevices int
+	// Interfaces is the number of interfaces per device (default 8).
+	Interfaces int
+	// SNMPListen is where SNMP device i listens (UDP): "host:0" gives every device its own
+	// ephemeral port, "host:port" gives device i port+i. Default "127.0.0.1:0".
+	SNMPListen string
+	// GNMIListen is the same for the gNMI devices (TCP).
+	GNMIListen string
+	// Community is the SNMPv1/v2c community (default "public"); other communities get no
+	// answer.
+	Community string
+	// V3Users are the USM users (default DefaultV3Users()).
+	V3Users []V3User
+	// SNMPMaxMsgSize caps an SNMP response (default 1472 bytes); GETBULK answers are cut to
+	// fit, as on real agents.
+	SNMPMaxMsgSize int
+	// GNMIUsername and GNMIPassword, when the username is set, are required in the gRPC
+	// metadata of every gNMI RPC.
+	GNMIUsername, GNMIPassword string
+	// TLS serves gNMI over TLS with a throwaway CA (Fleet.PKI).
+	TLS bool
+	// UpdateInterval is how often the gNMI feeder pushes counters (default 1s).
+	UpdateInterval time.Duration
+	// Seed makes the models reproducible: the same seed gives the same devices.
+	Seed int64
+	// NotificationShape is how counter updates are packed (default ShapePerLeaf).
+	NotificationShape Shape
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *Config) Validate() error {
+	if c.SNMPDevices < 0 || c.GNMIDevices < 0 {
+		return errors.New("check fleet: device counts must not be negative")
+	}
+	if c.Interfaces == 0 {
+		c.Interfaces = DefaultInterfaces
+	}
+	if c.Interfaces < 0 || c.Interfaces > 4096 {
+		return fmt.Errorf("check fleet: interfaces %d out of range 1..4096", c.Interfaces)
+	}
+	if c.SNMPListen == "" {
+		c.SNMPListen = DefaultListen
+	}
+	if c.GNMIListen == "" {
+		c.GNMIListen = DefaultListen
+	}
+	for _, l := range []string{c.SNMPListen, c.GNMIListen} {
+		if _, err := netip.ParseAddrPort(l); err != nil {
+			return fmt.Errorf("check fleet: listen address %q: %w", l, err)
+		}
+	}
+	if c.Community == "" {
+		c.Community = DefaultCommunity
+	}
+	if c.V3Users == nil {
+		c.V3Users = DefaultV3Users()
+	}
+	if c.SNMPMaxMsgSize == 0 {
+		c.SNMPMaxMsgSize = DefaultSNMPMaxMsgSize
+	}
+	if c.SNMPMaxMsgSize < 484 || c.SNMPMaxMsgSize > 65507 {
+		// 484 is the minimum every SNMP engine must accept (RFC 3417 §3.2).
+		return fmt.Errorf("check fleet: SNMP max message size %d out of range 484..65507", c.SNMPMaxMsgSize)
+	}
+	if c.UpdateInterval == 0 {
+		c.UpdateInterval = DefaultUpdateInterval
+	}
+	if c.UpdateInterval < 10*time.Millisecond {
+		return fmt.Errorf("check fleet: update interval %v below 10ms", c.UpdateInterval)
+	}
+	return nil
+}
+
+// Device is one running simulated device and what a client needs to reach it.
+type Device struct {
+	// Name is the device's hostname: SNMP sysName and gNMI /system/state/hostname.
+	Name string
+	// Proto is "snmp" or "gnmi".
+	Proto string
+	// Address is host:port (UDP for SNMP, TCP for gNMI).
+	Address string
+	// Community is the SNMPv1/v2c community (SNMP devices).
+	Community string
+	// V3Users are the SNMPv3 users the device accepts (SNMP devices).
+	V3Users []V3User
+	// EngineID is the SNMPv3 authoritative engine ID (SNMP devices).
+	EngineID []byte
+	// Username and Password are the gNMI credentials ("" when not required).
+	Username, Password string
+	// TLS tells whether the gNMI device serves TLS; CAPEM is then the CA to trust.
+	TLS   bool
+	CAPEM []byte
+	// Model is the device's value model (the same seed and index give the same model on
+	// the SNMP and the gNMI side).
+	Model *Model
+}
+
+// Fleet is a running set of simulated devices.
+type Fleet struct {
+	cfg     Config
+	log     *slog.Logger
+	start   time.Time
+	devices []Device
+	agents  []*agent
+	conns   []*net.UDPConn
+	gnmi    []*gnmiDevice
+	pki     *gnmiserver.PKI
+	outPool sync.Pool
+	wg      sync.WaitGroup
+
+	snmpIn, snmpOut atomic.Uint64
+	gnmiUpdates     atomic.Uint64
+}
+
+// deviceName is the hostname of device i of proto: sim-snmp-0001, sim-gnmi-0001, …
+func deviceName(proto string, i int) string { return fmt.Sprintf("sim-%s-%04d", proto, i+1) }
+
+// engineIDFor builds an RFC 3411 SnmpEngineID: enterprise number with the top bit set,
+// format 3 (MAC address), then a MAC unique to the device.
+func engineIDFor(m *Model) []byte {
+	ent := uint32(30065) // Arista
+	if m.Vendor == VendorJuniper {
+		ent = 2636
+	}
+	ent |= 0x80000000
+	return []byte{byte(ent >> 24), byte(ent >> 16), byte(ent >> 8), byte(ent), 3,
+		0x02, 0x00, byte(m.Index >> 16), byte(m.Index >> 8), byte(m.Index), 0x01}
+}
+
+// listenAddr is the address of device i for a listen spec: port 0 stays 0 (ephemeral),
+// otherwise ports are consecutive.
+func listenAddr(spec string, i int) (string, error) {
+	ap, err := netip.ParseAddrPort(spec)
+	if err != nil {
+		return "", fmt.Errorf("parse listen address %q: %w", spec, err)
+	}
+	if ap.Port() == 0 {
+		return spec, nil
+	}
+	p := int(ap.Port()) + i
+	if p > 65535 {
+		return "", fmt.Errorf("assign port for device %d: %d beyond 65535", i, p)
+	}
+	return net.JoinHostPort(ap.Addr().String(), strconv.Itoa(p)), nil
+}
+
+// Start builds the models and starts every device; they run until ctx ends. On error,
+// whatever was started is stopped again.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Fleet, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	f := &Fleet{cfg: cfg, log: log, start: time.Now()}
+	f.outPool.New = func() any { b := make([]byte, 0, cfg.SNMPMaxMsgSize+256); return &b }
+	ctx, cancel := context.WithCancel(ctx)
+	ok := false
+	defer func() {
+		if !ok {
+			cancel()
+			f.closeConns()
+			f.wg.Wait()
+		}
+	}()
+	if err := f.startSNMP(); err != nil {
+		return nil, err
+	}
+	if err := f.startGNMI(ctx); err != nil {
+		return nil, err
+	}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		<-ctx.Done()
+		f.closeConns() // unblocks the serve goroutines
+		cancel()
+	}()
+	ok = true
+	log.Info("simulated fleet started", "snmp", cfg.SNMPDevices, "gnmi", cfg.GNMIDevices, "interfaces", cfg.Interfaces)
+	return f, nil
+}
+
+// startSNMP binds one UDP socket per SNMP device and starts its serve goroutine.
+func (f *Fleet) startSNMP() error {
+	if f.cfg.SNMPDevices == 0 {
+		return nil
+	}
+	tmpls := make([]*userTemplate, 0, len(f.cfg.V3Users))
+	for _, u := range f.cfg.V3Users {
+		t, err := newUserTemplate(u)
+		if err != nil {
+			return err
+		}
+		tmpls = append(tmpls, t)
+	}
+	m := newMIB()
+	for i := 0; i < f.cfg.SNMPDevices; i++ {
+		name := deviceName("snmp", i)
+		model := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
+		a := &agent{
+			dev: model, mib: m, start: f.start, community: []byte(f.cfg.Community),
+			engineID: engineIDFor(model), boots: 1 + uint32(i%3), maxMsg: f.cfg.SNMPMaxMsgSize,
+		}
+		for _, t := range tmpls {
+			u, err := t.localize(a.engineID)
+			if err != nil {
+				return fmt.Errorf("localize user %q: %w", t.Name, err)
+			}
+			a.users = append(a.users, u)
+		}
+		addr, err := listenAddr(f.cfg.SNMPListen, i)
+		if err != nil {
+			return err
+		}
+		ua, err := net.ResolveUDPAddr("udp", addr)
+		if err != nil {
+			return fmt.Errorf("resolve %s: %w", addr, err)
+		}
+		conn, err := net.ListenUDP("udp", ua)
+		if err != nil {
+			return fmt.Errorf("listen for %s on %s: %w", name, addr, err)
+		}
+		f.conns = append(f.conns, conn)
+		f.agents = append(f.agents, a)
+		f.devices = append(f.devices, Device{
+			Name: name, Proto: "snmp", Address: conn.LocalAddr().String(), Community: f.cfg.Community,
+			V3Users: f.cfg.V3Users, EngineID: a.engineID, Model: model,
+		})
+	}
+	for i, a := range f.agents {
+		f.wg.Add(1)
+		go f.serveSNMP(a, f.conns[i])
+	}
+	return nil
+}
+
+// closeConns closes every SNMP socket (idempotent: closing twice returns an error we ignore).
+func (f *Fleet) closeConns() {
+	for _, c := range f.conns {
+		_ = c.Close()
+	}
+}
+
+// readBufSize bounds an SNMP request; larger requests are truncated and dropped as
+// malformed. Requests are small (a walk's request is < 100 bytes), responses are not.
+const readBufSize = 4096
+
+// serveSNMP answers one device's socket until it is closed.
+func (f *Fleet) serveSNMP(a *agent, conn *net.UDPConn) {
+	defer f.wg.Done()
+	buf := make([]byte, readBufSize)
+	for {
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // e.g. a transient ICMP-induced error; the socket is still good
+		}
+		f.snmpIn.Add(1)
+		ob := f.outPool.Get().(*[]byte)
+		resp := a.handle(buf[:n], (*ob)[:0])
+		if resp != nil {
+			if _, err := conn.WriteToUDPAddrPort(resp, from); err == nil {
+				f.snmpOut.Add(1)
+			}
+			*ob = resp[:0]
+		}
+		f.outPool.Put(ob)
+	}
+}
+
+// Devices lists the running devices: SNMP first, then gNMI, each in index order.
+func (f *Fleet) Devices() []Device { return f.devices }
+
+// PKI is the throwaway CA and certificates of the gNMI TLS mode (nil without TLS).
+func (f *Fleet) PKI() *gnmiserver.PKI { return f.pki }
+
+// StartTime is the moment every model's time is counted from.
+func (f *Fleet) StartTime() time.Time { return f.start }
+
+// Wait blocks until the fleet has stopped (after its context ended).
+func (f *Fleet) Wait() { f.wg.Wait() }
+
+// Stats are fleet-wide activity counters.
+type Stats struct {
+	// SNMPRequests and SNMPResponses count datagrams received and answered.
+	SNMPRequests, SNMPResponses uint64
+	// GNMIUpdates counts leaf updates pushed into the gNMI caches.
+	GNMIUpdates uint64
+}
+
+// Stats returns the activity counters so far.
+func (f *Fleet) Stats() Stats {
+	return Stats{SNMPRequests: f.snmpIn.Load(), SNMPResponses: f.snmpOut.Load(), GNMIUpdates: f.gnmiUpdates.Load()}
+}

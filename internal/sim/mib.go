@@ -1,0 +1,414 @@
+package sim
+
+import (
+	"sort"
+	"time"
+)
+
+// objKind names one MIB object the agent serves.
+type objKind uint8
+
+const (
+	// SNMPv2-MIB system group (1.3.6.1.2.1.1, RFC 3418).
+	oSysDescr objKind = iota
+	oSysObjectID
+	oSysUpTime
+	oSysContact
+	oSysName
+	oSysLocation
+	oSysServices
+	oSysORLastChange
+	// IF-MIB (RFC 2863).
+	oIfNumber
+	oIfIndex
+	oIfDescr
+	oIfType
+	oIfMtu
+	oIfSpeed
+	oIfPhysAddress
+	oIfAdminStatus
+	oIfOperStatus
+	oIfLastChange
+	oIfInOctets
+	oIfInUcastPkts
+	oIfInNUcastPkts
+	oIfInDiscards
+	oIfInErrors
+	oIfInUnknownProtos
+	oIfOutOctets
+	oIfOutUcastPkts
+	oIfOutNUcastPkts
+	oIfOutDiscards
+	oIfOutErrors
+	oIfOutQLen
+	oIfSpecific
+	oIfName
+	oIfInMulticastPkts
+	oIfInBroadcastPkts
+	oIfOutMulticastPkts
+	oIfOutBroadcastPkts
+	oIfHCInOctets
+	oIfHCInUcastPkts
+	oIfHCInMulticastPkts
+	oIfHCInBroadcastPkts
+	oIfHCOutOctets
+	oIfHCOutUcastPkts
+	oIfHCOutMulticastPkts
+	oIfHCOutBroadcastPkts
+	oIfLinkUpDownTrapEnable
+	oIfHighSpeed
+	oIfPromiscuousMode
+	oIfConnectorPresent
+	oIfAlias
+	oIfCounterDiscontinuityTime
+	// HOST-RESOURCES-MIB hrProcessorLoad (RFC 2790), the SNMP side of the gNMI CPU leaf.
+	oHrProcessorLoad
+)
+
+// Which index a column is keyed by.
+const (
+	rowsScalar uint8 = iota
+	rowsIf
+	rowsHr
+)
+
+// mibObject is one scalar (instance .0) or table column (instances .<index>).
+type mibObject struct {
+	oid       []uint32
+	rows      uint8
+	kind      objKind
+	counter64 bool // Counter64 is not representable in SNMPv1 (RFC 3584 §4.2.2.1)
+}
+
+// mib is the sorted object list every simulated agent serves (shared, read-only).
+type mib struct {
+	objects []mibObject
+}
+
+// newMIB lists the served objects in lexicographic OID order.
+func newMIB() *mib {
+	m := &mib{}
+	add := func(oid string, rows uint8, k objKind) {
+		m.objects = append(m.objects, mibObject{oid: mustParseOID(oid), rows: rows, kind: k})
+	}
+	sys := "1.3.6.1.2.1.1."
+	for i, k := range []objKind{oSysDescr, oSysObjectID, oSysUpTime, oSysContact, oSysName, oSysLocation, oSysServices, oSysORLastChange} {
+		add(sys+itoa(i+1), rowsScalar, k)
+	}
+	add("1.3.6.1.2.1.2.1", rowsScalar, oIfNumber)
+	for col := 1; col <= 22; col++ {
+		add("1.3.6.1.2.1.2.2.1."+itoa(col), rowsIf, oIfIndex+objKind(col-1))
+	}
+	add("1.3.6.1.2.1.25.3.3.1.2", rowsHr, oHrProcessorLoad)
+	for col := 1; col <= 19; col++ {
+		add("1.3.6.1.2.1.31.1.1.1."+itoa(col), rowsIf, oIfName+objKind(col-1))
+		if col >= 6 && col <= 13 {
+			m.objects[len(m.objects)-1].counter64 = true
+		}
+	}
+	sort.Slice(m.objects, func(i, j int) bool { return compareOID(m.objects[i].oid, m.objects[j].oid) < 0 })
+	return m
+}
+
+// itoa is strconv.Itoa for small non-negative numbers (keeps newMIB readable).
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// view is one request's view of one device: the device, the moment all values are taken at
+// (one timestamp per PDU, like a real agent's cache), and a one-entry counter cache so a
+// GETBULK over many columns of one row computes the counters once.
+type view struct {
+	dev       *Model
+	t         time.Duration
+	hrRows    [1]uint32
+	cacheRow  int
+	cacheCtrs Counters
+	v1        bool
+}
+
+// rows is the sorted instance index list of a column.
+func (v *view) rowIndex(rows uint8, i int) (uint32, bool) {
+	switch rows {
+	case rowsIf:
+		if i < len(v.dev.Interfaces) {
+			return uint32(v.dev.Interfaces[i].IfIndex), true
+		}
+	case rowsHr:
+		if i < 1 {
+			return 1, true
+		}
+	}
+	return 0, false
+}
+
+// findRow returns the position of the row with index idx.
+func (v *view) findRow(rows uint8, idx uint32) (int, bool) {
+	switch rows {
+	case rowsIf:
+		// ifIndex is 1..M in order, but search rather than assume.
+		ifs := v.dev.Interfaces
+		i := sort.Search(len(ifs), func(i int) bool { return uint32(ifs[i].IfIndex) >= idx })
+		return i, i < len(ifs) && uint32(ifs[i].IfIndex) == idx
+	case rowsHr:
+		return 0, idx == 1
+	}
+	return 0, false
+}
+
+// nextRow returns the first row whose index is > idx.
+func (v *view) nextRow(rows uint8, idx uint32) (int, bool) {
+	switch rows {
+	case rowsIf:
+		ifs := v.dev.Interfaces
+		i := sort.Search(len(ifs), func(i int) bool { return uint32(ifs[i].IfIndex) > idx })
+		return i, i < len(ifs)
+	case rowsHr:
+		return 0, idx < 1
+	}
+	return 0, false
+}
+
+// lookup resolves a GET: the object and row, or the exception tag (noSuchObject when no
+// object type matches, noSuchInstance when the type exists but this instance does not).
+func (m *mib) lookup(v *view, oid []uint32) (*mibObject, int, byte) {
+	i := sort.Search(len(m.objects), func(i int) bool { return compareOID(m.objects[i].oid, oid) > 0 }) - 1
+	if i < 0 || !hasPrefix(oid, m.objects[i].oid) {
+		return nil, 0, tagNoSuchObject
+	}
+	o := &m.objects[i]
+	if v.v1 && o.counter64 {
+		return nil, 0, tagNoSuchObject
+	}
+	suffix := oid[len(o.oid):]
+	if len(suffix) != 1 {
+		return nil, 0, tagNoSuchInstance
+	}
+	if o.rows == rowsScalar {
+		if suffix[0] != 0 {
+			return nil, 0, tagNoSuchInstance
+		}
+		return o, 0, 0
+	}
+	r, ok := v.findRow(o.rows, suffix[0])
+	if !ok {
+		return nil, 0, tagNoSuchInstance
+	}
+	return o, r, 0
+}
+
+// next resolves a GETNEXT: the first instance strictly after oid, or ok=false at the end of
+// the MIB view.
+func (m *mib) next(v *view, oid []uint32) (o *mibObject, row int, ok bool) {
+	// Start at the last object whose OID is <= oid: everything before it is entirely smaller.
+	i := sort.Search(len(m.objects), func(i int) bool { return compareOID(m.objects[i].oid, oid) > 0 }) - 1
+	if i < 0 {
+		i = 0
+	}
+	for ; i < len(m.objects); i++ {
+		o := &m.objects[i]
+		if v.v1 && o.counter64 {
+			continue
+		}
+		switch {
+		case compareOID(oid, o.oid) < 0 && !hasPrefix(oid, o.oid):
+			// oid sorts before the whole object: its first instance is next.
+			if o.rows == rowsScalar {
+				return o, 0, true
+			}
+			if _, ok := v.rowIndex(o.rows, 0); ok {
+				return o, 0, true
+			}
+		case hasPrefix(oid, o.oid):
+			suffix := oid[len(o.oid):]
+			if o.rows == rowsScalar {
+				if len(suffix) == 0 {
+					return o, 0, true
+				}
+				continue // .0 or anything after it
+			}
+			if len(suffix) == 0 {
+				if _, ok := v.rowIndex(o.rows, 0); ok {
+					return o, 0, true
+				}
+				continue
+			}
+			if r, ok := v.nextRow(o.rows, suffix[0]); ok {
+				return o, r, true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// appendInstance appends the instance OID of (o, row).
+func (v *view) appendInstance(dst []byte, o *mibObject, row int) []byte {
+	var buf [32]uint32
+	inst := append(buf[:0], o.oid...)
+	if o.rows == rowsScalar {
+		inst = append(inst, 0)
+	} else {
+		idx, _ := v.rowIndex(o.rows, row)
+		inst = append(inst, idx)
+	}
+	return appendOID(dst, inst)
+}
+
+// counters returns the counters of interface row, cached for the request.
+func (v *view) counters(row int) *Counters {
+	if v.cacheRow != row+1 {
+		v.cacheCtrs = v.dev.Counters(row, v.t)
+		v.cacheRow = row + 1
+	}
+	return &v.cacheCtrs
+}
+
+// ticks converts a duration to TimeTicks (hundredths of a second, RFC 2578 §7.1.8).
+func ticks(d time.Duration) uint64 { return uint64(d/(10*time.Millisecond)) & 0xffffffff }
+
+// Enumerations from IF-MIB and SNMPv2-TC.
+const (
+	ifStatusUp       = 1
+	ifStatusDown     = 2
+	truthTrue        = 1
+	truthFalse       = 2
+	ifTypeEthernet   = 6 // ethernetCsmacd (IANAifType-MIB)
+	sysServicesL2L3  = 6 // layers 2 and 3 (RFC 3418 sysServices: 2^(L-1) summed)
+	gauge32Max       = 0xffffffff
+	counter32Mask    = 0xffffffff
+	linkTrapsEnabled = 1
+)
+
+// appendValue appends the value TLV of (o, row).
+func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
+	d := v.dev
+	var it *Interface
+	if o.rows == rowsIf {
+		it = &d.Interfaces[row]
+	}
+	switch o.kind {
+	case oSysDescr:
+		return appendString(dst, d.Descr)
+	case oSysObjectID:
+		return appendOID(dst, d.objectID)
+	case oSysUpTime:
+		return appendUint(dst, tagTimeTicks, ticks(d.Uptime(v.t)))
+	case oSysContact:
+		return appendString(dst, d.Contact)
+	case oSysName:
+		return appendString(dst, d.Name)
+	case oSysLocation:
+		return appendString(dst, d.Location)
+	case oSysServices:
+		return appendInt(dst, tagInteger, sysServicesL2L3)
+	case oSysORLastChange:
+		return appendUint(dst, tagTimeTicks, 0)
+	case oIfNumber:
+		return appendInt(dst, tagInteger, int64(len(d.Interfaces)))
+	case oIfIndex:
+		return appendInt(dst, tagInteger, int64(it.IfIndex))
+	case oIfDescr, oIfName:
+		return appendString(dst, it.Name)
+	case oIfType:
+		return appendInt(dst, tagInteger, ifTypeEthernet)
+	case oIfMtu:
+		return appendInt(dst, tagInteger, int64(it.MTU))
+	case oIfSpeed:
+		// ifSpeed saturates at 2^32-1 for faster links; ifHighSpeed carries the truth
+		// (RFC 2863 §3.1.6).
+		return appendUint(dst, tagGauge32, min(it.SpeedMbps*1e6, gauge32Max))
+	case oIfPhysAddress:
+		return appendBytes(dst, tagOctetString, it.MAC[:])
+	case oIfAdminStatus:
+		if it.AdminUp {
+			return appendInt(dst, tagInteger, ifStatusUp)
+		}
+		return appendInt(dst, tagInteger, ifStatusDown)
+	case oIfOperStatus:
+		if d.State(row, v.t).OperUp {
+			return appendInt(dst, tagInteger, ifStatusUp)
+		}
+		return appendInt(dst, tagInteger, ifStatusDown)
+	case oIfLastChange:
+		return appendUint(dst, tagTimeTicks, ticks(d.State(row, v.t).LastChange))
+	case oIfOutQLen:
+		return appendUint(dst, tagGauge32, 0)
+	case oIfSpecific:
+		return appendOID(dst, []uint32{0, 0})
+	case oIfLinkUpDownTrapEnable:
+		return appendInt(dst, tagInteger, linkTrapsEnabled)
+	case oIfHighSpeed:
+		return appendUint(dst, tagGauge32, it.SpeedMbps)
+	case oIfPromiscuousMode:
+		return appendInt(dst, tagInteger, truthFalse)
+	case oIfConnectorPresent:
+		return appendInt(dst, tagInteger, truthTrue)
+	case oIfAlias:
+		return appendString(dst, it.Description)
+	case oIfCounterDiscontinuityTime:
+		return appendUint(dst, tagTimeTicks, 0)
+	case oHrProcessorLoad:
+		return appendInt(dst, tagInteger, int64(d.CPU(v.t)))
+	}
+	c := v.counters(row)
+	var x uint64
+	tag := byte(tagCounter32)
+	switch o.kind {
+	case oIfInOctets:
+		x = c.InOctets
+	case oIfInUcastPkts:
+		x = c.InUnicastPkts
+	case oIfInNUcastPkts:
+		x = c.InMulticastPkts + c.InBroadcastPkts
+	case oIfInDiscards:
+		x = c.InDiscards
+	case oIfInErrors:
+		x = c.InErrors
+	case oIfInUnknownProtos:
+		x = c.InUnknownProtos
+	case oIfOutOctets:
+		x = c.OutOctets
+	case oIfOutUcastPkts:
+		x = c.OutUnicastPkts
+	case oIfOutNUcastPkts:
+		x = c.OutMulticastPkts + c.OutBroadcastPkts
+	case oIfOutDiscards:
+		x = c.OutDiscards
+	case oIfOutErrors:
+		x = c.OutErrors
+	case oIfInMulticastPkts:
+		x = c.InMulticastPkts
+	case oIfInBroadcastPkts:
+		x = c.InBroadcastPkts
+	case oIfOutMulticastPkts:
+		x = c.OutMulticastPkts
+	case oIfOutBroadcastPkts:
+		x = c.OutBroadcastPkts
+	default:
+		tag = tagCounter64
+		switch o.kind {
+		case oIfHCInOctets:
+			x = c.InOctets
+		case oIfHCInUcastPkts:
+			x = c.InUnicastPkts
+		case oIfHCInMulticastPkts:
+			x = c.InMulticastPkts
+		case oIfHCInBroadcastPkts:
+			x = c.InBroadcastPkts
+		case oIfHCOutOctets:
+			x = c.OutOctets
+		case oIfHCOutUcastPkts:
+			x = c.OutUnicastPkts
+		case oIfHCOutMulticastPkts:
+			x = c.OutMulticastPkts
+		case oIfHCOutBroadcastPkts:
+			x = c.OutBroadcastPkts
+		}
+		return appendUint(dst, tag, x)
+	}
+	// Counter32 objects are the low 32 bits of the 64-bit counter: they wrap like real ones.
+	return appendUint(dst, tag, x&counter32Mask)
+}

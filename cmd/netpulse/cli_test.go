@@ -28,9 +28,9 @@ func writeConfig(t *testing.T, body string) string {
 
 func TestUsageErrorsExit2(t *testing.T) {
 	cases := [][]string{
-		{"run"},                           // no --config
-		{"run", "--bogus"},                // unknown flag
-		{"nosuchcommand"},                 // unknown command
+		{"run"},            // no --config
+		{"run", "--bogus"}, // unknown flag
+		{"nosuchcommand"},  // unknown command
 		{"run", "--config", "/nonexistent/netpulse.yaml"},
 		{"config", "check"},
 		{"--log-level", "loud", "version"},

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netpulse/netpulse/outputs"
 	"github.com/netpulse/netpulse/targets"
 )
 
@@ -95,4 +96,49 @@ func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
 		}
 	}
 	writeOutputMetrics(w, pipe)
+}
+
+func writeOutputMetrics(w *bufio.Writer, pipe *pipeline) {
+	type gauge struct {
+		name, help, kind string
+		get              func(s outputs.Stats) float64
+	}
+	stats := make([]outputs.Stats, len(pipe.outs))
+	for i, o := range pipe.outs {
+		stats[i] = o.Stats()
+	}
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	for _, g := range []gauge{
+		{"netpulse_output_points_written_total", "points the output accepted", "counter", func(s outputs.Stats) float64 { return float64(s.Written) }},
+		{"netpulse_output_points_emitted_total", "points handed to the output", "counter", func(s outputs.Stats) float64 { return float64(s.Emitted) }},
+		{"netpulse_output_retries_total", "retried writes", "counter", func(s outputs.Stats) float64 { return float64(s.Retries) }},
+		{"netpulse_output_write_errors_total", "failed write calls", "counter", func(s outputs.Stats) float64 { return float64(s.WriteErrors) }},
+		{"netpulse_output_buffer_points", "points waiting in memory", "gauge", func(s outputs.Stats) float64 { return float64(s.BufferPoints) }},
+		{"netpulse_output_buffer_bytes", "estimated size of the points waiting in memory", "gauge", func(s outputs.Stats) float64 { return float64(s.BufferBytes) }},
+		{"netpulse_output_spool_points", "points on disk", "gauge", func(s outputs.Stats) float64 { return float64(s.SpoolPoints) }},
+		{"netpulse_output_spool_bytes", "bytes on disk", "gauge", func(s outputs.Stats) float64 { return float64(s.SpoolBytes) }},
+		{"netpulse_output_alarm", "1 when the server says netpulse is misconfigured (401/403/404)", "gauge", func(s outputs.Stats) float64 { return b2f(s.Alarm) }},
+		{"netpulse_output_failing", "1 while the last write failed and is being retried", "gauge", func(s outputs.Stats) float64 { return b2f(s.Failing) }},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", g.name, g.help, g.name, g.kind)
+		for i, s := range stats {
+			fmt.Fprintf(w, "%s{output=\"%s\"} %g\n", g.name, promLabel(pipe.names[i]), g.get(s))
+		}
+	}
+	fmt.Fprintf(w, "# HELP netpulse_output_dropped_total points never delivered, by reason\n# TYPE netpulse_output_dropped_total counter\n")
+	for i, s := range stats {
+		reasons := make([]string, 0, len(s.Dropped))
+		for r := range s.Dropped {
+			reasons = append(reasons, r)
+		}
+		slices.Sort(reasons)
+		for _, r := range reasons {
+			fmt.Fprintf(w, "netpulse_output_dropped_total{output=\"%s\",reason=\"%s\"} %d\n", promLabel(pipe.names[i]), promLabel(r), s.Dropped[r])
+		}
+	}
 }

@@ -63,6 +63,8 @@ Run it as a daemon over a fleet (netpulse run), as a scheduled job that polls on
 		newRunCmd(g),
 		newConfigCmd(g),
 		newVersionCmd(g),
+		newDemoCmd(g),
+		newSimCmd(g),
 	)
 	return root
 }

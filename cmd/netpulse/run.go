@@ -26,6 +26,8 @@ type runOptions struct {
 	shard        string
 	summaryJSON  string
 	metrics      string
+	// watch, when set, runs beside the targets until ctx ends (demo's live table).
+	watch func(ctx context.Context, m *targets.Manager, pipe *pipeline)
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -139,10 +141,17 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 	began := time.Now()
 	log.Info("starting", "targets", len(ts), "outputs", len(pipe.outs), "once", o.once)
 	m.Apply(ctx, ts)
+	watched := make(chan struct{})
+	if o.watch != nil {
+		go func() { defer close(watched); o.watch(ctx, m, pipe) }()
+	} else {
+		close(watched)
+	}
 	if !o.once {
 		reloadLoop(ctx, m, o, log)
 	}
 	m.Wait()
+	<-watched
 	interrupted := sigCtx.Err() != nil && parent.Err() == nil
 	outs := pipe.close(o.flushTimeout)
 	stopOutputs()

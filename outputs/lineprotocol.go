@@ -211,16 +211,15 @@ func validName(s string) bool {
 	if s == "" || s[len(s)-1] == '\\' {
 		return false
 	}
+	ascii := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == 0x7f {
 			return false
 		}
-		if c >= utf8.RuneSelf {
-			return utf8.ValidString(s[i:])
-		}
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	return true
+	return ascii || utf8.ValidString(s)
 }
 
 // describe names a point for a log line without dumping it all.

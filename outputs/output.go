@@ -111,10 +111,10 @@ type Output struct {
 	running atomic.Bool
 
 	emitted, written, lost, spooled, replayed, retries, writeErrors atomic.Int64
-	alarm                                                         atomic.Bool
-	failing                                                       atomic.Bool
-	lastErr                                                       atomic.Pointer[string]
-	lastWrite                                                     atomic.Int64 // unix nanos
+	alarm                                                           atomic.Bool
+	failing                                                         atomic.Bool
+	lastErr                                                         atomic.Pointer[string]
+	lastWrite                                                       atomic.Int64 // unix nanos
 
 	batch []collector.Point // Run's reusable batch
 }

@@ -29,7 +29,8 @@ type Client interface {
 // goSNMPClient is the real Client over one gosnmp.GoSNMP (one UDP socket, reused across
 // polls so SNMPv3 engine discovery happens once).
 type goSNMPClient struct {
-	g *gosnmp.GoSNMP
+	g   *gosnmp.GoSNMP
+	rec *recordingConn // SNMPv3: the last datagram, to name the report gosnmp discarded
 }
 
 // Dial returns a Client for cfg's agent: version, credentials, timeout and retries from cfg.
@@ -44,7 +45,60 @@ func Dial(ctx context.Context, cfg *Config) (Client, error) {
 		return nil, fmt.Errorf("open socket to %s: %w", cfg.Address, err)
 	}
 	g.Context = context.Background() // per-request contexts are set by each call
-	return &goSNMPClient{g: g}, nil
+	c := &goSNMPClient{g: g}
+	if g.Version == gosnmp.Version3 {
+		// Keep the last datagram: agents send usm* reports unauthenticated, which gosnmp
+		// discards as "not authentic" without saying which report it was.
+		c.rec = &recordingConn{Conn: g.Conn}
+		g.Conn = c.rec
+	}
+	return c, nil
+}
+
+// recordingConn remembers the last datagram read (SNMPv3 only).
+type recordingConn struct {
+	net.Conn
+	last []byte
+}
+
+func (r *recordingConn) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	if n > 0 {
+		r.last = append(r.last[:0], p[:n]...)
+	}
+	return n, err
+}
+
+// usmReports maps RFC 3414 §5 usmStats report OIDs to gosnmp's errors.
+var usmReports = map[string]error{
+	".1.3.6.1.6.3.15.1.1.1.0": gosnmp.ErrUnknownSecurityLevel,
+	".1.3.6.1.6.3.15.1.1.2.0": gosnmp.ErrNotInTimeWindow,
+	".1.3.6.1.6.3.15.1.1.3.0": gosnmp.ErrUnknownUsername,
+	".1.3.6.1.6.3.15.1.1.4.0": gosnmp.ErrUnknownEngineID,
+	".1.3.6.1.6.3.15.1.1.5.0": gosnmp.ErrWrongDigest,
+	".1.3.6.1.6.3.15.1.1.6.0": gosnmp.ErrDecryption,
+}
+
+// diagnose replaces gosnmp's "not authentic" with the report the agent actually sent, when
+// the last datagram was an unauthenticated usmStats report.
+func (c *goSNMPClient) diagnose(err error) error {
+	if err == nil || c.rec == nil || len(c.rec.last) == 0 || !strings.Contains(err.Error(), "not authentic") {
+		return err
+	}
+	usm, ok := c.g.SecurityParameters.(*gosnmp.UsmSecurityParameters)
+	if !ok {
+		return err
+	}
+	d := &gosnmp.GoSNMP{Version: gosnmp.Version3, SecurityModel: gosnmp.UserSecurityModel, MsgFlags: gosnmp.NoAuthNoPriv,
+		SecurityParameters: &gosnmp.UsmSecurityParameters{UserName: usm.UserName}}
+	pkt, derr := d.SnmpDecodePacket(c.rec.last)
+	if derr != nil || pkt.PDUType != gosnmp.Report || len(pkt.Variables) == 0 {
+		return err
+	}
+	if rep, ok := usmReports[pkt.Variables[0].Name]; ok {
+		return rep
+	}
+	return err
 }
 
 // newGoSNMP builds the gosnmp settings for cfg (exported for the benchmark's bare baseline
@@ -175,17 +229,20 @@ func splitAddress(addr string) (string, uint16, error) {
 
 func (c *goSNMPClient) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
-	return c.g.Get(oids)
+	pkt, err := c.g.Get(oids)
+	return pkt, c.diagnose(err)
 }
 
 func (c *goSNMPClient) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
-	return c.g.GetNext(oids)
+	pkt, err := c.g.GetNext(oids)
+	return pkt, c.diagnose(err)
 }
 
 func (c *goSNMPClient) GetBulk(ctx context.Context, oids []string, maxRepetitions uint32) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
-	return c.g.GetBulk(oids, 0, maxRepetitions)
+	pkt, err := c.g.GetBulk(oids, 0, maxRepetitions)
+	return pkt, c.diagnose(err)
 }
 
 func (c *goSNMPClient) Close() error { return c.g.Close() }

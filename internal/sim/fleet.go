@@ -222,6 +222,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Fleet, error) {
 		if !ok {
 			cancel()
 			f.closeConns()
+			f.stopGNMI()
 			f.wg.Wait()
 		}
 	}()
@@ -236,6 +237,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Fleet, error) {
 		defer f.wg.Done()
 		<-ctx.Done()
 		f.closeConns() // unblocks the serve goroutines
+		f.stopGNMI()
 		cancel()
 	}()
 	ok = true

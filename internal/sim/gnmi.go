@@ -1,8 +1,321 @@
 package sim
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
 
-// gnmiDevice is one simulated gNMI device.
-type gnmiDevice struct{}
+	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
 
-func (f *Fleet) startGNMI(ctx context.Context) error { return nil }
+	"github.com/netpulse/netpulse/internal/gnmiserver"
+)
+
+// counterLeaves are the OpenConfig interfaces/state/counters leaves the feeder sends, in the
+// order counterValues fills them (openconfig-interfaces.yang, grouping interface-counters-state).
+var counterLeaves = [...]string{
+	"in-octets", "in-pkts", "in-unicast-pkts", "in-broadcast-pkts", "in-multicast-pkts",
+	"in-discards", "in-errors", "in-unknown-protos", "in-fcs-errors",
+	"out-octets", "out-pkts", "out-unicast-pkts", "out-broadcast-pkts", "out-multicast-pkts",
+	"out-discards", "out-errors", "carrier-transitions", "last-clear",
+}
+
+// counterValues fills vals in counterLeaves order.
+func counterValues(c *Counters, lastClear uint64, vals *[len(counterLeaves)]uint64) {
+	*vals = [len(counterLeaves)]uint64{
+		c.InOctets, c.InPkts(), c.InUnicastPkts, c.InBroadcastPkts, c.InMulticastPkts,
+		c.InDiscards, c.InErrors, c.InUnknownProtos, c.InFCSErrors,
+		c.OutOctets, c.OutPkts(), c.OutUnicastPkts, c.OutBroadcastPkts, c.OutMulticastPkts,
+		c.OutDiscards, c.OutErrors, c.CarrierTransitions, lastClear,
+	}
+}
+
+// gnmiDevice is one simulated gNMI device: a reference server and the paths it is fed on.
+// Only the fleet's feeder goroutine touches the mutable fields.
+type gnmiDevice struct {
+	name  string
+	model *Model
+	srv   *gnmiserver.Server
+	// Per interface: the prefix elements of .../interface[name=X], of its state and of its
+	// state/counters. They are shared by every notification (read-only after start).
+	ifElems, stateElems, counterElems [][]*gnmipb.PathElem
+	leafPaths                         []*gnmipb.Path // counterLeaves as single-element paths
+	operUp                            []bool
+}
+
+// Leaf paths shared by notifications of one device.
+func elems(names ...string) []*gnmipb.PathElem {
+	out := make([]*gnmipb.PathElem, len(names))
+	for i, n := range names {
+		out[i] = &gnmipb.PathElem{Name: n}
+	}
+	return out
+}
+
+func leaf(name string) *gnmipb.Path { return &gnmipb.Path{Elem: elems(name)} }
+
+func uintVal(v uint64) *gnmipb.TypedValue {
+	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_UintVal{UintVal: v}}
+}
+
+func strVal(v string) *gnmipb.TypedValue {
+	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_StringVal{StringVal: v}}
+}
+
+func boolVal(v bool) *gnmipb.TypedValue {
+	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_BoolVal{BoolVal: v}}
+}
+
+func upDown(up bool) string {
+	if up {
+		return "UP"
+	}
+	return "DOWN"
+}
+
+// macString formats a MAC as yang:mac-address (RFC 6991), lower case.
+func macString(m [6]byte) string {
+	return fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5])
+}
+
+// portSpeed is the openconfig-if-ethernet ETHERNET_SPEED identity for a speed.
+func portSpeed(mbps uint64) string {
+	switch mbps {
+	case 10000:
+		return "openconfig-if-ethernet:SPEED_10GB"
+	case 25000:
+		return "openconfig-if-ethernet:SPEED_25GB"
+	case 40000:
+		return "openconfig-if-ethernet:SPEED_40GB"
+	case 100000:
+		return "openconfig-if-ethernet:SPEED_100GB"
+	}
+	return "openconfig-if-ethernet:SPEED_UNKNOWN"
+}
+
+// startGNMI starts one reference server per gNMI device, loads its initial tree, marks it
+// synced and starts the fleet's feeder.
+func (f *Fleet) startGNMI(ctx context.Context) error {
+	if f.cfg.GNMIDevices == 0 {
+		return nil
+	}
+	var ca []byte
+	if f.cfg.TLS {
+		pki, err := gnmiserver.NewPKI()
+		if err != nil {
+			return fmt.Errorf("create gNMI TLS certificates: %w", err)
+		}
+		f.pki, ca = pki, pki.CAPEM
+	}
+	t0 := time.Since(f.start)
+	for i := 0; i < f.cfg.GNMIDevices; i++ {
+		name := deviceName("gnmi", i)
+		addr, err := listenAddr(f.cfg.GNMIListen, i)
+		if err != nil {
+			return err
+		}
+		scfg := gnmiserver.Config{
+			Targets: []string{name}, Listen: addr,
+			Username: f.cfg.GNMIUsername, Password: f.cfg.GNMIPassword,
+		}
+		if f.pki != nil {
+			scfg.TLS = f.pki.ServerTLS(false)
+		}
+		srv, err := gnmiserver.New(scfg)
+		if err != nil {
+			return fmt.Errorf("create gNMI server %s: %w", name, err)
+		}
+		d := newGNMIDevice(name, NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start), srv)
+		if err := d.loadInitial(f, t0); err != nil {
+			return err
+		}
+		if err := srv.Start(ctx); err != nil {
+			return fmt.Errorf("start gNMI server %s: %w", name, err)
+		}
+		f.gnmi = append(f.gnmi, d)
+		f.devices = append(f.devices, Device{
+			Name: name, Proto: "gnmi", Address: srv.Addr(), Username: f.cfg.GNMIUsername,
+			Password: f.cfg.GNMIPassword, TLS: f.cfg.TLS, CAPEM: ca, Model: d.model,
+		})
+	}
+	f.wg.Add(1)
+	go f.feed(ctx)
+	return nil
+}
+
+// stopGNMI stops every gNMI server (idempotent).
+func (f *Fleet) stopGNMI() {
+	for _, d := range f.gnmi {
+		d.srv.Stop()
+	}
+}
+
+func newGNMIDevice(name string, m *Model, srv *gnmiserver.Server) *gnmiDevice {
+	d := &gnmiDevice{name: name, model: m, srv: srv, operUp: make([]bool, len(m.Interfaces))}
+	for _, l := range counterLeaves {
+		d.leafPaths = append(d.leafPaths, leaf(l))
+	}
+	for _, it := range m.Interfaces {
+		ifc := []*gnmipb.PathElem{{Name: "interfaces"}, {Name: "interface", Key: map[string]string{"name": it.Name}}}
+		d.ifElems = append(d.ifElems, ifc)
+		d.stateElems = append(d.stateElems, append(ifc[:2:2], &gnmipb.PathElem{Name: "state"}))
+		d.counterElems = append(d.counterElems, append(ifc[:2:2], &gnmipb.PathElem{Name: "state"}, &gnmipb.PathElem{Name: "counters"}))
+	}
+	return d
+}
+
+// loadInitial feeds the whole tree once: configuration-like state, counters, /system.
+func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
+	m := d.model
+	ts := f.start.Add(t).UnixNano()
+	for i := range m.Interfaces {
+		it := &m.Interfaces[i]
+		st := m.State(i, t)
+		d.operUp[i] = st.OperUp
+		u := func(path string, v *gnmipb.TypedValue) *gnmipb.Update {
+			p := &gnmipb.Path{}
+			for _, e := range splitPath(path) {
+				p.Elem = append(p.Elem, &gnmipb.PathElem{Name: e})
+			}
+			return &gnmipb.Update{Path: p, Val: v}
+		}
+		n := &gnmipb.Notification{
+			Timestamp: ts,
+			Prefix:    &gnmipb.Path{Elem: d.ifElems[i]},
+			Update: []*gnmipb.Update{
+				u("name", strVal(it.Name)),
+				u("config/name", strVal(it.Name)),
+				u("config/type", strVal("iana-if-type:ethernetCsmacd")),
+				u("config/mtu", uintVal(uint64(it.MTU))),
+				u("config/description", strVal(it.Description)),
+				u("config/enabled", boolVal(it.AdminUp)),
+				u("state/name", strVal(it.Name)),
+				u("state/type", strVal("iana-if-type:ethernetCsmacd")),
+				u("state/mtu", uintVal(uint64(it.MTU))),
+				u("state/description", strVal(it.Description)),
+				u("state/enabled", boolVal(it.AdminUp)),
+				u("state/ifindex", uintVal(uint64(it.IfIndex))),
+				u("state/admin-status", strVal(upDown(it.AdminUp))),
+				u("state/oper-status", strVal(upDown(st.OperUp))),
+				u("state/last-change", uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))),
+				u("state/high-speed", uintVal(it.SpeedMbps)),
+				u("ethernet/state/mac-address", strVal(macString(it.MAC))),
+				u("ethernet/state/port-speed", strVal(portSpeed(it.SpeedMbps))),
+			},
+		}
+		if err := d.srv.Update(d.name, n); err != nil {
+			return fmt.Errorf("load %s: %w", d.name, err)
+		}
+	}
+	sys := &gnmipb.Notification{
+		Timestamp: ts,
+		Prefix:    &gnmipb.Path{Elem: elems("system")},
+		Update: []*gnmipb.Update{
+			{Path: &gnmipb.Path{Elem: elems("config", "hostname")}, Val: strVal(m.Name)},
+			{Path: &gnmipb.Path{Elem: elems("state", "hostname")}, Val: strVal(m.Name)},
+			{Path: &gnmipb.Path{Elem: elems("state", "boot-time")}, Val: uintVal(uint64(m.BootTime().UnixNano()))},
+			{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "index"}}}, Val: uintVal(0)},
+		},
+	}
+	if err := d.srv.Update(d.name, sys); err != nil {
+		return fmt.Errorf("load %s: %w", d.name, err)
+	}
+	d.tick(f, t)
+	d.srv.Sync(d.name)
+	return nil
+}
+
+// splitPath splits "a/b/c" (no keys) into its elements.
+func splitPath(p string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			out = append(out, p[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// tick pushes the values that change over time: counters (in the fleet's shape), oper-status
+// and last-change when they changed, current-datetime and the CPU. It returns how many leaf
+// updates it pushed.
+func (d *gnmiDevice) tick(f *Fleet, t time.Duration) int {
+	m := d.model
+	now := f.start.Add(t)
+	ts := now.UnixNano()
+	lastClear := uint64(m.BootTime().UnixNano())
+	var vals [len(counterLeaves)]uint64
+	sent := 0
+	push := func(n *gnmipb.Notification) {
+		if err := d.srv.Update(d.name, n); err != nil {
+			f.log.Warn("update gNMI cache", "target", d.name, "err", err)
+			return
+		}
+		sent += len(n.Update)
+	}
+	for i := range m.Interfaces {
+		c := m.Counters(i, t)
+		counterValues(&c, lastClear, &vals)
+		if f.cfg.NotificationShape == ShapePerInterface {
+			n := &gnmipb.Notification{Timestamp: ts, Atomic: true, Prefix: &gnmipb.Path{Elem: d.counterElems[i]},
+				Update: make([]*gnmipb.Update, len(vals))}
+			for k, v := range vals {
+				n.Update[k] = &gnmipb.Update{Path: d.leafPaths[k], Val: uintVal(v)}
+			}
+			push(n)
+		} else {
+			for k, v := range vals {
+				push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: d.counterElems[i]},
+					Update: []*gnmipb.Update{{Path: d.leafPaths[k], Val: uintVal(v)}}})
+			}
+		}
+		st := m.State(i, t)
+		if st.OperUp != d.operUp[i] {
+			d.operUp[i] = st.OperUp
+			push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: d.stateElems[i]}, Update: []*gnmipb.Update{
+				{Path: leaf("oper-status"), Val: strVal(upDown(st.OperUp))},
+				{Path: leaf("last-change"), Val: uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))},
+			}})
+		}
+	}
+	push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: elems("system")}, Update: []*gnmipb.Update{
+		{Path: &gnmipb.Path{Elem: elems("state", "current-datetime")}, Val: strVal(now.UTC().Format(time.RFC3339))},
+		{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "total"}, {Name: "instant"}}},
+			Val: uintVal(uint64(m.CPU(t)))},
+	}})
+	return sent
+}
+
+// feed is the fleet's one ticker: every UpdateInterval it updates every gNMI device, spread
+// over GOMAXPROCS workers. A tick that overruns the interval makes the ticker drop ticks
+// rather than queue them.
+func (f *Fleet) feed(ctx context.Context) {
+	defer f.wg.Done()
+	tk := time.NewTicker(f.cfg.UpdateInterval)
+	defer tk.Stop()
+	workers := min(runtime.GOMAXPROCS(0), len(f.gnmi))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tk.C:
+		}
+		t := time.Since(f.start)
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				n := 0
+				for i := w; i < len(f.gnmi); i += workers {
+					n += f.gnmi[i].tick(f, t)
+				}
+				f.gnmiUpdates.Add(uint64(n))
+			}(w)
+		}
+		wg.Wait()
+	}
+}

@@ -93,7 +93,7 @@ func (a *agent) handle(pkt, out []byte) []byte {
 	if err != nil {
 		return nil
 	}
-	v := view{dev: a.dev, t: a.now()}
+	v := view{dev: a.dev, agent: a, t: a.now()}
 	switch ver {
 	case 0, 1:
 		return a.handleCommunity(out, ver, rest, &v)

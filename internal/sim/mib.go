@@ -63,6 +63,14 @@ const (
 	oIfCounterDiscontinuityTime
 	// HOST-RESOURCES-MIB hrProcessorLoad (RFC 2790), the SNMP side of the gNMI CPU leaf.
 	oHrProcessorLoad
+	// SNMP-FRAMEWORK-MIB snmpEngine (RFC 3411) and SNMP-USER-BASED-SM-MIB usmStats (RFC
+	// 3414): every v3 agent has them, and they sit after mib-2, so a walk of mib-2 ends on
+	// them instead of on endOfMibView.
+	oSnmpEngineID
+	oSnmpEngineBoots
+	oSnmpEngineTime
+	oSnmpEngineMaxMessageSize
+	oUsmStats // + usmStat
 )
 
 // Which index a column is keyed by.
@@ -106,6 +114,12 @@ func newMIB() *mib {
 			m.objects[len(m.objects)-1].counter64 = true
 		}
 	}
+	for i, k := range []objKind{oSnmpEngineID, oSnmpEngineBoots, oSnmpEngineTime, oSnmpEngineMaxMessageSize} {
+		add("1.3.6.1.6.3.10.2.1."+itoa(i+1), rowsScalar, k)
+	}
+	for st := statUnsupportedSecLevels; st <= statDecryptionErrors; st++ {
+		add("1.3.6.1.6.3.15.1.1."+itoa(int(st)), rowsScalar, oUsmStats+objKind(st))
+	}
 	sort.Slice(m.objects, func(i, j int) bool { return compareOID(m.objects[i].oid, m.objects[j].oid) < 0 })
 	return m
 }
@@ -123,6 +137,7 @@ func itoa(i int) string {
 // GETBULK over many columns of one row computes the counters once.
 type view struct {
 	dev       *Model
+	agent     *agent
 	t         time.Duration
 	hrRows    [1]uint32
 	cacheRow  int
@@ -352,6 +367,17 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 		return appendUint(dst, tagTimeTicks, 0)
 	case oHrProcessorLoad:
 		return appendInt(dst, tagInteger, int64(d.CPU(v.t)))
+	case oSnmpEngineID:
+		return appendBytes(dst, tagOctetString, v.agent.engineID)
+	case oSnmpEngineBoots:
+		return appendInt(dst, tagInteger, int64(v.agent.boots))
+	case oSnmpEngineTime:
+		return appendInt(dst, tagInteger, int64(v.agent.engineTime(v.t)))
+	case oSnmpEngineMaxMessageSize:
+		return appendInt(dst, tagInteger, int64(v.agent.maxMsg))
+	}
+	if o.kind > oUsmStats {
+		return appendUint(dst, tagCounter32, uint64(v.agent.stats[o.kind-oUsmStats].Load()))
 	}
 	c := v.counters(row)
 	var x uint64

@@ -20,6 +20,10 @@
 //     specification §2.2.2.1 treats an unset origin as "openconfig", so the wrapper drops the
 //     origin "openconfig" from notifications (Update) and from request paths (Get, Subscribe).
 //     Other origins are kept and must then be used consistently by feeder and subscriber.
+//   - Omitted list keys. gNMI treats "/interfaces/interface/state" as "every interface", but
+//     the reference cache indexes key values as path elements and would match nothing; the
+//     wrapper learns which elements carry which keys from the notifications fed in and adds
+//     [key=*] where a request leaves them out (feed before subscribing).
 //
 // Quirks of the reference packages that tests must know about:
 //   - The cache splits a notification with several updates into one notification per leaf,

@@ -65,6 +65,11 @@ type Server struct {
 	gs   *grpc.Server
 	addr string
 	done chan struct{}
+
+	// schema maps a list's element-name path ("interfaces/interface") to its key names, as
+	// learned from the notifications fed in; see completeKeys.
+	schemaMu sync.RWMutex
+	schema   map[string][]string
 }
 
 // New builds a server; it does not listen until Start.
@@ -84,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("create subscribe server: %w", err)
 	}
 	c.SetClient(sub.Update)
-	return &Server{cfg: cfg, cache: c, sub: sub}, nil
+	return &Server{cfg: cfg, cache: c, sub: sub, schema: map[string][]string{}}, nil
 }
 
 // Start listens and serves in the background until Stop or until ctx ends. After a Stop,
@@ -192,10 +197,73 @@ func (s *Server) Update(target string, n *gnmipb.Notification) error {
 	if n.Timestamp == 0 {
 		n.Timestamp = time.Now().UnixNano()
 	}
+	var buf []byte
+	buf = s.learn(buf, n.Prefix.GetElem())
+	for _, u := range n.Update {
+		s.learn(buf, u.GetPath().GetElem())
+	}
 	if err := s.cache.GnmiUpdate(n); err != nil && !errors.Is(err, cache.ErrStale) {
 		return fmt.Errorf("update cache for %s: %w", target, err)
 	}
 	return nil
+}
+
+// learn records which elements carry keys. buf holds the element names before elems.
+func (s *Server) learn(buf []byte, elems []*gnmipb.PathElem) []byte {
+	for _, e := range elems {
+		if len(buf) > 0 {
+			buf = append(buf, '/')
+		}
+		buf = append(buf, e.GetName()...)
+		if len(e.GetKey()) == 0 {
+			continue
+		}
+		s.schemaMu.RLock()
+		_, known := s.schema[string(buf)]
+		s.schemaMu.RUnlock()
+		if known {
+			continue
+		}
+		keys := make([]string, 0, len(e.GetKey()))
+		for k := range e.GetKey() {
+			keys = append(keys, k)
+		}
+		s.schemaMu.Lock()
+		s.schema[string(buf)] = keys
+		s.schemaMu.Unlock()
+	}
+	return buf
+}
+
+// completeKeys adds "*" for every key a request leaves out on a list element. gNMI treats
+// omitted keys as wildcards (path-conventions: "/interfaces/interface/state" means every
+// interface), but the reference cache indexes key values as path elements, so
+// "/interfaces/interface/state" would match nothing there. The key names come from the
+// notifications fed in so far.
+func (s *Server) completeKeys(prefix, p *gnmipb.Path) {
+	var buf []byte
+	s.schemaMu.RLock()
+	defer s.schemaMu.RUnlock()
+	for _, elems := range [][]*gnmipb.PathElem{prefix.GetElem(), p.GetElem()} {
+		for _, e := range elems {
+			if len(buf) > 0 {
+				buf = append(buf, '/')
+			}
+			buf = append(buf, e.GetName()...)
+			keys := s.schema[string(buf)]
+			if len(keys) == 0 {
+				continue
+			}
+			if e.Key == nil {
+				e.Key = map[string]string{}
+			}
+			for _, k := range keys {
+				if _, ok := e.Key[k]; !ok {
+					e.Key[k] = "*"
+				}
+			}
+		}
+	}
 }
 
 // Sync marks the target's initial state as complete (the cache's meta/sync leaf).
@@ -286,6 +354,7 @@ func (v *service) Get(_ context.Context, req *gnmipb.GetRequest) (*gnmipb.GetRes
 	var out []*gnmipb.Notification
 	for _, p := range req.GetPath() {
 		dropOpenconfigOrigin(p)
+		v.s.completeKeys(prefix, p)
 		q, err := gpath.CompletePath(prefix, p)
 		if err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "path %v: %v", p, err)
@@ -327,6 +396,7 @@ func (d *defaultingStream) Recv() (*gnmipb.SubscribeRequest, error) {
 		sl.Prefix = d.v.defaultTarget(sl.Prefix)
 		for _, sub := range sl.Subscription {
 			dropOpenconfigOrigin(sub.GetPath())
+			d.v.s.completeKeys(sl.Prefix, sub.GetPath())
 		}
 	}
 	return req, nil

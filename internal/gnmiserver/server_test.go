@@ -88,6 +88,15 @@ func TestOnceGetCapabilities(t *testing.T) {
 	if len(get.Notification) != 3 {
 		t.Fatalf("get: %d notifications, want 3", len(get.Notification))
 	}
+	// Omitted keys are wildcards (the wrapper completes them for the reference cache).
+	deep := &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "interfaces"}, {Name: "interface"}, {Name: "state"}, {Name: "counters"}}}
+	get, err = c.Get(ctx, &gnmipb.GetRequest{Path: []*gnmipb.Path{deep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(get.Notification) != 3 {
+		t.Fatalf("get without keys: %d notifications, want 3", len(get.Notification))
+	}
 
 	st, err := c.Subscribe(ctx)
 	if err != nil {

@@ -1,0 +1,282 @@
+package gnmi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/grpc"
+)
+
+// ErrStop, returned by a Subscribe callback, ends the subscription without an error (the
+// CLI's --count).
+var ErrStop = errors.New("stop subscription")
+
+// ErrSilent is the cause when a stream stayed connected but sent nothing for longer than
+// SubscribeOptions.Silence (the watchdog).
+var ErrSilent = errors.New("stream silent")
+
+// Capabilities asks the target which models and encodings it supports.
+func Capabilities(ctx context.Context, conn *grpc.ClientConn) (*gnmipb.CapabilityResponse, error) {
+	resp, err := gnmipb.NewGNMIClient(conn).Capabilities(ctx, &gnmipb.CapabilityRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("gNMI Capabilities: %w", err)
+	}
+	return resp, nil
+}
+
+// Get runs one Get RPC.
+func Get(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.GetRequest) (*gnmipb.GetResponse, error) {
+	resp, err := gnmipb.NewGNMIClient(conn).Get(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("gNMI Get: %w", err)
+	}
+	return resp, nil
+}
+
+// NewGetRequest builds a GetRequest for string paths (ParsePath syntax), an optional prefix
+// and origin, and an encoding name (ParseEncoding).
+func NewGetRequest(paths []string, prefix, origin, encoding string) (*gnmipb.GetRequest, error) {
+	enc, err := ParseEncoding(encoding)
+	if err != nil {
+		return nil, err
+	}
+	pre, err := parseOptional(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("prefix: %w", err)
+	}
+	req := &gnmipb.GetRequest{Encoding: enc}
+	if len(pre.Elem) > 0 || pre.Origin != "" {
+		req.Prefix = pre
+		if req.Prefix.Origin == "" {
+			req.Prefix.Origin = origin
+			origin = ""
+		}
+	}
+	for _, s := range paths {
+		p, err := ParsePath(s)
+		if err != nil {
+			return nil, err
+		}
+		if p.Origin == "" {
+			p.Origin = origin
+		}
+		req.Path = append(req.Path, p)
+	}
+	return req, nil
+}
+
+// SubscribeOptions tune Subscribe.
+type SubscribeOptions struct {
+	// PollInterval is how often a POLL subscription sends a Poll request (the first answer
+	// comes without one). Zero means 10s.
+	PollInterval time.Duration
+	// Silence, when positive, ends the subscription with ErrSilent if nothing arrives for
+	// that long (the watchdog for connected but silent streams).
+	Silence time.Duration
+}
+
+// Subscribe runs one Subscribe RPC with req and calls fn for every response, in order, on
+// the calling goroutine. It returns nil when the server ends the stream, when fn returns
+// ErrStop, or after the sync_response of a ONCE subscription (some devices keep ONCE streams
+// open); ctx.Err() when ctx ends; otherwise the stream's or fn's error. POLL subscriptions
+// send a Poll every opt.PollInterval.
+func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.SubscribeRequest, opt SubscribeOptions, fn func(*gnmipb.SubscribeResponse) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stream, err := gnmipb.NewGNMIClient(conn).Subscribe(ctx)
+	if err != nil {
+		return fmt.Errorf("open Subscribe stream: %w", err)
+	}
+	if err := stream.Send(req); err != nil {
+		return fmt.Errorf("send SubscribeRequest: %w", recvErr(stream, err))
+	}
+	mode := req.GetSubscribe().GetMode()
+
+	var last atomic.Int64 // unix nanos of the last response, for the watchdog
+	last.Store(time.Now().UnixNano())
+	done := make(chan struct{})
+	defer close(done)
+	if opt.Silence > 0 {
+		go watchdog(ctx, done, &last, opt.Silence, cancel)
+	}
+	if mode == gnmipb.SubscriptionList_POLL {
+		iv := opt.PollInterval
+		if iv <= 0 {
+			iv = 10 * time.Second
+		}
+		go poller(ctx, done, stream, iv, cancel)
+	}
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("receive: %w", err)
+		}
+		if opt.Silence > 0 {
+			last.Store(time.Now().UnixNano())
+		}
+		if err := fn(resp); err != nil {
+			if errors.Is(err, ErrStop) {
+				return nil
+			}
+			return err
+		}
+		if mode == gnmipb.SubscriptionList_ONCE && resp.GetSyncResponse() {
+			return nil
+		}
+	}
+}
+
+// recvErr prefers the server's status (Send only says io.EOF when the server ended the RPC).
+func recvErr(stream gnmipb.GNMI_SubscribeClient, err error) error {
+	if err == io.EOF {
+		if _, rerr := stream.Recv(); rerr != nil && rerr != io.EOF {
+			return rerr
+		}
+	}
+	return err
+}
+
+func watchdog(ctx context.Context, done <-chan struct{}, last *atomic.Int64, silence time.Duration, cancel context.CancelCauseFunc) {
+	check := silence / 4
+	if check < 10*time.Millisecond {
+		check = 10 * time.Millisecond
+	}
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case now := <-t.C:
+			if quiet := now.Sub(time.Unix(0, last.Load())); quiet > silence {
+				cancel(fmt.Errorf("%w: nothing received for %s (limit %s): redialling", ErrSilent, quiet.Round(time.Millisecond), silence))
+				return
+			}
+		}
+	}
+}
+
+func poller(ctx context.Context, done <-chan struct{}, stream gnmipb.GNMI_SubscribeClient, iv time.Duration, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	poll := &gnmipb.SubscribeRequest{Request: &gnmipb.SubscribeRequest_Poll{Poll: &gnmipb.Poll{}}}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-t.C:
+			if err := stream.Send(poll); err != nil {
+				cancel(fmt.Errorf("send Poll: %w", err))
+				return
+			}
+		}
+	}
+}
+
+// NewSubscribeRequest builds one SubscribeRequest for subscriptions that can share a stream
+// (same mode, encoding, prefix, origin-on-prefix and updates_only; see streamKey). mode, when
+// non-empty, overrides the subscriptions' mode ("once" for the --once job and the CLI).
+func NewSubscribeRequest(mode string, subs ...Subscription) (*gnmipb.SubscribeRequest, error) {
+	if len(subs) == 0 {
+		return nil, errors.New("build SubscribeRequest: no subscriptions")
+	}
+	first := subs[0]
+	if mode == "" {
+		mode = first.Mode
+	}
+	m, err := parseMode(mode)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := ParseEncoding(first.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	prefix, err := parseOptional(first.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("subscription %s: prefix: %w", first.Name, err)
+	}
+	if len(prefix.Elem) > 0 && prefix.Origin == "" {
+		prefix.Origin = first.Origin
+	}
+	list := &gnmipb.SubscriptionList{
+		Mode:        m,
+		Encoding:    enc,
+		UpdatesOnly: first.UpdatesOnly,
+	}
+	if len(prefix.Elem) > 0 || prefix.Origin != "" {
+		list.Prefix = prefix
+	}
+	for _, s := range subs {
+		if streamKey(s, mode) != streamKey(first, mode) {
+			return nil, fmt.Errorf("build SubscribeRequest: subscriptions %s and %s cannot share a stream", first.Name, s.Name)
+		}
+		sm, err := parseStreamMode(s.StreamMode)
+		if err != nil {
+			return nil, err
+		}
+		for _, ps := range s.Paths {
+			p, err := ParsePath(ps)
+			if err != nil {
+				return nil, fmt.Errorf("subscription %s: %w", s.Name, err)
+			}
+			if p.Origin == "" && list.Prefix.GetOrigin() == "" {
+				p.Origin = s.Origin
+			}
+			list.Subscription = append(list.Subscription, &gnmipb.Subscription{
+				Path:              p,
+				Mode:              sm,
+				SampleInterval:    uint64(s.SampleInterval.Nanoseconds()),
+				HeartbeatInterval: uint64(s.HeartbeatInterval.Nanoseconds()),
+				SuppressRedundant: s.SuppressRedundant,
+			})
+		}
+	}
+	return &gnmipb.SubscribeRequest{Request: &gnmipb.SubscribeRequest_Subscribe{Subscribe: list}}, nil
+}
+
+// streamKey is what subscriptions must share to ride one Subscribe stream: everything that
+// lives on the SubscriptionList rather than on each Subscription. A prefix with elements
+// carries the origin (gNMI forbids an origin on the path then), so the origin joins the key.
+func streamKey(s Subscription, modeOverride string) string {
+	mode := modeOverride
+	if mode == "" {
+		mode = s.Mode
+	}
+	mode = strings.ToLower(mode)
+	if mode == "" {
+		mode = "stream"
+	}
+	enc := strings.ToLower(strings.ReplaceAll(s.Encoding, "-", "_"))
+	if enc == "" {
+		enc = "proto"
+	}
+	origin := ""
+	if s.Prefix != "" {
+		origin = s.Origin
+	}
+	poll := ""
+	if mode == "poll" {
+		poll = s.PollInterval.String()
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%v|%s", mode, enc, s.Prefix, origin, s.UpdatesOnly, poll)
+}

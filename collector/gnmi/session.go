@@ -1,0 +1,321 @@
+package gnmi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/grpc"
+
+	"github.com/netpulse/netpulse/collector"
+)
+
+// Session is one gNMI target's long-running session; it implements collector.Collector.
+// Subscriptions share one gRPC connection and, where their mode, encoding, prefix and
+// updates_only agree, one Subscribe stream (a SubscriptionList with several entries):
+// Arista and Juniper cap concurrent subscriptions per client.
+type Session struct {
+	cfg     Config
+	log     *slog.Logger
+	streams []streamSpec
+}
+
+// streamSpec is one Subscribe stream of the session.
+type streamSpec struct {
+	name string // subscription names joined by "+", for logs
+	subs []Subscription
+	req  *gnmipb.SubscribeRequest
+	once bool
+	opt  SubscribeOptions
+}
+
+// silenceSlack is added to the watchdog limit so that jitter on a short sample interval
+// does not trigger a redial.
+const silenceSlack = time.Second
+
+// New validates cfg and plans the session's streams. It does not connect: Run does.
+func New(cfg Config, log *slog.Logger) (*Session, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+	}
+	if cfg.Address == "" {
+		return nil, fmt.Errorf("gnmi target %s: address is empty", cfg.Name)
+	}
+	if len(cfg.Subscriptions) == 0 {
+		return nil, fmt.Errorf("gnmi target %s: no subscriptions", cfg.Name)
+	}
+	override := ""
+	if cfg.Once {
+		override = "once"
+	}
+	var keys []string
+	groups := map[string][]Subscription{}
+	for _, s := range cfg.Subscriptions {
+		k := streamKey(s, override)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], s)
+	}
+	s := &Session{cfg: cfg, log: log.With("target", cfg.Name, "proto", "gnmi", "address", cfg.Address)}
+	for _, k := range keys {
+		subs := groups[k]
+		req, err := NewSubscribeRequest(override, subs...)
+		if err != nil {
+			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+		}
+		// Names are validated here so Run cannot fail on them later.
+		if _, err := NewNormalizer(NormalizerConfig{Subscriptions: subs}); err != nil {
+			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+		}
+		names := make([]string, len(subs))
+		for i, sub := range subs {
+			names[i] = sub.Name
+		}
+		spec := streamSpec{
+			name: strings.Join(names, "+"),
+			subs: subs,
+			req:  req,
+			once: req.GetSubscribe().GetMode() == gnmipb.SubscriptionList_ONCE,
+		}
+		spec.opt = streamOptions(req.GetSubscribe(), subs)
+		s.streams = append(s.streams, spec)
+	}
+	return s, nil
+}
+
+// streamOptions derives the poll interval and the watchdog limit: three times the longest
+// interval at which the stream promises data (sample interval, heartbeat, poll interval),
+// plus slack. A stream whose subscriptions promise nothing (on_change without heartbeat,
+// target_defined without interval) may legitimately stay silent: no watchdog; TCP keepalive
+// still finds a dead peer.
+func streamOptions(list *gnmipb.SubscriptionList, subs []Subscription) SubscribeOptions {
+	var opt SubscribeOptions
+	var expect time.Duration
+	switch list.GetMode() {
+	case gnmipb.SubscriptionList_POLL:
+		for _, s := range subs {
+			iv := s.PollInterval
+			if iv == 0 {
+				iv = s.SampleInterval
+			}
+			opt.PollInterval = max(opt.PollInterval, iv)
+		}
+		if opt.PollInterval == 0 {
+			opt.PollInterval = 10 * time.Second
+		}
+		expect = opt.PollInterval
+	case gnmipb.SubscriptionList_STREAM:
+		for _, s := range list.GetSubscription() {
+			var e time.Duration
+			switch s.GetMode() {
+			case gnmipb.SubscriptionMode_SAMPLE, gnmipb.SubscriptionMode_TARGET_DEFINED:
+				e = max(time.Duration(s.GetSampleInterval()), time.Duration(s.GetHeartbeatInterval()))
+			case gnmipb.SubscriptionMode_ON_CHANGE:
+				e = time.Duration(s.GetHeartbeatInterval())
+			}
+			expect = max(expect, e)
+		}
+	}
+	if expect > 0 {
+		opt.Silence = 3*expect + silenceSlack
+	}
+	return opt
+}
+
+// Run connects and streams until ctx ends (then it returns nil). Session errors (dial,
+// auth, stream EOF, a silent stream) are logged, counted in cfg.Stats and redialled with
+// collector.Backoff within cfg.Redial; the backoff starts over after a session that
+// delivered data. With cfg.Once, every subscription runs in ONCE mode and Run returns after
+// the sync_response of each stream (nil), or the first error, without redialling.
+func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
+	bo := collector.Backoff{Min: s.cfg.Redial.Min, Max: s.cfg.Redial.Max}
+	for {
+		healthy, err := s.runConn(ctx, sink)
+		if ctx.Err() != nil {
+			if s.cfg.Once {
+				return fmt.Errorf("gnmi target %s: cancelled before the sync_response: %w", s.cfg.Name, ctx.Err())
+			}
+			return nil
+		}
+		if s.cfg.Once {
+			if err != nil {
+				s.cfg.Stats.Failure(err)
+			}
+			return err
+		}
+		if err == nil {
+			// Every stream was a finished ONCE subscription: nothing more to do until the
+			// next session (a restart or reload).
+			<-ctx.Done()
+			return nil
+		}
+		s.cfg.Stats.Failure(err)
+		s.cfg.Stats.Reconnects.Add(1)
+		if healthy {
+			bo.Reset()
+		}
+		wait := bo.Next()
+		s.log.Warn("gNMI session ended, redialling", "err", err, "retry_in", wait.Round(time.Millisecond))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// runConn is one session: one connection, all streams. It returns when every stream ended
+// or the first one failed; healthy says whether anything arrived.
+func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy bool, err error) {
+	var repaired atomic.Int64
+	var logRepair sync.Once
+	conn, err := dial(s.cfg, func() {
+		repaired.Add(1)
+		logRepair.Do(func() {
+			s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once per session)")
+		})
+	})
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		gotData  atomic.Bool
+	)
+	for i := range s.streams {
+		wg.Add(1)
+		go func(spec *streamSpec) {
+			defer wg.Done()
+			err := s.runStream(ctx, conn, spec, sink, &gotData)
+			if err == nil && !spec.once && ctx.Err() == nil {
+				err = fmt.Errorf("stream %s: the server ended the stream", spec.name)
+			}
+			if err != nil && ctx.Err() == nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				cancel() // one broken stream means a broken session: redial all together
+			}
+		}(&s.streams[i])
+	}
+	wg.Wait()
+	return gotData.Load(), firstErr
+}
+
+// runStream runs one Subscribe stream, normalizing every notification into the sink.
+func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink, gotData *atomic.Bool) error {
+	norm, err := NewNormalizer(NormalizerConfig{
+		Source:        s.cfg.Name,
+		Tags:          s.cfg.Tags,
+		Subscriptions: spec.subs,
+		EmitDeletes:   s.cfg.EmitDeletes,
+	})
+	if err != nil {
+		return err // cannot happen: New checked the same subscriptions
+	}
+	st := s.cfg.Stats
+	log := s.log.With("subscription", spec.name)
+	start := time.Now()
+	var lastSuccess time.Time
+	var loggedSkip, loggedDelete, synced bool
+	err = Subscribe(ctx, conn, spec.req, spec.opt, func(r *gnmipb.SubscribeResponse) error {
+		switch {
+		case r.GetUpdate() != nil:
+			now := time.Now()
+			pts, c := norm.Normalize(nil, r.GetUpdate(), now)
+			gotData.Store(true)
+			st.Updates.Add(int64(c.Updates))
+			if c.Skipped > 0 {
+				st.Dropped.Add(int64(c.Skipped))
+				if !loggedSkip {
+					loggedSkip = true
+					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
+				}
+			}
+			if c.Deletes > 0 && !loggedDelete && !s.cfg.EmitDeletes {
+				loggedDelete = true
+				log.Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
+			}
+			if now.Sub(lastSuccess) >= time.Second {
+				lastSuccess = now
+				st.Success(now, 0)
+			}
+			if len(pts) == 0 {
+				return nil
+			}
+			st.Points.Add(int64(len(pts)))
+			if err := sink.Emit(ctx, pts); err != nil {
+				return fmt.Errorf("emit points: %w", err)
+			}
+		case r.GetSyncResponse():
+			synced = true
+			gotData.Store(true)
+			st.Polls.Add(1)
+			now := time.Now()
+			lastSuccess = now
+			st.Success(now, now.Sub(start))
+			log.Debug("sync_response", "duration", now.Sub(start))
+		case r.GetError() != nil: //nolint:staticcheck // deprecated, but old devices still send it
+			return fmt.Errorf("device reported an error: %s", r.GetError().GetMessage()) //nolint:staticcheck
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("stream %s: %w", spec.name, ExplainError(s.cfg, err))
+	}
+	if err == nil && spec.once && !synced {
+		return fmt.Errorf("stream %s: %w", spec.name, errOnceIncomplete)
+	}
+	return err
+}
+
+func firstPath(n *gnmipb.Notification) string {
+	var p *gnmipb.Path
+	switch {
+	case len(n.GetUpdate()) > 0:
+		p = n.GetUpdate()[0].GetPath()
+	case len(n.GetDelete()) > 0:
+		p = n.GetDelete()[0]
+	}
+	return PathString(JoinPath(n.GetPrefix(), p))
+}
+
+// Streams describes the planned Subscribe streams (subscription names per stream), for
+// `netpulse explain` and logs.
+func (s *Session) Streams() [][]string {
+	out := make([][]string, 0, len(s.streams))
+	for _, st := range s.streams {
+		names := make([]string, len(st.subs))
+		for i, sub := range st.subs {
+			names[i] = sub.Name
+		}
+		out = append(out, slices.Clip(names))
+	}
+	return out
+}
+
+var _ collector.Collector = (*Session)(nil)
+
+// errOnceIncomplete is returned in once mode when a stream ended before its sync_response.
+var errOnceIncomplete = errors.New("the stream ended before sync_response")

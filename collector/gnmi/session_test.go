@@ -1,0 +1,417 @@
+package gnmi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/internal/gnmiserver"
+)
+
+// recorder is a Sink that keeps every point and wakes waiters.
+type recorder struct {
+	mu     sync.Mutex
+	points []collector.Point
+	ch     chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 1)} }
+
+func (r *recorder) Emit(_ context.Context, pts []collector.Point) error {
+	r.mu.Lock()
+	r.points = append(r.points, pts...)
+	r.mu.Unlock()
+	select {
+	case r.ch <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (r *recorder) snapshot() []collector.Point {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]collector.Point(nil), r.points...)
+}
+
+// waitFor polls cond whenever points arrive, failing after d.
+func (r *recorder) waitFor(t *testing.T, d time.Duration, what string, cond func([]collector.Point) bool) {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		if cond(r.snapshot()) {
+			return
+		}
+		select {
+		case <-r.ch:
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s; got %d points", d, what, len(r.snapshot()))
+		}
+	}
+}
+
+// fieldValue finds the latest value of field in points tagged interface_name=ifname.
+func fieldValue(pts []collector.Point, ifname, field string) (collector.Field, bool) {
+	var out collector.Field
+	found := false
+	for _, p := range pts {
+		if v, _ := p.Tag("interface_name"); v != ifname {
+			continue
+		}
+		if f, ok := p.Field(field); ok {
+			out, found = f, true
+		}
+	}
+	return out, found
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func ifCounters(ifname string, v uint64, atomic bool) *gnmipb.Notification {
+	n := &gnmipb.Notification{
+		Atomic: atomic,
+		Prefix: &gnmipb.Path{Elem: []*gnmipb.PathElem{
+			{Name: "interfaces"}, {Name: "interface", Key: map[string]string{"name": ifname}},
+			{Name: "state"}, {Name: "counters"}}},
+	}
+	for _, leaf := range []string{"in-octets", "out-octets"} {
+		n.Update = append(n.Update, &gnmipb.Update{
+			Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: leaf}}},
+			Val:  &gnmipb.TypedValue{Value: &gnmipb.TypedValue_UintVal{UintVal: v}},
+		})
+	}
+	return n
+}
+
+func startRef(t *testing.T, cfg gnmiserver.Config) *gnmiserver.Server {
+	t.Helper()
+	if len(cfg.Targets) == 0 {
+		cfg.Targets = []string{"dev1"}
+	}
+	s, err := gnmiserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func baseConfig(addr string, subs ...Subscription) Config {
+	return Config{
+		Name:          "dev1",
+		Address:       addr,
+		Insecure:      true,
+		Tags:          []collector.Tag{{Key: "site", Value: "lab"}, {Key: "source", Value: "dev1"}},
+		Subscriptions: subs,
+		Redial:        Redial{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
+		Stats:         &collector.Stats{},
+	}
+}
+
+func ifSub(mode, streamMode string) Subscription {
+	return Subscription{Name: "interfaces", Paths: []string{"/interfaces/interface/state/counters"}, Mode: mode,
+		StreamMode: streamMode, SampleInterval: 100 * time.Millisecond, Measurement: "interfaces"}
+}
+
+func runSession(t *testing.T, ctx context.Context, cfg Config, sink collector.Sink) <-chan error {
+	t.Helper()
+	s, err := New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, sink) }()
+	return done
+}
+
+func TestOnceAgainstReferenceServer(t *testing.T) {
+	srv := startRef(t, gnmiserver.Config{})
+	for i := range 5 {
+		if err := srv.Update("dev1", ifCounters(fmt.Sprintf("eth%d", i), uint64(1000+i), i%2 == 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Sync("dev1")
+	cfg := baseConfig(srv.Addr(), ifSub("stream", "sample"))
+	cfg.Once = true
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := <-runSession(t, ctx, cfg, rec); err != nil {
+		t.Fatalf("once: %v", err)
+	}
+	pts := rec.snapshot()
+	for i := range 5 {
+		name := fmt.Sprintf("eth%d", i)
+		for _, leaf := range []string{"state/counters/in-octets", "state/counters/out-octets"} {
+			// Atomic notifications are stored under the prefix; both kinds must name alike.
+			f, ok := fieldValue(pts, name, leaf)
+			if !ok || f.Kind != collector.KindUint || f.UintValue() != uint64(1000+i) {
+				t.Errorf("%s %s: got %v %v, want %d", name, leaf, f.Format(), ok, 1000+i)
+			}
+		}
+	}
+	if len(pts) == 0 {
+		t.Fatal("no points")
+	}
+	p := pts[0]
+	if p.Measurement != "interfaces" {
+		t.Errorf("measurement %q", p.Measurement)
+	}
+	if v, _ := p.Tag("source"); v != "dev1" {
+		t.Errorf("source tag %q", v)
+	}
+	if v, _ := p.Tag("site"); v != "lab" {
+		t.Errorf("static tag site %q", v)
+	}
+	if got := cfg.Stats.Polls.Load(); got != 1 {
+		t.Errorf("sync cycles %d, want 1", got)
+	}
+	if cfg.Stats.Points.Load() != int64(len(pts)) || cfg.Stats.Updates.Load() < 10 {
+		t.Errorf("stats points=%d updates=%d, recorded %d points", cfg.Stats.Points.Load(), cfg.Stats.Updates.Load(), len(pts))
+	}
+}
+
+func TestPollAgainstReferenceServer(t *testing.T) {
+	srv := startRef(t, gnmiserver.Config{})
+	if err := srv.Update("dev1", ifCounters("eth0", 1, false)); err != nil {
+		t.Fatal(err)
+	}
+	sub := ifSub("poll", "")
+	sub.SampleInterval = 0
+	sub.PollInterval = 50 * time.Millisecond
+	cfg := baseConfig(srv.Addr(), sub)
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := runSession(t, ctx, cfg, rec)
+	rec.waitFor(t, 5*time.Second, "first poll", func(p []collector.Point) bool {
+		_, ok := fieldValue(p, "eth0", "state/counters/in-octets")
+		return ok
+	})
+	if err := srv.Update("dev1", ifCounters("eth0", 2, false)); err != nil {
+		t.Fatal(err)
+	}
+	// POLL answers only when polled: the new value proves a Poll was sent.
+	rec.waitFor(t, 5*time.Second, "polled value 2", func(p []collector.Point) bool {
+		f, _ := fieldValue(p, "eth0", "state/counters/in-octets")
+		return f.UintValue() == 2
+	})
+	if cfg.Stats.Polls.Load() < 2 {
+		t.Errorf("poll cycles %d, want ≥2", cfg.Stats.Polls.Load())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel: %v", err)
+	}
+}
+
+func TestStreamAgainstReferenceServer(t *testing.T) {
+	for _, mode := range []string{"sample", "on_change"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := startRef(t, gnmiserver.Config{})
+			if err := srv.Update("dev1", ifCounters("eth0", 1, false)); err != nil {
+				t.Fatal(err)
+			}
+			cfg := baseConfig(srv.Addr(), ifSub("stream", mode))
+			rec := newRecorder()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			done := runSession(t, ctx, cfg, rec)
+			rec.waitFor(t, 5*time.Second, "initial state", func(p []collector.Point) bool {
+				_, ok := fieldValue(p, "eth0", "state/counters/in-octets")
+				return ok
+			})
+			for v := uint64(2); v <= 5; v++ {
+				// eth1 one update per notification, eth2 all counters in one (atomic)
+				// notification; the cache needs each path fed consistently one way.
+				if err := srv.Update("dev1", ifCounters("eth1", v, false)); err != nil {
+					t.Fatal(err)
+				}
+				if err := srv.Update("dev1", ifCounters("eth2", v, true)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rec.waitFor(t, 5*time.Second, "streamed updates", func(p []collector.Point) bool {
+				f1, _ := fieldValue(p, "eth1", "state/counters/out-octets")
+				f2, _ := fieldValue(p, "eth2", "state/counters/out-octets")
+				return f1.UintValue() == 5 && f2.UintValue() == 5
+			})
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatal("Run did not return promptly after cancel")
+			}
+		})
+	}
+}
+
+func TestSharedStream(t *testing.T) {
+	subA := Subscription{Name: "in", Paths: []string{"/interfaces/interface/state/counters/in-octets"}, Measurement: "ifin", StreamMode: "on_change"}
+	subB := Subscription{Name: "out", Paths: []string{"/interfaces/interface/state/counters/out-octets"}, Measurement: "ifout", StreamMode: "on_change"}
+	subC := Subscription{Name: "json", Paths: []string{"/system"}, Encoding: "json_ietf"}
+	s, err := New(baseConfig("127.0.0.1:1", subA, subB, subC), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Streams()
+	if len(got) != 2 || strings.Join(got[0], ",") != "in,out" || strings.Join(got[1], ",") != "json" {
+		t.Fatalf("streams %v, want [[in out] [json]]", got)
+	}
+	// The two subscriptions share one stream; each update maps back to its own measurement.
+	srv := startRef(t, gnmiserver.Config{})
+	if err := srv.Update("dev1", ifCounters("eth0", 7, false)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := baseConfig(srv.Addr(), subA, subB)
+	cfg.Once = true
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := <-runSession(t, ctx, cfg, rec); err != nil {
+		t.Fatal(err)
+	}
+	meas := map[string]string{}
+	for _, p := range rec.snapshot() {
+		for _, f := range p.Fields {
+			meas[f.Key] = p.Measurement
+		}
+	}
+	if meas["state/counters/in-octets"] != "ifin" || meas["state/counters/out-octets"] != "ifout" {
+		t.Fatalf("measurements by field: %v", meas)
+	}
+}
+
+func TestTLSAndAuth(t *testing.T) {
+	pki, err := gnmiserver.NewPKI("localhost", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := pki.WriteFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := gnmiserver.NewPKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherFiles, err := other.WriteFiles(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mtls := startRef(t, gnmiserver.Config{TLS: pki.ServerTLS(true), Username: "admin", Password: "secret"})
+	if err := mtls.Update("dev1", ifCounters("eth0", 9, false)); err != nil {
+		t.Fatal(err)
+	}
+	tlsOnly := startRef(t, gnmiserver.Config{TLS: pki.ServerTLS(false)})
+	if err := tlsOnly.Update("dev1", ifCounters("eth0", 9, false)); err != nil {
+		t.Fatal(err)
+	}
+	plain := startRef(t, gnmiserver.Config{})
+
+	good := func(addr string) Config {
+		c := baseConfig(addr, ifSub("stream", "sample"))
+		c.Insecure = false
+		c.TLSCA, c.TLSCert, c.TLSKey = files.CA, files.ClientCert, files.ClientKey
+		c.Username, c.Password = "admin", "secret"
+		c.Once = true
+		return c
+	}
+	cases := []struct {
+		name   string
+		cfg    func() Config
+		errHas string // "" = must succeed
+	}{
+		{"mTLS+auth", func() Config { return good(mtls.Addr()) }, ""},
+		{"TLS server-only, name via server_name", func() Config {
+			c := good(tlsOnly.Addr())
+			c.TLSCert, c.TLSKey = "", ""
+			c.ServerName = "localhost"
+			return c
+		}, ""},
+		{"skip_verify", func() Config {
+			c := good(tlsOnly.Addr())
+			c.TLSCA, c.TLSCert, c.TLSKey, c.SkipVerify = "", "", "", true
+			return c
+		}, ""},
+		{"wrong password", func() Config { c := good(mtls.Addr()); c.Password = "nope"; return c }, "authentication failed"},
+		{"wrong CA", func() Config { c := good(mtls.Addr()); c.TLSCA = otherFiles.CA; return c }, "not signed by a CA we trust"},
+		{"wrong server name", func() Config { c := good(tlsOnly.Addr()); c.ServerName = "router.example"; return c }, "does not match the name"},
+		{"no client certificate", func() Config { c := good(mtls.Addr()); c.TLSCert, c.TLSKey = "", ""; return c }, "client certificate"},
+		{"TLS to a plaintext server", func() Config { return good(plain.Addr()) }, "plaintext"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			rec := newRecorder()
+			err := <-runSession(t, ctx, tc.cfg(), rec)
+			if tc.errHas == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, ok := fieldValue(rec.snapshot(), "eth0", "state/counters/in-octets"); !ok {
+					t.Fatal("no data")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.errHas) {
+				t.Fatalf("error %v, want it to say %q", err, tc.errHas)
+			}
+		})
+	}
+}
+
+func TestRunStopsPromptlyOnCancel(t *testing.T) {
+	// A dead address: Run is in its redial loop when ctx ends.
+	cfg := baseConfig("127.0.0.1:1", ifSub("stream", "sample"))
+	cfg.Redial = Redial{Min: time.Hour, Max: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runSession(t, ctx, cfg, newRecorder())
+	time.Sleep(100 * time.Millisecond) // let it fail once and start waiting
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if cfg.Stats.Reconnects.Load() != 1 || cfg.Stats.Snapshot().Up {
+		t.Errorf("stats: reconnects=%d up=%v", cfg.Stats.Reconnects.Load(), cfg.Stats.Snapshot().Up)
+	}
+}
+
+func TestOnceFailsOnDeadTarget(t *testing.T) {
+	cfg := baseConfig("127.0.0.1:1", ifSub("stream", "sample"))
+	cfg.Once = true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := <-runSession(t, ctx, cfg, newRecorder())
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a connection error, got %v", err)
+	}
+}

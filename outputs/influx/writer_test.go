@@ -121,7 +121,10 @@ func testLogger(t testing.TB) *slog.Logger {
 
 type testLog struct{ t testing.TB }
 
-func (w testLog) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testLog) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func counterPoint(name string, v uint64) collector.Point {
 	return collector.Point{

@@ -67,7 +67,7 @@ func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
 		out, err := outputs.New(outputs.Config{
 			Name: name, BatchSize: o.BatchSize, FlushInterval: o.FlushInterval,
 			MaxBytes: f.Buffer.MaxBytes, SpoolDir: spool, DeadLetter: o.DeadLetter,
-		}, w, log.With("output", name))
+		}, w, log) // Output adds its name to every log line itself
 		if err != nil {
 			return nil, usageError(fmt.Errorf("outputs[%d]: %w", i, err))
 		}

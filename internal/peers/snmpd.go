@@ -140,20 +140,25 @@ func (s *Snmpd) waitReady(d time.Duration) error {
 		return err
 	}
 	defer g.Close()
+	// Until snmpd binds, a GET fails at once (ICMP port unreachable): pace the attempts so
+	// the wait does not spin a CPU.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	var last error
-	for ctx.Err() == nil {
-		select {
-		case <-s.done:
-			return fmt.Errorf("snmpd exited")
-		default:
-		}
+	for {
 		if _, err := g.Get([]string{".1.3.6.1.2.1.1.3.0"}); err == nil {
 			return nil
 		} else {
 			last = err
 		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("snmpd exited")
+		case <-ctx.Done():
+			return fmt.Errorf("no answer within %s: %v", d, last)
+		case <-tick.C:
+		}
 	}
-	return fmt.Errorf("no answer within %s: %v", d, last)
 }
 
 // stop terminates the agent (SIGTERM, then SIGKILL after 5s).

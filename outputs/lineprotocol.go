@@ -17,15 +17,17 @@ import (
 // uint_overflow are data problems (the point could never be written anywhere); the others
 // are delivery problems and make Report.Failed true.
 const (
-	ReasonNoFields     = "invalid_no_fields"   // a point without fields
-	ReasonMeasurement  = "invalid_measurement" // empty or unencodable measurement name
-	ReasonTag          = "invalid_tag"         // bad tag key/value, duplicate or unsorted keys
-	ReasonFieldKey     = "invalid_field_key"   // empty or unencodable field key
-	ReasonFloat        = "invalid_float"       // NaN or ±Inf (line protocol cannot carry them)
-	ReasonUTF8         = "invalid_utf8"        // a string field that is not UTF-8
-	ReasonTime         = "invalid_time"        // a timestamp outside int64 nanoseconds
-	ReasonKind         = "invalid_kind"        // a Field built without a constructor
-	ReasonUintOverflow = "uint_overflow"       // counts fields, see EncodeOptions.UintAsInt
+	ReasonNoFields    = "invalid_no_fields"   // a point without fields
+	ReasonMeasurement = "invalid_measurement" // empty or unencodable measurement name
+	ReasonTag         = "invalid_tag"         // bad tag key/value, duplicate or unsorted keys
+	ReasonFieldKey    = "invalid_field_key"   // empty or unencodable field key
+	ReasonFloat       = "invalid_float"       // NaN or ±Inf (line protocol cannot carry them)
+	ReasonUTF8        = "invalid_utf8"        // a string field that is not UTF-8
+	ReasonTime        = "invalid_time"        // a timestamp outside int64 nanoseconds
+	ReasonKind        = "invalid_kind"        // a Field built without a constructor
+	// ReasonUintOverflow counts fields, not points (see EncodeOptions.UintAsInt); a point
+	// whose other fields were written still counts as written.
+	ReasonUintOverflow = "uint_overflow"
 
 	ReasonBufferFull   = "buffer_full"   // the bounded buffer was full, oldest dropped
 	ReasonRejected     = "rejected"      // the server rejected the line (400/422), dead-lettered
@@ -34,6 +36,7 @@ const (
 	ReasonClosed       = "closed"        // emitted after Close
 	ReasonSpoolError   = "spool_error"   // overflow could not be written to the spool
 	ReasonSpoolCorrupt = "spool_corrupt" // a spool segment failed its checksum
+	ReasonSpoolFull    = "spool_full"    // the oldest spool segments were deleted (SpoolMaxBytes)
 )
 
 // IsDataReason reports whether a drop reason is a problem of the data itself (invalid_*,

@@ -30,6 +30,9 @@ type Config struct {
 	// SpoolDir, when set, keeps overflow and data still unsent at Close on disk and replays it
 	// when the sink comes back or at the next start.
 	SpoolDir string
+	// SpoolMaxBytes bounds the spool on disk; beyond it the oldest segments are deleted and
+	// their points counted (spool_full). Default 1 GiB.
+	SpoolMaxBytes int64
 	// DeadLetter is a file the lines the server rejects are appended to (with the server's
 	// message). Empty: rejected lines are counted and logged only.
 	DeadLetter string
@@ -43,6 +46,7 @@ const (
 	defaultBatchSize     = 5000
 	defaultFlushInterval = time.Second
 	defaultMaxBytes      = 64 << 20
+	defaultSpoolMaxBytes = 1 << 30
 	defaultRetryMin      = 500 * time.Millisecond
 	defaultRetryMax      = 30 * time.Second
 	// maxRetryAfter caps a server's Retry-After: a misconfigured proxy saying "come back in a
@@ -59,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = defaultMaxBytes
+	}
+	if c.SpoolMaxBytes <= 0 {
+		c.SpoolMaxBytes = defaultSpoolMaxBytes
 	}
 	if c.RetryMin <= 0 {
 		c.RetryMin = defaultRetryMin
@@ -79,8 +86,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("output %q: batch_size must not be negative", c.Name)
 	case c.FlushInterval < 0:
 		return fmt.Errorf("output %q: flush_interval must not be negative", c.Name)
-	case c.MaxBytes < 0:
-		return fmt.Errorf("output %q: max buffer bytes must not be negative", c.Name)
+	case c.MaxBytes < 0 || c.SpoolMaxBytes < 0:
+		return fmt.Errorf("output %q: buffer and spool sizes must not be negative", c.Name)
 	case c.RetryMin < 0 || c.RetryMax < 0:
 		return fmt.Errorf("output %q: retry bounds must not be negative", c.Name)
 	}
@@ -144,7 +151,7 @@ func New(cfg Config, w Writer, log *slog.Logger) (*Output, error) {
 		runDone: make(chan struct{}),
 	}
 	if cfg.SpoolDir != "" {
-		sp, corrupt, err := openSpool(cfg.SpoolDir, o.log)
+		sp, corrupt, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, o.log)
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %w", cfg.Name, err)
 		}
@@ -241,12 +248,10 @@ func (o *Output) trimLocked() []collector.Point {
 // it fails.
 func (o *Output) spoolOrDrop(points []collector.Point, reason string) {
 	if o.sp != nil {
-		n, err := o.sp.write(points)
+		err := o.toSpool(points)
 		if err == nil {
-			o.spooled.Add(n)
 			return
 		}
-		o.setLastError(err)
 		o.log.Error("spool write failed; dropping points", "points", len(points), "err", err)
 		reason = ReasonSpoolError
 	}
@@ -313,15 +318,27 @@ func (o *Output) requeue(points []collector.Point) {
 
 // spoolOrLose is the end of the line at shutdown: disk if there is a spool, else lost.
 func (o *Output) spoolOrLose(points []collector.Point) {
-	if o.sp != nil {
-		n, err := o.sp.write(points)
-		if err == nil {
-			o.spooled.Add(n)
-			return
-		}
-		o.setLastError(err)
+	if o.sp != nil && o.toSpool(points) == nil {
+		return
 	}
 	o.lost.Add(int64(len(points)))
+}
+
+// toSpool writes points to the spool and counts what it stored and evicted.
+func (o *Output) toSpool(points []collector.Point) error {
+	n, evicted, err := o.sp.write(points)
+	if evicted > 0 {
+		o.mu.Lock()
+		o.drops[ReasonSpoolFull] += evicted
+		o.mu.Unlock()
+		o.log.Warn("spool full; deleted the oldest segments", "points", evicted)
+	}
+	if err != nil {
+		o.setLastError(err)
+		return err
+	}
+	o.spooled.Add(n)
+	return nil
 }
 
 // Run is the flush loop: it writes a batch as soon as BatchSize points are buffered and
@@ -419,6 +436,24 @@ func (o *Output) replayOne(ctx context.Context) {
 func (o *Output) deliver(ctx context.Context, batch []collector.Point, final bool) []collector.Point {
 	bo := collector.Backoff{Min: o.cfg.RetryMin, Max: o.cfg.RetryMax}
 	stack := [][]collector.Point{batch}
+	// Isolating bad lines can reject many single points in one batch: log them once.
+	var rejected int
+	var lastReject *Error
+	defer func() {
+		if rejected == 0 {
+			return
+		}
+		if o.dl.path == "" {
+			o.log.Warn("server rejected points (no dead_letter file configured)", "points", rejected, "err", lastReject)
+		} else {
+			o.log.Warn("server rejected points; written to the dead-letter file", "points", rejected, "path", o.dl.path, "err", lastReject)
+		}
+	}()
+	reject := func(b []collector.Point, reason string, e *Error) {
+		o.reject(b, reason, e)
+		rejected += len(b)
+		lastReject = e
+	}
 	unsent := func(cur []collector.Point) []collector.Point {
 		out := append([]collector.Point(nil), cur...)
 		for i := len(stack) - 1; i >= 0; i-- {
@@ -454,10 +489,10 @@ func (o *Output) deliver(ctx context.Context, batch []collector.Point, final boo
 			if e.Class == TooLarge {
 				reason = ReasonTooLarge
 			}
-			o.reject(b, reason, e)
+			reject(b, reason, e)
 			continue
 		case Permanent:
-			o.reject(b, ReasonPermanent, e)
+			reject(b, ReasonPermanent, e)
 			continue
 		}
 		// Retryable or Misconfigured: keep the batch and wait.
@@ -521,12 +556,6 @@ func (o *Output) reject(points []collector.Point, reason string, e *Error) {
 	o.mu.Unlock()
 	if err := o.dl.write(o.cfg.Name, points, reason, e); err != nil {
 		o.log.Error("dead-letter write failed", "points", len(points), "reason", reason, "err", err)
-		return
-	}
-	if o.dl.path == "" {
-		o.log.Warn("server rejected points (no dead_letter file configured)", "points", len(points), "reason", reason, "err", e)
-	} else {
-		o.log.Warn("server rejected points; written to the dead-letter file", "points", len(points), "reason", reason, "path", o.dl.path, "err", e)
 	}
 }
 
@@ -537,7 +566,7 @@ func (o *Output) setLastError(err error) {
 
 // Close stops accepting points (Emit returns ErrClosed), stops Run, and flushes the buffer
 // under ctx's deadline: a write that fails is retried only while its backoff fits before the
-// deadline. Whatever is still unsent then goes to the spool (if configured) or is counted as
+// deadline (without a deadline: not retried). Whatever is still unsent then goes to the spool (if configured) or is counted as
 // lost. It then closes the Writer if it implements io.Closer. The error is non-nil when
 // points were lost at shutdown or the writer failed to close; Report has the numbers either
 // way. Close may be called more than once; later calls only return the report.

@@ -498,12 +498,12 @@ func TestOutputOverflowGoesToSpool(t *testing.T) {
 func TestSpoolCorruptSegmentsAreSkipped(t *testing.T) {
 	dir := t.TempDir()
 	log := testLogger(t)
-	sp, _, err := openSpool(dir, log)
+	sp, _, err := openSpool(dir, 0, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		if _, err := sp.write(pts(i*10, 10)); err != nil {
+		if _, _, err := sp.write(pts(i*10, 10)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -545,6 +545,26 @@ func TestSpoolCorruptSegmentsAreSkipped(t *testing.T) {
 	}
 	if c, _ := filepath.Glob(filepath.Join(dir, "*.corrupt")); len(c) != 2 {
 		t.Errorf("quarantined %v, want 2 files", c)
+	}
+}
+
+// TestSpoolBounded: beyond SpoolMaxBytes the oldest segments are deleted and counted.
+func TestSpoolBounded(t *testing.T) {
+	dir := t.TempDir()
+	down := &fakeWriter{fn: func(int, []collector.Point) error { return errors.New("connection refused") }}
+	one := pointSize(&[]collector.Point{pt(100)}[0])
+	o, _ := New(Config{Name: "t", MaxBytes: 8 * one, SpoolDir: dir, SpoolMaxBytes: 1200}, down, testLogger(t))
+	for i := 0; i < 200; i++ {
+		_ = o.Emit(context.Background(), pts(1000+i, 1))
+	}
+	st := o.Stats()
+	if st.SpoolBytes > 1200 || st.Dropped[ReasonSpoolFull] == 0 || st.SpoolSegs == 0 {
+		t.Fatalf("stats %+v: want spool within 1200 bytes, oldest evicted and counted", st)
+	}
+	rep, _ := o.Close(context.Background())
+	total := rep.Spooled + rep.Dropped[ReasonSpoolFull] + rep.Lost + rep.Written
+	if total != 200 || !rep.Failed {
+		t.Errorf("report %+v: spooled+evicted+lost+written = %d, want all 200 accounted for", rep, total)
 	}
 }
 

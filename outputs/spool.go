@@ -35,8 +35,9 @@ import (
 // segment or a *.tmp file (removed and reported at the next start). A segment that fails its
 // header or checksum is renamed to *.corrupt, reported and skipped, never fatal.
 type spool struct {
-	dir string
-	log *slog.Logger
+	dir      string
+	maxBytes int64 // bound on the segments' bytes; the oldest are evicted beyond it
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	segs    []segment // ordered by seq
@@ -67,7 +68,7 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // openSpool creates dir if needed and indexes the segments a previous run left behind.
 // Leftover temporary files (a crash mid-write) and segments with unreadable headers are
 // reported through corrupt and moved aside.
-func openSpool(dir string, log *slog.Logger) (s *spool, corrupt int, err error) {
+func openSpool(dir string, maxBytes int64, log *slog.Logger) (s *spool, corrupt int, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, 0, fmt.Errorf("create spool directory: %w", err)
 	}
@@ -75,7 +76,7 @@ func openSpool(dir string, log *slog.Logger) (s *spool, corrupt int, err error) 
 	if err != nil {
 		return nil, 0, fmt.Errorf("read spool directory: %w", err)
 	}
-	s = &spool{dir: dir, log: log, nextSeq: 1}
+	s = &spool{dir: dir, maxBytes: maxBytes, log: log, nextSeq: 1}
 	for _, e := range entries {
 		name := e.Name()
 		path := filepath.Join(dir, name)
@@ -164,8 +165,9 @@ func parseHeader(line string) (points, size int64, crc uint32, err error) {
 }
 
 // write stores points as one new segment and returns how many were stored (invalid points
-// are skipped by the encoder, see AppendLineProtocol).
-func (s *spool) write(points []collector.Point) (int64, error) {
+// are skipped by the encoder, see AppendLineProtocol) and how many older points were evicted
+// to keep the spool within maxBytes.
+func (s *spool) write(points []collector.Point) (stored, evicted int64, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	body, skipErr := AppendLineProtocol(s.buf[:0], points, EncodeOptions{})
@@ -180,19 +182,28 @@ func (s *spool) write(points []collector.Point) (int64, error) {
 		}
 	}
 	if n == 0 {
-		return 0, nil
+		return 0, 0, nil
+	}
+	// Disk is bounded too: the oldest data goes first, as in the memory buffer.
+	for s.maxBytes > 0 && len(s.segs) > 0 && s.bytes+int64(len(body)) > s.maxBytes {
+		old := s.segs[0]
+		s.drop(old)
+		evicted += old.points
+		if err := os.Remove(old.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("remove evicted spool segment", "path", old.path, "err", err)
+		}
 	}
 	seq := s.nextSeq
 	s.nextSeq++
 	path := filepath.Join(s.dir, fmt.Sprintf("%s%020d%s", segPrefix, seq, segSuffix))
 	header := fmt.Sprintf("%s points=%d bytes=%d crc32c=%08x\n", spoolMagic, n, len(body), crc32.Checksum(body, castagnoli))
 	if err := writeSynced(path, []byte(header), body); err != nil {
-		return 0, err
+		return 0, evicted, err
 	}
 	s.segs = append(s.segs, segment{seq: seq, path: path, points: n, bytes: int64(len(body))})
 	s.points += n
 	s.bytes += int64(len(body))
-	return n, nil
+	return n, evicted, nil
 }
 
 // writeSynced writes a file durably: temp name, fsync, rename, fsync the directory.

@@ -160,7 +160,9 @@ var argRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
 // in its args is defined. It returns what the container sees.
 func checkWorkload(d k8sDoc, c cluster) (podView, []error) {
 	var errs []error
-	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf("%s: "+format, append([]any{d}, a...)...)) }
+	add := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{d}, a...)...))
+	}
 	v := podView{env: map[string]string{}, ports: map[string]int{}}
 	spec := podSpec(d.o)
 	if spec == nil {

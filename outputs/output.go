@@ -120,6 +120,7 @@ type Output struct {
 	emitted, written, lost, spooled, replayed, retries, writeErrors atomic.Int64
 	alarm                                                           atomic.Bool
 	failing                                                         atomic.Bool
+	dropLogged                                                      atomic.Bool // a buffer_full streak was logged
 	lastErr                                                         atomic.Pointer[string]
 	lastWrite                                                       atomic.Int64 // unix nanos
 
@@ -176,34 +177,51 @@ func (o *Output) Emit(_ context.Context, points []collector.Point) error {
 		return nil
 	}
 	o.emitted.Add(int64(len(points)))
+	// Validate outside the lock: many device sessions emit concurrently.
 	var bad map[string]int64
+	var skip []bool // allocated only when some point is invalid
+	var size int64
+	for i := range points {
+		p := &points[i]
+		p.SortTags()
+		if r := validatePoint(p); r != "" {
+			if bad == nil {
+				bad, skip = map[string]int64{}, make([]bool, len(points))
+			}
+			bad[r]++
+			skip[i] = true
+			continue
+		}
+		size += pointSize(p)
+	}
 	o.mu.Lock()
 	if o.closed {
 		o.drops[ReasonClosed] += int64(len(points))
 		o.mu.Unlock()
 		return ErrClosed
 	}
-	for i := range points {
-		p := &points[i]
-		p.SortTags()
-		if r := validatePoint(p); r != "" {
-			if bad == nil {
-				bad = map[string]int64{}
+	if skip == nil {
+		o.q = append(o.q, points...)
+	} else {
+		for i := range points {
+			if !skip[i] {
+				o.q = append(o.q, points[i])
 			}
-			bad[r]++
-			continue
 		}
-		o.q = append(o.q, *p)
-		o.qBytes += pointSize(p)
 	}
+	o.qBytes += size
 	for r, n := range bad {
 		o.drops[r] += n
 	}
-	overflow := o.trimLocked()
+	overflow, dropped := o.trimLocked()
 	ready := len(o.q)-o.head >= o.cfg.BatchSize
 	o.mu.Unlock()
 	if len(overflow) > 0 {
 		o.spoolOrDrop(overflow, ReasonBufferFull)
+	}
+	if dropped > 0 && !o.dropLogged.Swap(true) {
+		o.log.Warn("buffer full; dropping the oldest points until writes catch up (see dropped{reason=buffer_full})",
+			"points", dropped, "max_bytes", o.cfg.MaxBytes)
 	}
 	if ready {
 		select {
@@ -216,9 +234,9 @@ func (o *Output) Emit(_ context.Context, points []collector.Point) error {
 
 // trimLocked enforces MaxBytes, dropping the oldest points; with a spool it returns them
 // for the caller to write to disk outside the lock.
-func (o *Output) trimLocked() []collector.Point {
+func (o *Output) trimLocked() (spill []collector.Point, dropped int) {
 	if o.qBytes <= o.cfg.MaxBytes {
-		return nil
+		return nil, 0
 	}
 	start := o.head
 	// Trim to 3/4 of the bound rather than just under it, so that a full buffer spools in
@@ -232,16 +250,16 @@ func (o *Output) trimLocked() []collector.Point {
 		o.head++
 	}
 	n := o.head - start
-	var out []collector.Point
 	if o.sp != nil {
-		out = make([]collector.Point, n)
-		copy(out, o.q[start:o.head])
+		spill = make([]collector.Point, n)
+		copy(spill, o.q[start:o.head])
 	} else {
 		o.drops[ReasonBufferFull] += int64(n)
+		dropped = n
 	}
 	clear(o.q[start:o.head])
 	o.compactLocked()
-	return out
+	return spill, dropped
 }
 
 // spoolOrDrop writes points to the spool, or counts them under reason when there is none or
@@ -309,7 +327,7 @@ func (o *Output) requeue(points []collector.Point) {
 	for i := range points {
 		o.qBytes += pointSize(&points[i])
 	}
-	overflow := o.trimLocked()
+	overflow, _ := o.trimLocked()
 	o.mu.Unlock()
 	if len(overflow) > 0 {
 		o.spoolOrDrop(overflow, ReasonBufferFull)
@@ -526,6 +544,7 @@ func (o *Output) deliver(ctx context.Context, batch []collector.Point, final boo
 func (o *Output) delivered(n int) {
 	o.written.Add(int64(n))
 	o.lastWrite.Store(time.Now().UnixNano())
+	o.dropLogged.Store(false)
 	if o.failing.Swap(false) {
 		o.alarm.Store(false)
 		o.log.Info("writes recovered", "points", n)

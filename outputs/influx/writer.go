@@ -231,6 +231,11 @@ func (w *Writer) classify(perr *influxhttp.Error) error {
 		if err == nil {
 			err = perr
 		}
+		var verr *tls.CertificateVerificationError
+		if errors.As(err, &verr) {
+			// Retrying cannot fix a certificate the config does not trust: alarm.
+			return outputs.NewError(outputs.Misconfigured, 0, 0, "", fmt.Errorf("write to %s: %w (check tls_ca, or skip_verify for a lab server)", w.cfg.URL, err))
+		}
 		return outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("write to %s: %w", w.cfg.URL, err))
 	}
 	status := perr.StatusCode

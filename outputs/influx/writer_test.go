@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -358,6 +359,32 @@ func TestUintProbeRetriedAfterNetworkError(t *testing.T) {
 	}
 	if w.UintMode() != "u" {
 		t.Errorf("UintMode %q, want u", w.UintMode())
+	}
+}
+
+func TestTLS(t *testing.T) {
+	fake := &fakeInflux{version: "v2.7.1"}
+	srv := httptest.NewTLSServer(http.HandlerFunc(fake.serve))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(ca, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := []collector.Point{counterPoint("e", 1)}
+
+	untrusted := newWriter(t, Config{URL: srv.URL, UintSupport: "false"})
+	err := untrusted.Write(context.Background(), p)
+	if e := outputs.Classify(err); err == nil || e.Class != outputs.Misconfigured || !strings.Contains(err.Error(), "tls_ca") {
+		t.Errorf("untrusted certificate: %v (class %v), want Misconfigured naming tls_ca", err, outputs.Classify(err).Class)
+	}
+	for _, cfg := range []Config{{URL: srv.URL, TLSCA: ca}, {URL: srv.URL, SkipVerify: true}} {
+		if err := newWriter(t, cfg).Write(context.Background(), p); err != nil {
+			t.Errorf("%+v: %v", cfg, err)
+		}
+	}
+	if got := fake.acceptedLines(); len(got) != 2 {
+		t.Errorf("accepted %d lines over TLS, want 2", len(got))
 	}
 }
 

@@ -498,6 +498,10 @@ func (o *Output) deliver(ctx context.Context, batch []collector.Point, final boo
 		e := Classify(err)
 		switch e.Class {
 		case TooLarge, BadData:
+			// Halve until the bad lines stand alone: O(k·log n) writes for k bad lines.
+			// InfluxDB 1.x has already stored the good lines of a "partial write" 400;
+			// writing them again is harmless because a point with the same series and
+			// timestamp overwrites itself.
 			if len(b) > 1 {
 				mid := len(b) / 2
 				stack = append(stack, b[mid:], b[:mid])

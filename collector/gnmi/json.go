@@ -90,7 +90,10 @@ func (n *Normalizer) walkArray(m string, arr []any, c *Counts) {
 		c.Skipped++
 		return
 	}
-	// A YANG list: key the current (last) element with each entry's keys in turn.
+	// A YANG list: key the current (last) element with each entry's keys in turn. That
+	// element may belong to the prefix, so the cached prefix tags are void from here on.
+	n.candBase = false
+	defer func() { n.candBase = false }()
 	top := len(n.elems) - 1
 	saved := n.elems[top]
 	for i, e := range arr {
@@ -189,7 +192,10 @@ func jsonNumber(s string) collector.Field {
 			return collector.Uint("", u)
 		}
 	}
-	f, _ := strconv.ParseFloat(s, 64) // json.Number is always a valid float literal
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil { // out of float64 range: line protocol cannot carry ±Inf, keep the text
+		return collector.String("", s)
+	}
 	return collector.Float("", f)
 }
 

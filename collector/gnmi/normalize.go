@@ -77,9 +77,15 @@ type Normalizer struct {
 	fields []pendingField
 	pts    []pendingPoint
 	buf    []byte
-	names  map[string]string    // interned field names
-	tkeys  map[[2]string]string // interned "<list>_<key>" tag keys
-	qkeys  map[[3]string]string // interned "<parent>_<list>_<key>" tag keys
+	// candBase says n.cand holds the tags of the current notification's prefix: valid while
+	// the deepest keyed element lies in the prefix (the common case: every update of the
+	// notification then has the same tags), reset per notification.
+	candBase  bool
+	candPoint int                  // the point those tags went to last, or -1
+	names     map[string]string    // interned field names
+	tkeys     map[[2]string]string // interned "<list>_<key>" tag keys
+	qkeys     map[[3]string]string // interned "<parent>_<list>_<key>" tag keys
+	base      int                  // number of prefix elements in elems
 }
 
 // maxInterned bounds each intern map; past it names are still built, just not cached, so a
@@ -234,6 +240,7 @@ func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification
 		n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
 	}
 	baseE, baseK := len(n.elems), len(n.kvs)
+	n.base, n.candBase, n.candPoint = baseE, false, -1
 	for _, u := range notif.GetUpdate() {
 		c.Updates++
 		n.elems, n.kvs = n.elems[:baseE], n.kvs[:baseK]
@@ -435,7 +442,45 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 			break
 		}
 	}
-	// Tags: the static ones merged with one per list key, sorted by key.
+	if del {
+		n.candBase = false // a tombstone's tags are computed like any other, but not cached
+	}
+	reuse := n.candBase && deepest < n.base
+	if !reuse {
+		n.buildTags(deepest)
+		n.candBase = deepest < n.base && !del
+		n.candPoint = -1
+	}
+	if !del {
+		f.Key = n.fieldName(deepest)
+	}
+	// Find the point: usually the previous one (updates of one notification share a prefix).
+	pi := -1
+	if reuse && n.candPoint >= 0 && n.pts[n.candPoint].measurement == m {
+		pi = n.candPoint
+	}
+	for i := len(n.pts) - 1; pi < 0 && i >= 0; i-- {
+		p := &n.pts[i]
+		if p.measurement == m && tagsEqual(n.tagBuf[p.t0:p.t1], n.cand) {
+			pi = i
+		}
+	}
+	if pi < 0 {
+		t0 := len(n.tagBuf)
+		n.tagBuf = append(n.tagBuf, n.cand...)
+		n.pts = append(n.pts, pendingPoint{measurement: m, t0: t0, t1: len(n.tagBuf)})
+		pi = len(n.pts) - 1
+	}
+	if n.candBase {
+		n.candPoint = pi
+	}
+	n.pts[pi].nfields++
+	n.fields = append(n.fields, pendingField{point: pi, f: f})
+}
+
+// buildTags fills n.cand: the static tags merged with one tag per list key on
+// elems[:deepest+1], sorted by key.
+func (n *Normalizer) buildTags(deepest int) {
 	n.cand = n.cand[:0]
 	for i := 0; i <= deepest; i++ {
 		e := n.elems[i]
@@ -458,26 +503,6 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 		slices.SortFunc(n.cand, func(a, b collector.Tag) int { return strings.Compare(a.Key, b.Key) })
 	}
 	n.cand = mergeTags(n.cand, n.static)
-	if !del {
-		f.Key = n.fieldName(deepest)
-	}
-	// Find the point: usually the previous one (updates of one notification share a prefix).
-	pi := -1
-	for i := len(n.pts) - 1; i >= 0; i-- {
-		p := &n.pts[i]
-		if p.measurement == m && tagsEqual(n.tagBuf[p.t0:p.t1], n.cand) {
-			pi = i
-			break
-		}
-	}
-	if pi < 0 {
-		t0 := len(n.tagBuf)
-		n.tagBuf = append(n.tagBuf, n.cand...)
-		n.pts = append(n.pts, pendingPoint{measurement: m, t0: t0, t1: len(n.tagBuf)})
-		pi = len(n.pts) - 1
-	}
-	n.pts[pi].nfields++
-	n.fields = append(n.fields, pendingField{point: pi, f: f})
 }
 
 // mergeTags appends the static tags into the sorted dynamic ones (in place, through the
@@ -558,6 +583,9 @@ func (n *Normalizer) fieldName(deepest int) string {
 		from = deepest
 	}
 	if from == len(n.elems)-1 {
+		if n.elems[from].name == "" {
+			return "value" // a JSON member named "": nothing else names it
+		}
 		return validUTF8(n.elems[from].name)
 	}
 	n.buf = n.buf[:0]

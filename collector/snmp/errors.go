@@ -32,6 +32,8 @@ func explain(err error, cfg *Config, what string) error {
 		retries = *cfg.Retries
 	}
 	switch {
+	case errors.Is(err, ErrBadResponse):
+		return fmt.Errorf("%s: %w", what, err) // already explained by the walk
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", what, err)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -53,11 +55,15 @@ func explain(err error, cfg *Config, what string) error {
 	case errors.Is(err, gosnmp.ErrMaxRetriesExceeded) || isTimeout(err):
 		hint := "a wrong community also looks like this, because agents silently drop requests they cannot authenticate"
 		if cfg.Version == "3" {
-			hint = "wrong SNMPv3 credentials (user, auth or priv protocol/password) can also look like this on some agents"
+			hint = "wrong SNMPv3 credentials (user, auth_protocol, auth_password) can also look like this on some agents"
+			if cfg.SecurityLevel == "authPriv" {
+				// net-snmp counts usmStatsDecryptionErrors but sends no report for them.
+				hint = "a wrong priv_password or priv_protocol looks exactly like this (agents drop what they cannot decrypt), as can other wrong SNMPv3 credentials"
+			}
 		}
 		return fmt.Errorf("%s: %w within %s (%d retries): the agent is down, unreachable or filtered; %s", what, ErrTimeout, timeout, retries, hint)
 	}
-	return fmt.Errorf("%s: %w: %v", what, ErrBadResponse, err)
+	return fmt.Errorf("%s: %w: the reply is not usable SNMP (is an SNMP agent of this version listening there?): %v", what, ErrBadResponse, err)
 }
 
 func isTimeout(err error) bool {

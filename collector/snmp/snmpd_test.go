@@ -241,6 +241,10 @@ func TestSnmpdErrors(t *testing.T) {
 			c.Version, c.User, c.SecurityLevel, c.AuthProtocol = "3", peers.SnmpdAuthUser, "authNoPriv", "MD5"
 			c.AuthPassword = collector.Secret(peers.SnmpdAuthPassword)
 		}, []string{"wrong auth_password or auth_protocol"}, ErrAuth},
+		{"wrong priv password", func(c *Config) {
+			c.Version, c.User, c.SecurityLevel, c.AuthProtocol, c.PrivProtocol = "3", peers.SnmpdPrivUser, "authPriv", "SHA", "AES"
+			c.AuthPassword, c.PrivPassword = collector.Secret(peers.SnmpdAuthPassword), collector.Secret("not-the-priv-pass")
+		}, []string{"no answer within", "priv_password"}, ErrTimeout}, // net-snmp drops what it cannot decrypt
 		{"unknown user", func(c *Config) {
 			c.Version, c.User, c.SecurityLevel = "3", "nobody", "noAuthNoPriv"
 		}, []string{`no user "nobody"`}, ErrAuth},

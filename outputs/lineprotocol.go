@@ -1,6 +1,7 @@
 package outputs
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -214,6 +215,23 @@ func validName(s string) bool {
 	if s == "" || s[len(s)-1] == '\\' {
 		return false
 	}
+	// Eight bytes at a time while they are plain printable ASCII (keys and names almost
+	// always are): this check was a fifth of the encoder's time byte by byte.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		if x&highs != 0 {
+			break // non-ASCII: the slow path checks UTF-8
+		}
+		below20 := (x - ones*0x20) & ^x & highs
+		del := x ^ (ones * 0x7f)
+		is7f := (del - ones) & ^del & highs
+		if below20|is7f != 0 {
+			return false
+		}
+	}
+	s = s[i:]
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]

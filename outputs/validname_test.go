@@ -1,0 +1,40 @@
+package outputs
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// validNameBytewise is the obvious definition validName's word-at-a-time loop must match.
+func validNameBytewise(s string) bool {
+	if s == "" || s[len(s)-1] == '\\' || !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func TestValidNameMatchesBytewise(t *testing.T) {
+	for n := 1; n <= 19; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("a", n))
+				b[pos] = byte(c)
+				s := string(b)
+				if got, want := validName(s), validNameBytewise(s); got != want {
+					t.Fatalf("validName(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"Ethernet1/1 é", "ééééééééé\x01", "abcdefgh\xc3", "abcdefghé\x7f", "日本語のインターフェース"} {
+		if got, want := validName(s), validNameBytewise(s); got != want {
+			t.Errorf("validName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // instruction is one Dockerfile instruction with its continuation lines joined.
@@ -529,10 +531,75 @@ func TestDockerBuildIsStatic(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(out), "netpulse ") {
 			t.Errorf("netpulse version: %v\n%s", err, out)
 		}
+		checkFlagsExist(t, ctx, bin)
 		// Paths of the build machine must not leak into the binary (-trimpath).
 		raw, _ := os.ReadFile(bin)
 		if strings.Contains(string(raw), ctxDir) {
 			t.Errorf("the binary contains the build directory %s: -trimpath did not apply", ctxDir)
+		}
+	}
+}
+
+// checkFlagsExist runs `netpulse <command> --help` for every command line the examples
+// give netpulse (Kubernetes args, the compose command, the Dockerfile CMD) and checks that
+// each --flag they use is one the command knows, so a renamed flag fails here rather than
+// in a cluster at 3 a.m.
+func checkFlagsExist(t *testing.T, ctx context.Context, bin string) {
+	t.Helper()
+	var cmdLines [][]string
+	docs, err := readK8s("kubernetes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range workloads(docs) {
+		var a []string
+		for _, x := range list(podSpec(d.o)["containers"].([]any)[0], "args") {
+			a = append(a, fmt.Sprint(x))
+		}
+		cmdLines = append(cmdLines, a)
+	}
+	raw, err := os.ReadFile("docker-compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose obj
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatal(err)
+	}
+	var a []string
+	for _, x := range list(compose, "services", "netpulse", "command") {
+		a = append(a, fmt.Sprint(x))
+	}
+	cmdLines = append(cmdLines, a)
+	for _, in := range readDockerfile(t) {
+		if in.cmd == "CMD" {
+			var c []string
+			if err := json.Unmarshal([]byte(in.args), &c); err != nil {
+				t.Errorf("CMD %s: want the exec form: %v", in.args, err)
+			}
+			cmdLines = append(cmdLines, c)
+		}
+	}
+	help := map[string]string{}
+	for _, line := range cmdLines {
+		if len(line) == 0 || strings.HasPrefix(line[0], "-") {
+			t.Errorf("command line %q does not start with a netpulse command", line)
+			continue
+		}
+		sub := line[0]
+		if _, ok := help[sub]; !ok {
+			out, err := exec.CommandContext(ctx, bin, sub, "--help").CombinedOutput()
+			if err != nil {
+				t.Errorf("netpulse %s --help: %v\n%s", sub, err, out)
+				continue
+			}
+			help[sub] = string(out)
+		}
+		for _, w := range line[1:] {
+			name, _, _ := strings.Cut(w, "=")
+			if strings.HasPrefix(name, "--") && !regexp.MustCompile(`(^|[\s,])`+regexp.QuoteMeta(name)+`\b`).MatchString(help[sub]) {
+				t.Errorf("netpulse %s has no flag %s (used in %q)", sub, name, line)
+			}
 		}
 	}
 }

@@ -77,3 +77,18 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version: exit %d, out %q", code, out)
 	}
 }
+
+func TestResolveShardAuto(t *testing.T) {
+	t.Setenv("HOSTNAME", "netpulse-2")
+	t.Setenv("NETPULSE_SHARDS", "3")
+	if got, err := resolveShard("auto"); err != nil || got != "2/3" {
+		t.Errorf("auto = %q, %v; want 2/3", got, err)
+	}
+	t.Setenv("HOSTNAME", "laptop")
+	if _, err := resolveShard("auto"); err == nil || !strings.Contains(err.Error(), "--shard i/n") {
+		t.Errorf("non-StatefulSet hostname: %v", err)
+	}
+	if got, _ := resolveShard("1/4"); got != "1/4" {
+		t.Errorf("explicit shard changed: %q", got)
+	}
+}

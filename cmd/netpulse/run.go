@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,7 +72,7 @@ a scheduler understands:
 	fl.BoolVar(&o.once, "once", false, "one cycle over every target, flush, exit with a status code")
 	fl.DurationVar(&o.timeout, "timeout", 0, "with --once: bound for the whole run (0 = none); targets still running are failed")
 	fl.DurationVar(&o.flushTimeout, "flush-timeout", 15*time.Second, "how long the final flush may take at shutdown")
-	fl.StringVar(&o.shard, "shard", "", "run only this replica's share of the targets: i/n (rendezvous hashing)")
+	fl.StringVar(&o.shard, "shard", "", "run only this replica's share of the targets: i/n (rendezvous hashing), or auto: i from a StatefulSet pod name (HOSTNAME=name-i), n from NETPULSE_SHARDS")
 	fl.StringVar(&o.summaryJSON, "summary-json", "", "with --once: write the JSON summary to this file (\"-\" = stdout)")
 	fl.StringVar(&o.metrics, "metrics-listen", "", "serve self-metrics (/metrics) and /healthz on this address, e.g. 127.0.0.1:9273 (overrides metrics.listen)")
 	return cmd
@@ -95,7 +97,12 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 	log := g.logger()
 	ts := f.Targets
 	if o.shard != "" {
-		s, err := targets.ParseShard(o.shard)
+		spec, err := resolveShard(o.shard)
+		if err != nil {
+			return usageError(err)
+		}
+		o.shard = spec
+		s, err := targets.ParseShard(spec)
 		if err != nil {
 			return usageError(err)
 		}
@@ -293,4 +300,31 @@ func writeSummary(stdout io.Writer, path string, s summary) error {
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// resolveShard turns --shard auto into i/n: a Kubernetes StatefulSet names its pods
+// <set>-<ordinal>, so the ordinal is the hostname's last dash-separated part, and the replica
+// count comes from NETPULSE_SHARDS (set it to the StatefulSet's replicas).
+func resolveShard(spec string) (string, error) {
+	if spec != "auto" {
+		return spec, nil
+	}
+	host := os.Getenv("HOSTNAME")
+	if host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return "", fmt.Errorf("--shard auto: read hostname: %w", err)
+		}
+		host = h
+	}
+	i := strings.LastIndexByte(host, '-')
+	ord, err := strconv.Atoi(host[i+1:])
+	if i < 0 || err != nil {
+		return "", fmt.Errorf("--shard auto: hostname %q does not end in -<ordinal> (a StatefulSet pod name): pass --shard i/n instead", host)
+	}
+	n := os.Getenv("NETPULSE_SHARDS")
+	if n == "" {
+		return "", errors.New("--shard auto: set NETPULSE_SHARDS to the number of replicas")
+	}
+	return fmt.Sprintf("%d/%s", ord, n), nil
 }

@@ -132,18 +132,28 @@ func rootedConfig(data []byte, root string) ([]byte, []configPath, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, nil, err
 	}
+	// Edit the text in place, on the value's own line, so that errors keep the line numbers
+	// of the original file.
+	lines := strings.Split(string(data), "\n")
 	var paths []configPath
+	var errs []error
 	walkMappings(&doc, func(k, v *yaml.Node) {
 		if v.Kind != yaml.ScalarNode || !filepath.IsAbs(v.Value) {
 			return
 		}
 		if isPathKey(k.Value) || (k.Value == "path" && v.Value != "-") {
 			paths = append(paths, configPath{k.Value, v.Value})
-			v.Value = filepath.Join(root, v.Value)
+			line := lines[v.Line-1]
+			i := strings.Index(line[v.Column-1:], v.Value)
+			if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || i < 0 {
+				errs = append(errs, fmt.Errorf("line %d: cannot rewrite %s %q in place", v.Line, k.Value, v.Value))
+				return
+			}
+			i += v.Column - 1
+			lines[v.Line-1] = line[:i] + filepath.Join(root, v.Value) + line[i+len(v.Value):]
 		}
 	})
-	out, err := yaml.Marshal(&doc)
-	return out, paths, err
+	return []byte(strings.Join(lines, "\n")), paths, errors.Join(errs...)
 }
 
 // loadStandalone loads a config from examples/ the way a user would after exporting its
@@ -304,9 +314,10 @@ func TestBrokenCopiesFail(t *testing.T) {
 	}
 
 	typo := bytes.Replace(data, []byte("sample_interval:"), []byte("sample_intervall:"), 1)
+	line := 1 + bytes.Count(typo[:bytes.Index(typo, []byte("sample_intervall"))], []byte("\n"))
 	_, err = loadStandalone(t, p, typo)
-	if err == nil || !strings.Contains(err.Error(), "sample_intervall") || !strings.Contains(err.Error(), "line ") {
-		t.Errorf("typo'd key: err = %v, want an unknown-key error naming the key and its line", err)
+	if err == nil || !strings.Contains(err.Error(), "sample_intervall") || !strings.Contains(err.Error(), fmt.Sprintf("line %d:", line)) {
+		t.Errorf("typo'd key: err = %v, want an unknown-key error naming the key and line %d", err, line)
 	}
 
 	unknownSub := bytes.Replace(data, []byte("subscriptions: [interfaces,"), []byte("subscriptions: [interface,"), 1)

@@ -1,13 +1,16 @@
 package snmp
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/snmp/snmptest"
 )
 
 func TestOctetString(t *testing.T) {
@@ -300,5 +303,59 @@ func TestBuiltinProfilesValid(t *testing.T) {
 	}
 	if _, ok := BuiltinProfile("nope"); ok {
 		t.Error("unknown profile found")
+	}
+}
+
+// TestProfileYAML: the documented user-profile keys decode strictly (as targets.Load does)
+// and poll.
+func TestProfileYAML(t *testing.T) {
+	const doc = `
+tables:
+  - measurement: cpu
+    index_tag: cpu_index
+    fields: {load: 1.3.6.1.2.1.25.3.3.1.2, state: 1.3.6.1.9.1}
+    fallbacks: {load: 1.3.6.1.9.2}
+    formats: {state: enum}
+    enums: {state: {1: ok, 2: failed}}
+    duplicate_tag: idx
+scalars:
+  - measurement: ups
+    fields: {minutes: 1.3.6.1.2.1.33.1.2.3}
+    formats: {minutes: uint}
+`
+	dec := yaml.NewDecoder(strings.NewReader(doc))
+	dec.KnownFields(true)
+	var p Profile
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Tables[0].Enums["state"][2] != "failed" {
+		t.Fatalf("enums: %v", p.Tables[0].Enums)
+	}
+	f, err := snmptest.NewFake([]gosnmp.SnmpPDU{
+		{Name: ".1.3.6.1.2.1.25.3.3.1.2.768", Type: gosnmp.Integer, Value: 12},
+		{Name: ".1.3.6.1.9.1.768", Type: gosnmp.Integer, Value: 2},
+		{Name: ".1.3.6.1.2.1.33.1.2.3.0", Type: gosnmp.Integer, Value: 40},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Profiles = []Profile{p}
+	s, err := NewWithClient(cfg, nil, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Poll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := encodeLP(t, points)
+	want := "ups,site=lab,source=dev minutes=40u 0\ncpu,cpu_index=768,site=lab,source=dev load=12i,state=\"failed\" 0\n"
+	if got != want {
+		t.Fatalf("got\n%swant\n%s", got, want)
 	}
 }

@@ -381,6 +381,7 @@ func (o *Output) Run(ctx context.Context) error {
 	}()
 	tick := time.NewTicker(o.cfg.FlushInterval)
 	defer tick.Stop()
+	o.replayOne(ctx, false) // what a previous run left, before the first interval
 	for {
 		full := true
 		select {
@@ -394,7 +395,7 @@ func (o *Output) Run(ctx context.Context) error {
 			continue
 		}
 		if !full {
-			o.replayOne(ctx)
+			o.replayOne(ctx, false)
 		}
 	}
 }
@@ -416,14 +417,17 @@ func (o *Output) flush(ctx context.Context, full bool) bool {
 }
 
 // replayOne writes the oldest spool segment, a batch at a time, and deletes it when all its
-// points were delivered (or dead-lettered). One segment per flush keeps fresh data flowing.
-func (o *Output) replayOne(ctx context.Context) {
+// points were delivered (or dead-lettered). Run replays one segment per flush interval so
+// fresh data keeps flowing; Close replays what its deadline allows.
+// It reports whether a segment was replayed or skipped as corrupt (false: none left, or the
+// sink failed).
+func (o *Output) replayOne(ctx context.Context, final bool) bool {
 	if o.sp == nil {
-		return
+		return false
 	}
 	seg, ok := o.sp.oldest()
 	if !ok {
-		return
+		return false
 	}
 	points, err := o.sp.read(seg)
 	if err != nil {
@@ -431,20 +435,21 @@ func (o *Output) replayOne(ctx context.Context) {
 		o.mu.Lock()
 		o.drops[ReasonSpoolCorrupt] += max(seg.points, 1)
 		o.mu.Unlock()
-		return
+		return true
 	}
 	for len(points) > 0 {
 		n := min(len(points), o.cfg.BatchSize)
-		if unsent := o.deliver(ctx, points[:n], false); len(unsent) > 0 {
+		if unsent := o.deliver(ctx, points[:n], final); len(unsent) > 0 {
 			// Keep the segment: the part already written is written again on the next
 			// replay, which InfluxDB treats as an overwrite of identical points.
-			return
+			return false
 		}
 		points = points[n:]
 	}
 	o.sp.remove(seg)
 	o.replayed.Add(seg.points)
 	o.log.Info("replayed spool segment", "points", seg.points, "path", seg.path)
+	return true
 }
 
 // deliver writes batch, splitting it on TooLarge and BadData and retrying Retryable and
@@ -612,15 +617,21 @@ func (o *Output) Close(ctx context.Context) (Report, error) {
 	}
 	lostBefore := o.lost.Load()
 	var batch []collector.Point
+	flushed := false
 	for ctx.Err() == nil {
 		batch = o.take(batch, false)
 		if len(batch) == 0 {
+			flushed = true
 			break
 		}
 		if unsent := o.deliver(ctx, batch, true); len(unsent) > 0 {
 			o.requeue(unsent)
 			break
 		}
+	}
+	// The sink works: use the rest of the deadline to empty the spool, so that a short
+	// `run --once` after an outage does not leave (and report) old data on disk forever.
+	for flushed && ctx.Err() == nil && o.replayOne(ctx, true) {
 	}
 	o.mu.Lock()
 	rest := append([]collector.Point(nil), o.q[o.head:]...)

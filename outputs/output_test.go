@@ -492,6 +492,25 @@ func TestOutputSpoolOnCloseAndReplayAfterRestart(t *testing.T) {
 	}
 }
 
+// TestOutputCloseReplaysSpool: a short run (run --once) after an outage empties the spool in
+// Close instead of reporting the old data as undelivered forever.
+func TestOutputCloseReplaysSpool(t *testing.T) {
+	dir := t.TempDir()
+	down := &fakeWriter{fn: func(int, []collector.Point) error { return errors.New("connection refused") }}
+	o, _ := New(Config{Name: "t", SpoolDir: dir}, down, testLogger(t))
+	_ = o.Emit(context.Background(), pts(0, 12))
+	if rep, _ := o.Close(context.Background()); rep.Spooled != 12 {
+		t.Fatalf("first run spooled %d, want 12", rep.Spooled)
+	}
+	up := &fakeWriter{}
+	o2, _ := New(Config{Name: "t", SpoolDir: dir, FlushInterval: time.Hour}, up, testLogger(t))
+	_ = o2.Emit(context.Background(), pts(100, 3))
+	rep := closeOK(t, o2, 5*time.Second)
+	if rep.Written != 15 || rep.Spooled != 0 || rep.Failed {
+		t.Errorf("second run %+v, want 15 written (3 new + 12 replayed), spool empty", rep)
+	}
+}
+
 func TestOutputOverflowGoesToSpool(t *testing.T) {
 	dir := t.TempDir()
 	w := &fakeWriter{fn: func(int, []collector.Point) error {

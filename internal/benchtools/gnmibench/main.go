@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/gnmi"
+	"github.com/netpulse/netpulse/outputs"
+)
+
+// Report is what gnmibench prints.
+type Report struct {
+	Updates          int64     `json:"updates"`
+	Points           int64     `json:"points"`
+	Bytes            int64     `json:"line_protocol_bytes"`
+	WallSeconds      float64   `json:"wall_seconds"`
+	CPUSeconds       float64   `json:"cpu_seconds"`
+	UpdatesPerCPUSec float64   `json:"updates_per_cpu_second"`
+	RSSMiB           []float64 `json:"rss_mib_every_5s"`
+	MaxRSSMiB        float64   `json:"max_rss_mib"`
+	Reconnects       int64     `json:"reconnects"`
+}
+
+// discardSink encodes points as the InfluxDB writer would and throws the bytes away.
+type discardSink struct {
+	mu    sync.Mutex
+	buf   []byte
+	bytes int64
+}
+
+func (d *discardSink) Emit(_ context.Context, pts []collector.Point) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var err error
+	d.buf, err = outputs.AppendLineProtocol(d.buf[:0], pts, outputs.EncodeOptions{UintAsInt: true})
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	n, _ := io.Discard.Write(d.buf)
+	d.bytes += int64(n)
+	return nil
+}
+
+func main() {
+	addr := flag.String("address", "", "gNMI server address")
+	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
+	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
+	flag.Parse()
+	rep, err := run(*addr, *path, *duration)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gnmibench:", err)
+		os.Exit(1)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(rep)
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func run(addr, path string, duration time.Duration) (Report, error) {
+	stats := &collector.Stats{}
+	s, err := gnmi.New(gnmi.Config{
+		Name: "bench", Address: addr, Insecure: true,
+		Subscriptions: []gnmi.Subscription{{Name: "interfaces", Paths: []string{path}, Mode: "stream", StreamMode: "on_change"}},
+		Redial:        gnmi.Redial{Min: 100 * time.Millisecond, Max: time.Second},
+		Stats:         stats,
+	}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err != nil {
+		return Report{}, err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	sink := &discardSink{}
+	var rep Report
+	done := make(chan error, 1)
+	start, cpu0 := time.Now(), cpuSeconds()
+	go func() { done <- s.Run(ctx, sink) }()
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			rep.RSSMiB = append(rep.RSSMiB, rssMiB())
+			continue
+		case err = <-done:
+		}
+		break
+	}
+	rep.WallSeconds = time.Since(start).Seconds()
+	rep.CPUSeconds = cpuSeconds() - cpu0
+	rep.Updates, rep.Points, rep.Reconnects = stats.Updates.Load(), stats.Points.Load(), stats.Reconnects.Load()
+	sink.mu.Lock()
+	rep.Bytes = sink.bytes
+	sink.mu.Unlock()
+	if rep.CPUSeconds > 0 {
+		rep.UpdatesPerCPUSec = float64(rep.Updates) / rep.CPUSeconds
+	}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	rep.MaxRSSMiB = float64(ru.Maxrss) / 1024
+	return rep, err
+}

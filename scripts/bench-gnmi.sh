@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench-gnmi.sh: issue 3 acceptance 4. End to end from a gNMI server to line protocol:
+# internal/benchtools/gnmiserve (the reference openconfig cache+subscribe server, N
+# interfaces, counters changing at a bounded rate) in one process, and
+# internal/benchtools/gnmibench (collector/gnmi.New's real session + normalize +
+# outputs.AppendLineProtocol into io.Discard) in another. The client's CPU is measured from
+# /proc/<pid>/stat (utime+stime) and cross-checked with its own getrusage; its RSS is sampled
+# every 5 s.
+# Targets: ≥200,000 updates per CPU-second with 10 updates per notification, ≥60,000 with
+# 1 per notification, RSS flat.
+#
+#   scripts/bench-gnmi.sh [SECONDS (default 60)] [INTERFACES (default 1000)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs=${1:-60}
+ifaces=${2:-1000}
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/gnmiserve" ./internal/benchtools/gnmiserve
+go build -o "$tmp/gnmibench" ./internal/benchtools/gnmibench
+hz=$(getconf CLK_TCK)
+
+run_case() { # per_notification rate
+  local per=$1 rate=$2
+  rm -f "$tmp/addr"
+  "$tmp/gnmiserve" -interfaces "$ifaces" -per-notification "$per" -rate "$rate" \
+    -duration "$((secs + 15))s" -addr-file "$tmp/addr" 2>"$tmp/server.log" &
+  server_pid=$!
+  for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
+  [ -s "$tmp/addr" ] || { echo "server did not start:"; cat "$tmp/server.log"; exit 1; }
+  "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" >"$tmp/report.json" 2>"$tmp/client.log" &
+  local client=$! rss=()
+  local t0; t0=$(awk '{print $14+$15}' "/proc/$client/stat")
+  local last=$t0
+  while kill -0 "$client" 2>/dev/null; do
+    sleep 5
+    [ -r "/proc/$client/stat" ] || break
+    last=$(awk '{print $14+$15}' "/proc/$client/stat" 2>/dev/null || echo "$last")
+    rss+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$client/status" 2>/dev/null || true)")
+  done
+  wait "$client"
+  kill -INT "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  local updates cpu_self
+  updates=$(awk -F'[:,]' '/"updates"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
+  cpu_self=$(awk -F'[:,]' '/"cpu_seconds"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
+  local cpu_proc
+  cpu_proc=$(awk -v a="$t0" -v b="$last" -v hz="$hz" 'BEGIN{printf "%.2f", (b-a)/hz}')
+  echo "== ${per} update(s) per notification, ${ifaces} interfaces, ${secs}s, server rate ≤${rate}/s"
+  echo "   updates received:        $updates"
+  echo "   client CPU (getrusage):   ${cpu_self}s   (/proc/pid/stat, 5s resolution: ${cpu_proc}s)"
+  awk -v u="$updates" -v c="$cpu_self" 'BEGIN{printf "   updates per CPU-second:   %.0f\n", u/c}'
+  echo "   client RSS MiB every 5s:  ${rss[*]}"
+  grep -h "pushed" "$tmp/server.log" | sed 's/^/   /' || true
+}
+
+run_case 10 300000
+run_case 1 100000

@@ -86,6 +86,7 @@ type Normalizer struct {
 	tkeys     map[[2]string]string // interned "<list>_<key>" tag keys
 	qkeys     map[[3]string]string // interned "<parent>_<list>_<key>" tag keys
 	base      int                  // number of prefix elements in elems
+	offs      []int                // finish's per-point field offsets
 }
 
 // maxInterned bounds each intern map; past it names are still built, just not cached, so a
@@ -611,20 +612,21 @@ func (n *Normalizer) finish(dst []collector.Point, ts time.Time) []collector.Poi
 	tags := make([]collector.Tag, len(n.tagBuf))
 	copy(tags, n.tagBuf)
 	fields := make([]collector.Field, len(n.fields))
-	// offsets: start of each point's fields in fields
+	// n.offs[i]: where point i's fields start; n.offs[len(pts)+i]: where the next one goes.
+	np := len(n.pts)
+	n.offs = slices.Grow(n.offs[:0], 2*np)[:2*np]
 	off := 0
-	start := make([]int, 0, 8)
 	for i := range n.pts {
-		start = append(start, off)
+		n.offs[i], n.offs[np+i] = off, off
 		off += n.pts[i].nfields
 	}
-	fill := slices.Clone(start)
 	for _, pf := range n.fields {
-		fields[fill[pf.point]] = pf.f
-		fill[pf.point]++
+		fields[n.offs[np+pf.point]] = pf.f
+		n.offs[np+pf.point]++
 	}
 	for i, p := range n.pts {
-		fs := fields[start[i] : start[i]+p.nfields : start[i]+p.nfields]
+		lo, hi := n.offs[i], n.offs[i]+p.nfields
+		fs := fields[lo:hi:hi]
 		fs = dedupeFields(fs)
 		dst = append(dst, collector.Point{
 			Measurement: p.measurement,

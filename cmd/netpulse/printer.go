@@ -7,8 +7,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"strconv"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -169,9 +169,10 @@ func (p *printer) table(target string, pts []collector.Point) {
 // mergePoints joins points that share measurement, tags and time into one point, as
 // InfluxDB would store them: devices (and the reference cache) often send one leaf per
 // notification, and a snapshot reads better as one line per interface. Order is that of
-// first appearance; a field repeated within a series keeps its last value.
+// first appearance, fields sorted by key; a field repeated within a series keeps its last
+// value.
 func mergePoints(pts []collector.Point) []collector.Point {
-	if len(pts) < 2 {
+	if len(pts) == 0 {
 		return pts
 	}
 	index := map[string]int{}
@@ -183,7 +184,7 @@ func mergePoints(pts []collector.Point) []collector.Point {
 		for _, t := range p.Tags {
 			key.WriteString("\x00" + t.Key + "\x00" + t.Value)
 		}
-		key.WriteString("\x00" + p.Time.Format(time.RFC3339Nano))
+		key.WriteString("\x00" + strconv.FormatInt(p.Time.UnixNano(), 10))
 		i, ok := index[key.String()]
 		if !ok {
 			index[key.String()] = len(out)
@@ -199,6 +200,10 @@ func mergePoints(pts []collector.Point) []collector.Point {
 				out[i].Fields = append(out[i].Fields, f)
 			}
 		}
+	}
+	for i := range out {
+		// Sorted fields make snapshots comparable run to run (devices send leaves in any order).
+		slices.SortStableFunc(out[i].Fields, func(a, b collector.Field) int { return strings.Compare(a.Key, b.Key) })
 	}
 	return out
 }

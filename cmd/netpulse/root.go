@@ -65,6 +65,9 @@ Run it as a daemon over a fleet (netpulse run), as a scheduled job that polls on
 		newVersionCmd(g),
 		newDemoCmd(g),
 		newSimCmd(g),
+		newSubscribeCmd(g),
+		newGetCmd(g),
+		newCapabilitiesCmd(g),
 	)
 	return root
 }

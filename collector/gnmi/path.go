@@ -134,7 +134,7 @@ func PathString(p *gnmipb.Path) string {
 	}
 	for _, e := range p.GetElem() {
 		b.WriteByte('/')
-		b.WriteString(e.GetName())
+		b.WriteString(nameEscaper.Replace(e.GetName()))
 		keys := make([]string, 0, len(e.GetKey()))
 		for k := range e.GetKey() {
 			keys = append(keys, k)
@@ -153,6 +153,9 @@ func PathString(p *gnmipb.Path) string {
 	}
 	return b.String()
 }
+
+// nameEscaper escapes what ParsePath would read as syntax inside an element name.
+var nameEscaper = strings.NewReplacer(`\`, `\\`, `/`, `\/`, `[`, `\[`, `]`, `\]`)
 
 // JoinPath returns prefix + path as one path (origin from path, else prefix; target dropped).
 func JoinPath(prefix, path *gnmipb.Path) *gnmipb.Path {

@@ -171,6 +171,9 @@ type Fleet struct {
 
 	snmpIn, snmpOut atomic.Uint64
 	gnmiUpdates     atomic.Uint64
+	gnmiTicks       atomic.Uint64
+	gnmiMaxTick     atomic.Int64
+	gnmiTickSum     atomic.Int64
 }
 
 // deviceName is the hostname of device i of proto: sim-snmp-0001, sim-gnmi-0001, …
@@ -353,9 +356,20 @@ type Stats struct {
 	SNMPRequests, SNMPResponses uint64
 	// GNMIUpdates counts leaf updates pushed into the gNMI caches.
 	GNMIUpdates uint64
+	// GNMITicks counts feeder rounds; GNMIMaxTick is the longest one (a round longer than
+	// the update interval makes the ticker drop rounds).
+	GNMITicks   uint64
+	GNMIMaxTick time.Duration
+	// GNMIMeanTick is the mean duration of a feeder round.
+	GNMIMeanTick time.Duration
 }
 
 // Stats returns the activity counters so far.
 func (f *Fleet) Stats() Stats {
-	return Stats{SNMPRequests: f.snmpIn.Load(), SNMPResponses: f.snmpOut.Load(), GNMIUpdates: f.gnmiUpdates.Load()}
+	s := Stats{SNMPRequests: f.snmpIn.Load(), SNMPResponses: f.snmpOut.Load(), GNMIUpdates: f.gnmiUpdates.Load(),
+		GNMITicks: f.gnmiTicks.Load(), GNMIMaxTick: time.Duration(f.gnmiMaxTick.Load())}
+	if s.GNMITicks > 0 {
+		s.GNMIMeanTick = time.Duration(f.gnmiTickSum.Load() / int64(s.GNMITicks))
+	}
+	return s
 }

@@ -180,32 +180,33 @@ func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
 			}
 			return &gnmipb.Update{Path: p, Val: v}
 		}
-		n := &gnmipb.Notification{
-			Timestamp: ts,
-			Prefix:    &gnmipb.Path{Elem: d.ifElems[i]},
-			Update: []*gnmipb.Update{
-				u("name", strVal(it.Name)),
-				u("config/name", strVal(it.Name)),
-				u("config/type", strVal("iana-if-type:ethernetCsmacd")),
-				u("config/mtu", uintVal(uint64(it.MTU))),
-				u("config/description", strVal(it.Description)),
-				u("config/enabled", boolVal(it.AdminUp)),
-				u("state/name", strVal(it.Name)),
-				u("state/type", strVal("iana-if-type:ethernetCsmacd")),
-				u("state/mtu", uintVal(uint64(it.MTU))),
-				u("state/description", strVal(it.Description)),
-				u("state/enabled", boolVal(it.AdminUp)),
-				u("state/ifindex", uintVal(uint64(it.IfIndex))),
-				u("state/admin-status", strVal(upDown(it.AdminUp))),
-				u("state/oper-status", strVal(upDown(st.OperUp))),
-				u("state/last-change", uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))),
-				u("state/high-speed", uintVal(it.SpeedMbps)),
-				u("ethernet/state/mac-address", strVal(macString(it.MAC))),
-				u("ethernet/state/port-speed", strVal(portSpeed(it.SpeedMbps))),
-			},
+		ups := []*gnmipb.Update{
+			u("name", strVal(it.Name)),
+			u("config/name", strVal(it.Name)),
+			u("config/type", strVal("iana-if-type:ethernetCsmacd")),
+			u("config/mtu", uintVal(uint64(it.MTU))),
+			u("config/description", strVal(it.Description)),
+			u("config/enabled", boolVal(it.AdminUp)),
+			u("state/name", strVal(it.Name)),
+			u("state/type", strVal("iana-if-type:ethernetCsmacd")),
+			u("state/mtu", uintVal(uint64(it.MTU))),
+			u("state/description", strVal(it.Description)),
+			u("state/enabled", boolVal(it.AdminUp)),
+			u("state/ifindex", uintVal(uint64(it.IfIndex))),
+			u("state/admin-status", strVal(upDown(it.AdminUp))),
+			u("state/oper-status", strVal(upDown(st.OperUp))),
+			u("state/last-change", uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))),
+			u("state/high-speed", uintVal(it.SpeedMbps)),
+			u("ethernet/state/mac-address", strVal(macString(it.MAC))),
+			u("ethernet/state/port-speed", strVal(portSpeed(it.SpeedMbps))),
 		}
-		if err := d.srv.Update(d.name, n); err != nil {
-			return fmt.Errorf("load %s: %w", d.name, err)
+		// One update per notification: the cache would otherwise proto.Clone the whole
+		// notification for every leaf (the prefix elements are shared, not copied).
+		for _, up := range ups {
+			n := &gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: d.ifElems[i]}, Update: []*gnmipb.Update{up}}
+			if err := d.srv.Update(d.name, n); err != nil {
+				return fmt.Errorf("load %s: %w", d.name, err)
+			}
 		}
 	}
 	sys := &gnmipb.Notification{
@@ -303,7 +304,8 @@ func (f *Fleet) feed(ctx context.Context) {
 			return
 		case <-tk.C:
 		}
-		t := time.Since(f.start)
+		began := time.Now()
+		t := began.Sub(f.start)
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
@@ -317,5 +319,11 @@ func (f *Fleet) feed(ctx context.Context) {
 			}(w)
 		}
 		wg.Wait()
+		d := int64(time.Since(began))
+		f.gnmiTickSum.Add(d)
+		f.gnmiTicks.Add(1)
+		if d > f.gnmiMaxTick.Load() {
+			f.gnmiMaxTick.Store(d) // only this goroutine writes it
+		}
 	}
 }

@@ -324,13 +324,16 @@ func (a *agent) handleV3(out, pkt, rest []byte, v *view) []byte {
 		// Step 8: decrypt in place (the packet buffer is ours).
 		plain, err := u.decrypt(h.data, h.privParams, uint32(h.boots), uint32(h.time))
 		if err != nil {
+			if !reportable {
+				return nil
+			}
 			return a.report(out, &h, nil, statDecryptionErrors, 0, v.t)
 		}
 		scoped = plain
 	}
 	ctxName, pduTag, pdu, err := parseScopedPDU(scoped)
 	if err != nil {
-		if h.encrypted {
+		if h.encrypted && reportable {
 			return a.report(out, &h, nil, statDecryptionErrors, 0, v.t)
 		}
 		return nil

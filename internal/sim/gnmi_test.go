@@ -218,3 +218,68 @@ func TestGNMIStreamGrows(t *testing.T) {
 		})
 	}
 }
+
+// TestGNMIPollAndGet checks the other two ways of reading a device: a POLL subscription
+// answers each poll with fresh counters and a sync, and Get returns the hostname.
+func TestGNMIPollAndGet(t *testing.T) {
+	f := startFleet(t, Config{GNMIDevices: 1, Interfaces: 2, UpdateInterval: 20 * time.Millisecond})
+	d := f.Devices()[0]
+	c, ctx := gnmiClient(t, d)
+
+	r, err := c.Get(ctx, &gnmipb.GetRequest{Path: []*gnmipb.Path{{Elem: elems("system", "state", "hostname")}}, Encoding: gnmipb.Encoding_JSON_IETF})
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	found := false
+	for _, n := range r.GetNotification() {
+		for _, u := range n.GetUpdate() {
+			if strings.Contains(string(u.GetVal().GetJsonIetfVal())+u.GetVal().GetStringVal(), d.Name) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("get hostname: %v", r)
+	}
+
+	st, err := c.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := d.Model.Interfaces[0].Name
+	p := &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "interfaces"}, {Name: "interface", Key: map[string]string{"name": name}},
+		{Name: "state"}, {Name: "counters"}, {Name: "in-octets"}}}
+	if err := st.Send(&gnmipb.SubscribeRequest{Request: &gnmipb.SubscribeRequest_Subscribe{Subscribe: &gnmipb.SubscriptionList{
+		Mode: gnmipb.SubscriptionList_POLL, Subscription: []*gnmipb.Subscription{{Path: p}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// readUntilSync returns the in-octets values up to the next sync_response.
+	readUntilSync := func() []uint64 {
+		var vals []uint64
+		for {
+			r, err := st.Recv()
+			if err != nil {
+				t.Fatalf("poll: %v", err)
+			}
+			if r.GetSyncResponse() {
+				return vals
+			}
+			for _, u := range r.GetUpdate().GetUpdate() {
+				vals = append(vals, u.GetVal().GetUintVal())
+			}
+		}
+	}
+	first := readUntilSync()
+	if len(first) != 1 {
+		t.Fatalf("initial poll answer: %v", first)
+	}
+	tm := time.NewTimer(100 * time.Millisecond)
+	<-tm.C
+	if err := st.Send(&gnmipb.SubscribeRequest{Request: &gnmipb.SubscribeRequest_Poll{Poll: &gnmipb.Poll{}}}); err != nil {
+		t.Fatal(err)
+	}
+	second := readUntilSync()
+	if len(second) != 1 || (d.Model.Interfaces[0].AdminUp && second[0] <= first[0]) {
+		t.Fatalf("second poll %v after %v: want one larger value", second, first)
+	}
+}

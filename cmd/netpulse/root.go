@@ -68,6 +68,7 @@ Run it as a daemon over a fleet (netpulse run), as a scheduled job that polls on
 		newSubscribeCmd(g),
 		newGetCmd(g),
 		newCapabilitiesCmd(g),
+		newSNMPCmd(g),
 	)
 	return root
 }

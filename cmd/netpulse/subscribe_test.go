@@ -205,7 +205,7 @@ func TestDefaultMeasurement(t *testing.T) {
 		"/interfaces/interface/state/counters":    "interfaces",
 		"openconfig:/system/state":                "system",
 		"/openconfig-interfaces:interfaces/inter": "interfaces",
-		"/":                                       "gnmi",
+		"/": "gnmi",
 	}
 	for p, want := range cases {
 		if got := defaultMeasurement([]string{p}, ""); got != want {

@@ -25,6 +25,9 @@ type Session struct {
 	cfg     Config
 	log     *slog.Logger
 	streams []streamSpec
+
+	// Bad input is counted always and logged once per target (not once per redial).
+	loggedSkip, loggedDelete, loggedUTF8 atomic.Bool
 }
 
 // streamSpec is one Subscribe stream of the session.
@@ -180,13 +183,10 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 // runConn is one session: one connection, all streams. It returns when every stream ended
 // or the first one failed; healthy says whether anything arrived.
 func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy bool, err error) {
-	var repaired atomic.Int64
-	var logRepair sync.Once
 	conn, err := dial(s.cfg, func() {
-		repaired.Add(1)
-		logRepair.Do(func() {
-			s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once per session)")
-		})
+		if !s.loggedUTF8.Swap(true) {
+			s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once)")
+		}
 	})
 	if err != nil {
 		return false, err
@@ -238,7 +238,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	log := s.log.With("subscription", spec.name)
 	start := time.Now()
 	var lastSuccess time.Time
-	var loggedSkip, loggedDelete, synced bool
+	var synced bool
 	err = Subscribe(ctx, conn, spec.req, spec.opt, func(r *gnmipb.SubscribeResponse) error {
 		switch {
 		case r.GetUpdate() != nil:
@@ -248,13 +248,11 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			st.Updates.Add(int64(c.Updates))
 			if c.Skipped > 0 {
 				st.Dropped.Add(int64(c.Skipped))
-				if !loggedSkip {
-					loggedSkip = true
+				if !s.loggedSkip.Swap(true) {
 					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
 			}
-			if c.Deletes > 0 && !loggedDelete && !s.cfg.EmitDeletes {
-				loggedDelete = true
+			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {
 				log.Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
 			}
 			if now.Sub(lastSuccess) >= time.Second {

@@ -199,7 +199,10 @@ func NewModel(seed int64, index, m int, name string, start time.Time) *Model {
 		it.Name = interfaceName(d.Vendor, i)
 		it.MTU = mtu
 		it.SpeedMbps = speeds[r.intn(len(speeds))]
-		it.MAC = [6]byte{oui[0], oui[1], oui[2], byte(index >> 8), byte(index), byte(i)}
+		// Vendor OUI, then 12 bits of device index and 12 of port: unique for up to 4,096
+		// devices × 4,096 ports.
+		low := uint32(index&0xfff)<<12 | uint32(i&0xfff)
+		it.MAC = [6]byte{oui[0], oui[1], oui[2], byte(low >> 16), byte(low >> 8), byte(low)}
 		it.AdminUp = r.float() >= 0.06
 		switch {
 		case i < 4 && m > 8:

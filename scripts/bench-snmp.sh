@@ -27,8 +27,12 @@ scripts/netns-ifaces.sh up "$ns" "$pairs"
 : > "$tmp/bench.txt"
 for _ in $(seq "$count"); do
   for bench in BenchmarkPollIfMIB BenchmarkBareBulkWalk; do
-    ip netns exec "$ns" "$tmp/snmp.test" -test.run '^$' -test.bench "^$bench\$" \
-      -test.benchtime "$benchtime" | grep '^Benchmark' | tee -a "$tmp/bench.txt"
+    if ! ip netns exec "$ns" "$tmp/snmp.test" -test.run '^$' -test.bench "^$bench\$" \
+      -test.benchtime "$benchtime" > "$tmp/run.txt" 2>&1; then
+      cat "$tmp/run.txt" >&2
+      exit 1
+    fi
+    grep '^Benchmark' "$tmp/run.txt" | tee -a "$tmp/bench.txt"
   done
 done
 

@@ -69,14 +69,23 @@ func (r *recordingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// usmReports maps RFC 3414 §5 usmStats report OIDs to gosnmp's errors.
-var usmReports = map[string]error{
-	".1.3.6.1.6.3.15.1.1.1.0": gosnmp.ErrUnknownSecurityLevel,
-	".1.3.6.1.6.3.15.1.1.2.0": gosnmp.ErrNotInTimeWindow,
-	".1.3.6.1.6.3.15.1.1.3.0": gosnmp.ErrUnknownUsername,
-	".1.3.6.1.6.3.15.1.1.4.0": gosnmp.ErrUnknownEngineID,
-	".1.3.6.1.6.3.15.1.1.5.0": gosnmp.ErrWrongDigest,
-	".1.3.6.1.6.3.15.1.1.6.0": gosnmp.ErrDecryption,
+// usmReport maps an RFC 3414 §5 usmStats report OID to gosnmp's error for it.
+func usmReport(oid string) (error, bool) {
+	switch oid {
+	case ".1.3.6.1.6.3.15.1.1.1.0":
+		return gosnmp.ErrUnknownSecurityLevel, true
+	case ".1.3.6.1.6.3.15.1.1.2.0":
+		return gosnmp.ErrNotInTimeWindow, true
+	case ".1.3.6.1.6.3.15.1.1.3.0":
+		return gosnmp.ErrUnknownUsername, true
+	case ".1.3.6.1.6.3.15.1.1.4.0":
+		return gosnmp.ErrUnknownEngineID, true
+	case ".1.3.6.1.6.3.15.1.1.5.0":
+		return gosnmp.ErrWrongDigest, true
+	case ".1.3.6.1.6.3.15.1.1.6.0":
+		return gosnmp.ErrDecryption, true
+	}
+	return nil, false
 }
 
 // diagnose replaces gosnmp's "not authentic" with the report the agent actually sent, when
@@ -95,7 +104,7 @@ func (c *goSNMPClient) diagnose(err error) error {
 	if derr != nil || pkt.PDUType != gosnmp.Report || len(pkt.Variables) == 0 {
 		return err
 	}
-	if rep, ok := usmReports[pkt.Variables[0].Name]; ok {
+	if rep, ok := usmReport(pkt.Variables[0].Name); ok {
 		return rep
 	}
 	return err

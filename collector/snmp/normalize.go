@@ -34,10 +34,29 @@ const (
 	formatEnum                           // Integer → name from Enums, else decimal string
 )
 
-var formatNames = map[string]valueFormat{
-	"": formatAuto, "uint": formatUint, "int": formatInt, "hex": formatHex, "mac": formatMAC,
-	"string": formatString, "truthvalue": formatTruthValue, "timeticks-ns": formatTimeTicksNs,
-	"enum": formatEnum,
+// parseFormat maps a Formats value to its valueFormat.
+func parseFormat(s string) (valueFormat, bool) {
+	switch s {
+	case "":
+		return formatAuto, true
+	case "uint":
+		return formatUint, true
+	case "int":
+		return formatInt, true
+	case "hex":
+		return formatHex, true
+	case "mac":
+		return formatMAC, true
+	case "string":
+		return formatString, true
+	case "truthvalue":
+		return formatTruthValue, true
+	case "timeticks-ns":
+		return formatTimeTicksNs, true
+	case "enum":
+		return formatEnum, true
+	}
+	return formatAuto, false
 }
 
 // valueSpec is one field or tag of a compiled table or scalar group.
@@ -142,7 +161,7 @@ func compileProfile(p Profile) (compiledProfile, error) {
 func compileValues(m, fallbacks, formats map[string]string, enums map[string]map[int64]string, col func(string) int) ([]valueSpec, error) {
 	out := make([]valueSpec, 0, len(m))
 	for name, oid := range m {
-		f, ok := formatNames[formats[name]]
+		f, ok := parseFormat(formats[name])
 		if !ok {
 			return nil, fmt.Errorf("formats.%s: unknown format %q", name, formats[name])
 		}

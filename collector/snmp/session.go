@@ -182,16 +182,18 @@ func cmpErr(first, err error) error {
 }
 
 // Run polls after cfg.Offset and then every cfg.Interval until ctx ends (then it returns
-// nil), or once when cfg.Once is set (then it returns that poll's error). A poll that
+// nil), or once (after the same offset) when cfg.Once is set: then it returns that poll's
+// error, or ctx's when ctx ended first. A poll that
 // overruns its interval is never overlapped: the ticks that passed meanwhile are skipped and
 // counted in Stats.Skipped. Poll failures are logged once per change of state, not on every
 // interval.
 func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	defer s.Close()
-	if s.cfg.Offset > 0 && !s.cfg.Once {
-		if !wait(ctx, s.cfg.Offset) {
-			return nil
+	if s.cfg.Offset > 0 && !wait(ctx, s.cfg.Offset) {
+		if s.cfg.Once {
+			return fmt.Errorf("wait for the first poll: %w", ctx.Err())
 		}
+		return nil
 	}
 	interval := s.cfg.Interval
 	next := time.Now()

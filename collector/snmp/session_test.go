@@ -139,7 +139,6 @@ func TestRunOffset(t *testing.T) {
 func TestRunOnce(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Once = true
-	cfg.Offset = time.Hour // ignored in once mode
 	s, _ := NewWithClient(cfg, nil, mustFake(t, "edgeswitch_8xp", nil))
 	sink := &recordSink{}
 	if err := s.Run(context.Background(), sink); err != nil {
@@ -227,6 +226,21 @@ func TestRunLogsStateChanges(t *testing.T) {
 		}
 		if p := cfg.Stats.Polls.Load(); p != 2 {
 			t.Errorf("polls %d, want 2", p)
+		}
+	})
+}
+
+// TestRunOnceOffsetCancelled: a once run whose context ends during the offset reports it.
+func TestRunOnceOffsetCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := testConfig(t)
+		cfg.Once, cfg.Offset = true, time.Minute
+		s, _ := NewWithClient(cfg, nil, mustFake(t, "edgeswitch_8xp", nil))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		err := s.Run(ctx, &recordSink{})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("error %v", err)
 		}
 	})
 }

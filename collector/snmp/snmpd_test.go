@@ -403,3 +403,50 @@ func TestSnmpdDaemon(t *testing.T) {
 		t.Errorf("stats polls %d, emits %d", got, len(stamps))
 	}
 }
+
+// TestSnmpdAllV3Protocols creates one extra user per auth/priv protocol pair that net-snmp
+// supports and polls with each: every auth protocol of config.go (MD5, SHA, SHA224, SHA256,
+// SHA384, SHA512) and every priv protocol net-snmp implements (DES, AES, AES192, AES256;
+// the AES192C/AES256C "Reeder" key extension of Cisco agents is not in net-snmp).
+func TestSnmpdAllV3Protocols(t *testing.T) {
+	pairs := []struct{ user, auth, netsnmpAuth, priv, netsnmpPriv string }{
+		{"md5des", "MD5", "MD5", "DES", "DES"},
+		{"sha224aes192", "SHA224", "SHA-224", "AES192", "AES-192"},
+		{"sha384aes256", "SHA384", "SHA-384", "AES256", "AES-256"},
+		{"sha512aes", "SHA512", "SHA-512", "AES", "AES"},
+		{"sha512noPriv", "SHA512", "SHA-512", "", ""},
+	}
+	var extra []string
+	for _, p := range pairs {
+		if p.priv == "" {
+			extra = append(extra, "createUser "+p.user+" "+p.netsnmpAuth+" \""+peers.SnmpdAuthPassword+"\"", "rouser "+p.user+" auth")
+			continue
+		}
+		extra = append(extra, "createUser "+p.user+" "+p.netsnmpAuth+" \""+peers.SnmpdAuthPassword+"\" "+p.netsnmpPriv+" \""+peers.SnmpdPrivPassword+"\"", "rouser "+p.user+" priv")
+	}
+	agent := peers.StartSnmpd(t, extra...)
+	for _, p := range pairs {
+		t.Run(p.user, func(t *testing.T) {
+			cfg := agentConfig(t, agent.Addr, func(c *Config) {
+				c.Version, c.User, c.SecurityLevel = "3", p.user, "authNoPriv"
+				c.AuthProtocol, c.AuthPassword = p.auth, collector.Secret(peers.SnmpdAuthPassword)
+				if p.priv != "" {
+					c.SecurityLevel, c.PrivProtocol, c.PrivPassword = "authPriv", p.priv, collector.Secret(peers.SnmpdPrivPassword)
+				}
+			})
+			cfg.Profiles = cfg.Profiles[:1] // system
+			s, err := New(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			points, err := s.Poll(context.Background())
+			if err != nil {
+				t.Fatalf("poll: %v\nsnmpd log:\n%s", err, agent.Log())
+			}
+			if f, _ := points[0].Field("state/hostname"); f.StringValue() != "netpulse-snmpd" {
+				t.Fatalf("hostname %q", f.StringValue())
+			}
+		})
+	}
+}

@@ -26,8 +26,8 @@ func (c *Config) Validate() error {
 			if c.AuthProtocol == "" {
 				return fmt.Errorf("security_level %s needs auth_protocol (MD5, SHA, SHA224, SHA256, SHA384 or SHA512)", c.SecurityLevel)
 			}
-			if _, ok := authProtocols[strings.ToUpper(c.AuthProtocol)]; !ok {
-				return fmt.Errorf("auth_protocol %q: use MD5, SHA, SHA224, SHA256, SHA384 or SHA512", c.AuthProtocol)
+			if _, err := authProtocol(c.AuthProtocol); err != nil {
+				return err
 			}
 			if !c.AuthPassword.IsSet() {
 				return fmt.Errorf("security_level %s needs auth_password (or auth_password_file)", c.SecurityLevel)
@@ -41,8 +41,8 @@ func (c *Config) Validate() error {
 				if c.PrivProtocol == "" {
 					return errors.New("security_level authPriv needs priv_protocol (DES, AES, AES192, AES256, AES192C or AES256C)")
 				}
-				if _, ok := privProtocols[strings.ToUpper(c.PrivProtocol)]; !ok {
-					return fmt.Errorf("priv_protocol %q: use DES, AES, AES192, AES256, AES192C or AES256C", c.PrivProtocol)
+				if _, err := privProtocol(c.PrivProtocol); err != nil {
+					return err
 				}
 				if !c.PrivPassword.IsSet() {
 					return errors.New("security_level authPriv needs priv_password (or priv_password_file)")
@@ -79,10 +79,6 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
-
-var authProtocols = map[string]struct{}{"MD5": {}, "SHA": {}, "SHA224": {}, "SHA256": {}, "SHA384": {}, "SHA512": {}}
-
-var privProtocols = map[string]struct{}{"DES": {}, "AES": {}, "AES192": {}, "AES256": {}, "AES192C": {}, "AES256C": {}}
 
 // ValidateProfile checks a profile from the config's snmp_profiles section.
 func ValidateProfile(p Profile) error {
@@ -168,7 +164,7 @@ func checkExtras(fields, tags, fallbacks, formats map[string]string, enums map[s
 		if !known(name) {
 			return fmt.Errorf("formats.%s: no field or tag of that name", name)
 		}
-		if _, ok := formatNames[f]; !ok {
+		if _, ok := parseFormat(f); !ok {
 			return fmt.Errorf("formats.%s: unknown format %q: use uint, int, hex, mac, string, truthvalue, timeticks-ns or enum", name, f)
 		}
 	}

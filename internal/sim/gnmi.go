@@ -12,18 +12,23 @@ import (
 	"github.com/netpulse/netpulse/internal/gnmiserver"
 )
 
+// numCounterLeaves is how many counter leaves an interface has.
+const numCounterLeaves = 18
+
 // counterLeaves are the OpenConfig interfaces/state/counters leaves the feeder sends, in the
 // order counterValues fills them (openconfig-interfaces.yang, grouping interface-counters-state).
-var counterLeaves = [...]string{
-	"in-octets", "in-pkts", "in-unicast-pkts", "in-broadcast-pkts", "in-multicast-pkts",
-	"in-discards", "in-errors", "in-unknown-protos", "in-fcs-errors",
-	"out-octets", "out-pkts", "out-unicast-pkts", "out-broadcast-pkts", "out-multicast-pkts",
-	"out-discards", "out-errors", "carrier-transitions", "last-clear",
+func counterLeaves() [numCounterLeaves]string {
+	return [...]string{
+		"in-octets", "in-pkts", "in-unicast-pkts", "in-broadcast-pkts", "in-multicast-pkts",
+		"in-discards", "in-errors", "in-unknown-protos", "in-fcs-errors",
+		"out-octets", "out-pkts", "out-unicast-pkts", "out-broadcast-pkts", "out-multicast-pkts",
+		"out-discards", "out-errors", "carrier-transitions", "last-clear",
+	}
 }
 
 // counterValues fills vals in counterLeaves order.
-func counterValues(c *Counters, lastClear uint64, vals *[len(counterLeaves)]uint64) {
-	*vals = [len(counterLeaves)]uint64{
+func counterValues(c *Counters, lastClear uint64, vals *[numCounterLeaves]uint64) {
+	*vals = [numCounterLeaves]uint64{
 		c.InOctets, c.InPkts(), c.InUnicastPkts, c.InBroadcastPkts, c.InMulticastPkts,
 		c.InDiscards, c.InErrors, c.InUnknownProtos, c.InFCSErrors,
 		c.OutOctets, c.OutPkts(), c.OutUnicastPkts, c.OutBroadcastPkts, c.OutMulticastPkts,
@@ -153,7 +158,7 @@ func (f *Fleet) stopGNMI() {
 
 func newGNMIDevice(name string, m *Model, srv *gnmiserver.Server) *gnmiDevice {
 	d := &gnmiDevice{name: name, model: m, srv: srv, operUp: make([]bool, len(m.Interfaces))}
-	for _, l := range counterLeaves {
+	for _, l := range counterLeaves() {
 		d.leafPaths = append(d.leafPaths, leaf(l))
 	}
 	for _, it := range m.Interfaces {
@@ -248,7 +253,7 @@ func (d *gnmiDevice) tick(f *Fleet, t time.Duration) int {
 	now := f.start.Add(t)
 	ts := now.UnixNano()
 	lastClear := uint64(m.BootTime().UnixNano())
-	var vals [len(counterLeaves)]uint64
+	var vals [numCounterLeaves]uint64
 	sent := 0
 	push := func(n *gnmipb.Notification) {
 		if err := d.srv.Update(d.name, n); err != nil {

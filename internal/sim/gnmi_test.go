@@ -195,7 +195,7 @@ func TestGNMIStreamGrows(t *testing.T) {
 				if shape == ShapePerLeaf && len(n.GetUpdate()) != 1 {
 					t.Fatalf("leaf shape: notification with %d updates", len(n.GetUpdate()))
 				}
-				if shape == ShapePerInterface && len(n.GetUpdate()) != len(counterLeaves) {
+				if shape == ShapePerInterface && len(n.GetUpdate()) != numCounterLeaves {
 					t.Fatalf("interface shape: notification with %d updates", len(n.GetUpdate()))
 				}
 				for _, u := range n.GetUpdate() {

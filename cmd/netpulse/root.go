@@ -69,6 +69,7 @@ Run it as a daemon over a fleet (netpulse run), as a scheduled job that polls on
 		newGetCmd(g),
 		newCapabilitiesCmd(g),
 		newSNMPCmd(g),
+		newExplainCmd(g),
 	)
 	return root
 }

@@ -67,6 +67,10 @@ type Config struct {
 	SNMPListen string
 	// GNMIListen is the same for the gNMI devices (TCP).
 	GNMIListen string
+	// PerDeviceAddress gives device i the listen IP plus i and the same port instead of
+	// port+i, e.g. SNMP on 127.0.0.1:161, 127.0.0.2:161, … (all of 127.0.0.0/8 is loopback on
+	// Linux; other systems need the aliases configured).
+	PerDeviceAddress bool
 	// Community is the SNMPv1/v2c community (default "public"); other communities get no
 	// answer.
 	Community string
@@ -191,12 +195,22 @@ func engineIDFor(m *Model) []byte {
 		0x02, 0x00, byte(m.Index >> 16), byte(m.Index >> 8), byte(m.Index), 0x01}
 }
 
-// listenAddr is the address of device i for a listen spec: port 0 stays 0 (ephemeral),
-// otherwise ports are consecutive.
-func listenAddr(spec string, i int) (string, error) {
+// listenAddr is the address of device i for a listen spec: with perAddress, the IP plus i
+// and the same port; otherwise port 0 stays 0 (ephemeral) and other ports are consecutive.
+func listenAddr(spec string, i int, perAddress bool) (string, error) {
 	ap, err := netip.ParseAddrPort(spec)
 	if err != nil {
 		return "", fmt.Errorf("parse listen address %q: %w", spec, err)
+	}
+	if perAddress {
+		ip := ap.Addr()
+		for k := 0; k < i; k++ {
+			ip = ip.Next()
+		}
+		if !ip.IsValid() || (ap.Addr().IsLoopback() && !ip.IsLoopback()) {
+			return "", fmt.Errorf("assign address for device %d: beyond %s's range", i, ap.Addr())
+		}
+		return netip.AddrPortFrom(ip, ap.Port()).String(), nil
 	}
 	if ap.Port() == 0 {
 		return spec, nil
@@ -276,7 +290,7 @@ func (f *Fleet) startSNMP() error {
 			}
 			a.users = append(a.users, u)
 		}
-		addr, err := listenAddr(f.cfg.SNMPListen, i)
+		addr, err := listenAddr(f.cfg.SNMPListen, i, f.cfg.PerDeviceAddress)
 		if err != nil {
 			return err
 		}

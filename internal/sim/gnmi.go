@@ -116,7 +116,7 @@ func (f *Fleet) startGNMI(ctx context.Context) error {
 	t0 := time.Since(f.start)
 	for i := 0; i < f.cfg.GNMIDevices; i++ {
 		name := deviceName("gnmi", i)
-		addr, err := listenAddr(f.cfg.GNMIListen, i)
+		addr, err := listenAddr(f.cfg.GNMIListen, i, f.cfg.PerDeviceAddress)
 		if err != nil {
 			return err
 		}

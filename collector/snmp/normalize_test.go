@@ -2,6 +2,7 @@ package snmp
 
 import (
 	"context"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +359,24 @@ scalars:
 	if got != want {
 		t.Fatalf("got\n%swant\n%s", got, want)
 	}
+}
+
+// FuzzOctetString: any bytes become either text without control characters (other than
+// tab/CR/LF) that is a prefix of the input, or the hex of the whole input.
+func FuzzOctetString(f *testing.F) {
+	for _, s := range []string{"eth0", "\x00\x00", "a\xffb", "line\r\n", "\x7f", "Größe\x00"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := octetString(b)
+		if got == hex.EncodeToString(b) {
+			return
+		}
+		if !strings.HasPrefix(string(b), got) || !printable([]byte(got)) {
+			t.Fatalf("octetString(%q) = %q", b, got)
+		}
+		if strings.TrimRight(string(b), "\x00") != got {
+			t.Fatalf("octetString(%q) = %q: only trailing NULs may be dropped", b, got)
+		}
+	})
 }

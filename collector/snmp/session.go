@@ -62,6 +62,9 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 	for _, p := range cfg.Profiles {
 		cp, err := compileProfile(p)
 		if err != nil {
+			if p.Name == "" {
+				return nil, fmt.Errorf("profile: %w", err)
+			}
 			return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 		}
 		s.profiles = append(s.profiles, cp)
@@ -140,7 +143,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			spec := &p.scalars[i]
 			cells, err := w.getScalars(ctx, spec.oids)
 			if err != nil {
-				err = explain(err, &s.cfg, fmt.Sprintf("get %s (profile %s)", spec.measurement, p.name))
+				err = explain(err, &s.cfg, p.what("get", spec.measurement))
 				if fatal(err) {
 					return points, w.updates, st.dropped, err
 				}
@@ -155,7 +158,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			spec := &p.tables[i]
 			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i])
 			if err != nil {
-				err = explain(err, &s.cfg, fmt.Sprintf("walk %s (profile %s)", spec.measurement, p.name))
+				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {
 					return points, w.updates, st.dropped, err
 				}
@@ -167,6 +170,14 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 	}
 	return points, w.updates, st.dropped, firstErr
+}
+
+// what names a request for error messages: "walk interfaces (profile if-mib)".
+func (p *compiledProfile) what(verb, measurement string) string {
+	if p.name == "" {
+		return verb + " " + measurement
+	}
+	return fmt.Sprintf("%s %s (profile %s)", verb, measurement, p.name)
 }
 
 // fatal reports errors after which the rest of the poll cannot succeed either.

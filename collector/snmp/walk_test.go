@@ -3,6 +3,7 @@ package snmp
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,4 +244,77 @@ func TestErrorMessagesOnce(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}
+}
+
+// FuzzWalk: an agent answering arbitrary varbinds (names around the requested columns, any
+// type, any value, any count, error statuses) never makes a poll panic or loop; the answers
+// are driven by the fuzz input and end when it is used up.
+func FuzzWalk(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	f.Add([]byte("\x05\x05\x05\x05\xff\xff\x00\x01"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		next := func() byte {
+			if len(data) == 0 {
+				return 0xff
+			}
+			b := data[0]
+			data = data[1:]
+			return b
+		}
+		types := []gosnmp.Asn1BER{gosnmp.Integer, gosnmp.OctetString, gosnmp.Counter32, gosnmp.Counter64, gosnmp.Gauge32,
+			gosnmp.TimeTicks, gosnmp.ObjectIdentifier, gosnmp.IPAddress, gosnmp.Null, gosnmp.NoSuchObject, gosnmp.EndOfMibView, gosnmp.Opaque}
+		values := []any{nil, 1, -1, uint(7), uint64(1 << 63), uint32(3), []byte{0, 0xff}, []byte("x"), ".1.3", float32(1), "1.2.3.4"}
+		answer := func(oids []string, n int) (*gosnmp.SnmpPacket, error) {
+			if len(data) == 0 {
+				vbs := make([]gosnmp.SnmpPDU, len(oids))
+				for i, o := range oids {
+					vbs[i] = gosnmp.SnmpPDU{Name: o, Type: gosnmp.EndOfMibView}
+				}
+				return &gosnmp.SnmpPacket{Variables: vbs}, nil
+			}
+			b := next()
+			if b < 8 {
+				return &gosnmp.SnmpPacket{Error: gosnmp.SNMPError(b), ErrorIndex: next()}, nil
+			}
+			var vbs []gosnmp.SnmpPDU
+			for i := range n * int(next()%4+1) {
+				name := oids[i%len(oids)]
+				switch next() % 4 {
+				case 0:
+					name += "." + strconv.Itoa(int(next()))
+				case 1:
+					name += "." + strconv.Itoa(int(next())) + "." + strconv.Itoa(int(next()))
+				case 2:
+					name = ".1.3.6.1.2.1.2.2.1." + strconv.Itoa(int(next()%30)) + "." + strconv.Itoa(int(next()))
+				}
+				vbs = append(vbs, gosnmp.SnmpPDU{Name: name, Type: types[int(next())%len(types)], Value: values[int(next())%len(values)]})
+			}
+			return &gosnmp.SnmpPacket{Variables: vbs}, nil
+		}
+		c := &scripted{Client: mustFake(t, "edgeswitch_8xp", nil)}
+		c.bulk = func(_ context.Context, oids []string, _ uint32) (*gosnmp.SnmpPacket, error) {
+			return answer(oids, len(oids))
+		}
+		c.get = func(_ context.Context, oids []string) (*gosnmp.SnmpPacket, error) { return answer(oids, 1) }
+		cfg := testConfig(t)
+		cfg.Interval = 5 * time.Second // the poll deadline: reaching it means a loop
+		s, err := NewWithClient(cfg, nil, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		points, err := s.Poll(context.Background())
+		if err != nil && !errors.Is(err, ErrBadResponse) {
+			t.Fatalf("error %v is not a bad-answer error", err)
+		}
+		for _, p := range points {
+			if len(p.Fields) == 0 {
+				t.Fatalf("point without fields: %v", p)
+			}
+			for _, tg := range p.Tags {
+				if tg.Value == "" {
+					t.Fatalf("empty tag %s: %v", tg.Key, p)
+				}
+			}
+		}
+	})
 }

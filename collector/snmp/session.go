@@ -19,6 +19,7 @@ type Session struct {
 	base     []collector.Tag
 	dial     func(ctx context.Context) (Client, error)
 	client   Client
+	owned    bool    // the session dialed client (New), so it may drop it after a failure
 	rowsHint [][]int // per profile, per table: rows seen last poll (preallocation)
 
 	failing bool   // the last poll failed
@@ -33,11 +34,13 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		return nil, err
 	}
 	s.dial = func(ctx context.Context) (Client, error) { return Dial(ctx, &s.cfg) }
+	s.owned = true
 	return s, nil
 }
 
-// NewWithClient is New with a ready Client (a fake in tests, or a shared connection); the
-// session closes it when Run returns or Close is called.
+// NewWithClient is New with a ready Client (a fake in tests, or a shared connection). The
+// session keeps it across failed polls (New's sessions redial instead) and closes it when
+// Run returns or Close is called.
 func NewWithClient(cfg Config, log *slog.Logger, c Client) (*Session, error) {
 	s, err := newSession(cfg, log)
 	if err != nil {
@@ -107,7 +110,7 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	}
 	if err != nil {
 		st.Failure(err)
-		if s.client != nil {
+		if s.owned && s.client != nil {
 			// A fresh socket (and SNMPv3 engine discovery) next time: the agent may have
 			// restarted with new engine boots, or the socket may have an ICMP error queued.
 			_ = s.client.Close()
@@ -262,7 +265,9 @@ func (s *Session) Close() error {
 		return nil
 	}
 	err := s.client.Close()
-	s.client = nil
+	if s.owned {
+		s.client = nil
+	}
 	return err
 }
 

@@ -25,7 +25,7 @@ import (
 // generator's CPU and memory. Sizes come from the environment:
 //
 //	NETPULSE_SIM_SCALE=1  full size: 1,000 SNMP + 100 gNMI devices × 48 interfaces, 20 s of load
-//	(unset)               a small version (100 + 10 devices, 5 s) that keeps the harness tested
+//	(unset)               a small version (100 + 10 devices, 3 s) that keeps the harness tested
 //
 // NETPULSE_SIM_SHAPE=interface selects the atomic per-interface notification shape.
 
@@ -93,9 +93,9 @@ func procStat(t *testing.T, pid int) (cpu time.Duration, rssKB int) {
 }
 
 func TestScale(t *testing.T) {
-	snmpN, gnmiN, ifs, load := 100, 10, 48, 5*time.Second
+	snmpN, gnmiN, ifs, idle, load := 100, 10, 48, 2*time.Second, 3*time.Second
 	if os.Getenv("NETPULSE_SIM_SCALE") == "1" {
-		snmpN, gnmiN, load = 1000, 100, 20*time.Second
+		snmpN, gnmiN, idle, load = 1000, 100, 5*time.Second, 20*time.Second
 	}
 	// NETPULSE_SIM_SNMP / NETPULSE_SIM_GNMI override the device counts (to measure one
 	// protocol alone).
@@ -152,7 +152,6 @@ func TestScale(t *testing.T) {
 
 	// Idle: only the gNMI feeder works.
 	cpu0, rssIdle := procStat(t, pid)
-	idle := 5 * time.Second
 	tm := time.NewTimer(idle)
 	<-tm.C
 	cpu1, _ := procStat(t, pid)

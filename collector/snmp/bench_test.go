@@ -39,7 +39,12 @@ func cpuTime() time.Duration {
 // BenchmarkPollIfMIB polls the if-mib profile: walk, join rows, normalize into points.
 func BenchmarkPollIfMIB(b *testing.B) {
 	cfg := benchConfig(b)
-	s, err := New(cfg, nil)
+	c, err := Dial(context.Background(), &cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cc := &countingClient{Client: c}
+	s, err := NewWithClient(cfg, nil, cc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,6 +54,7 @@ func BenchmarkPollIfMIB(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cc.n = 0
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for range b.N {
@@ -60,6 +66,7 @@ func BenchmarkPollIfMIB(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(points)), "ifaces")
+	b.ReportMetric(float64(cc.n)/float64(b.N), "requests/op")
 }
 
 // BenchmarkBareBulkWalk walks the same columns with gosnmp's BulkWalk, one column after the
@@ -95,6 +102,8 @@ func BenchmarkBareBulkWalk(b *testing.B) {
 	}
 	_ = g.BulkWalk(columns[0], func(p gosnmp.SnmpPDU) error { rows[p.Name] = true; return nil })
 	walk()
+	requests := 0
+	g.OnSent = func(*gosnmp.GoSNMP) { requests++ }
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -105,4 +114,26 @@ func BenchmarkBareBulkWalk(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(rows)), "ifaces")
+	b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+}
+
+// countingClient counts the requests a poll sends.
+type countingClient struct {
+	Client
+	n int
+}
+
+func (c *countingClient) GetBulk(ctx context.Context, oids []string, reps uint32) (*gosnmp.SnmpPacket, error) {
+	c.n++
+	return c.Client.GetBulk(ctx, oids, reps)
+}
+
+func (c *countingClient) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
+	c.n++
+	return c.Client.Get(ctx, oids)
+}
+
+func (c *countingClient) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
+	c.n++
+	return c.Client.GetNext(ctx, oids)
 }

@@ -57,7 +57,8 @@ func (c *Counts) Add(c2 Counts) {
 //   - field: the schema path (element names only: no keys, no origin, no module prefixes)
 //     below the deepest keyed list element, or the whole path when no element has keys; a
 //     value sitting on the keyed element itself is named after that element;
-//   - time: the notification timestamp, or the receive time when it is zero.
+//   - time: the notification timestamp, or the receive time when it is zero (see
+//     notificationTime for devices that send milliseconds or seconds).
 //
 // Because names come from the full path only, they do not depend on how deep the
 // subscription was or on how the device split prefix and path. A Normalizer keeps scratch
@@ -273,11 +274,27 @@ func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification
 	if len(n.pts) == 0 {
 		return dst, c
 	}
-	ts := recv
-	if notif.GetTimestamp() != 0 {
-		ts = time.Unix(0, notif.GetTimestamp())
+	return n.finish(dst, notificationTime(notif.GetTimestamp(), recv)), c
+}
+
+// notificationTime reads a notification timestamp. gNMI says nanoseconds since the epoch,
+// but some devices send milliseconds or seconds (older IOS-XR and Huawei releases); read
+// literally those land in 1970 and the series vanish from every dashboard. Nanosecond
+// timestamps of this century are above 1e17, so smaller values are rescaled by magnitude.
+// Zero means "no timestamp": the receive time is used.
+func notificationTime(ts int64, recv time.Time) time.Time {
+	switch {
+	case ts <= 0:
+		return recv
+	case ts >= 1e17:
+		return time.Unix(0, ts)
+	case ts >= 1e14: // microseconds
+		return time.UnixMicro(ts)
+	case ts >= 1e11: // milliseconds
+		return time.UnixMilli(ts)
+	default: // seconds
+		return time.Unix(ts, 0)
 	}
-	return n.finish(dst, ts), c
 }
 
 // measurement picks the subscription whose path matches n.elems the longest (either path

@@ -14,6 +14,10 @@ import (
 	"github.com/netpulse/netpulse/collector"
 )
 
+// testTS is a realistic nanosecond timestamp (small values are read as seconds, see
+// notificationTime).
+const testTS = 1700000000000000000
+
 func mustNormalizer(t testing.TB, subs ...Subscription) *Normalizer {
 	t.Helper()
 	n, err := NewNormalizer(NormalizerConfig{Source: "dev1", Subscriptions: subs})
@@ -60,7 +64,7 @@ func TestNameIndependentOfDepth(t *testing.T) {
 		n := mustNormalizer(t, Subscription{Name: "ifs", Paths: []string{sp}})
 		for split := 0; split <= len(full.Elem); split++ {
 			notif := &gnmipb.Notification{
-				Timestamp: 5,
+				Timestamp: testTS,
 				Prefix:    &gnmipb.Path{Origin: "openconfig", Elem: full.Elem[:split]},
 				Update:    []*gnmipb.Update{{Path: &gnmipb.Path{Elem: full.Elem[split:]}, Val: val}},
 			}
@@ -74,7 +78,7 @@ func TestNameIndependentOfDepth(t *testing.T) {
 			}
 		}
 	}
-	if want != "ifs,interface_name=Ethernet1/1,source=dev1,subinterface_index=3 state/counters/in-octets=17u 5\n" {
+	if want != "ifs,interface_name=Ethernet1/1,source=dev1,subinterface_index=3 state/counters/in-octets=17u 1700000000000000000\n" {
 		t.Fatalf("names: %s", want)
 	}
 	// The same leaf inside JSON_IETF values rooted at each depth above it.
@@ -90,7 +94,7 @@ func TestNameIndependentOfDepth(t *testing.T) {
 	}
 	for depth, js := range jsonAt {
 		notif := &gnmipb.Notification{
-			Timestamp: 5,
+			Timestamp: testTS,
 			Update: []*gnmipb.Update{{Path: &gnmipb.Path{Elem: full.Elem[:depth]},
 				Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(js)}}}},
 		}
@@ -143,7 +147,7 @@ func TestNameIndependentOfDepthQuick(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: 1, Prefix: &gnmipb.Path{Elem: elems[:split]},
+			pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: testTS, Prefix: &gnmipb.Path{Elem: elems[:split]},
 				Update: []*gnmipb.Update{{Path: &gnmipb.Path{Elem: elems[split:]}, Val: uintVal(1)}}}, time.Time{})
 			s := describe(pts)
 			if ref == "" {
@@ -158,6 +162,25 @@ func TestNameIndependentOfDepthQuick(t *testing.T) {
 	}
 	if err := quick.Check(f, &quick.Config{MaxCount: 500}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestNotificationTime(t *testing.T) {
+	recv := time.Unix(1700000000, 0)
+	want := time.Unix(1711178737, 105000000)
+	for _, tc := range []struct {
+		ts   int64
+		want time.Time
+	}{
+		{0, recv},
+		{1711178737105000000, want},            // nanoseconds (the spec)
+		{1711178737105000, want},               // microseconds
+		{1711178737105, want},                  // milliseconds
+		{1711178737, time.Unix(1711178737, 0)}, // seconds
+	} {
+		if got := notificationTime(tc.ts, recv); !got.Equal(tc.want) {
+			t.Errorf("notificationTime(%d) = %v, want %v", tc.ts, got, tc.want)
+		}
 	}
 }
 
@@ -183,8 +206,8 @@ func TestStripModule(t *testing.T) {
 func TestTagCollisionQualified(t *testing.T) {
 	n := mustNormalizer(t)
 	p := mustPath("/a/list[name=x]/b/list[name=y]/leaf")
-	pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: 1, Update: []*gnmipb.Update{{Path: p, Val: uintVal(1)}}}, time.Time{})
-	if got := describe(pts); got != "gnmi,b_list_name=y,list_name=x,source=dev1 leaf=1u 1\n" {
+	pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: testTS, Update: []*gnmipb.Update{{Path: p, Val: uintVal(1)}}}, time.Time{})
+	if got := describe(pts); got != "gnmi,b_list_name=y,list_name=x,source=dev1 leaf=1u 1700000000000000000\n" {
 		t.Fatalf("got %s", got)
 	}
 }
@@ -192,7 +215,7 @@ func TestTagCollisionQualified(t *testing.T) {
 func TestGroupingAndValues(t *testing.T) {
 	n := mustNormalizer(t, Subscription{Name: "ifs", Measurement: "interfaces", Paths: []string{"/interfaces"}})
 	notif := &gnmipb.Notification{
-		Timestamp: 7,
+		Timestamp: testTS,
 		Prefix:    mustPath("/interfaces/interface[name=eth0]/state"),
 		Update: []*gnmipb.Update{
 			{Path: mustPath("counters/in-octets"), Val: uintVal(1)},
@@ -208,7 +231,7 @@ func TestGroupingAndValues(t *testing.T) {
 		},
 	}
 	pts, c := n.Normalize(nil, notif, time.Time{})
-	want := "interfaces,interface_name=eth0,source=dev1 state/counters/in-octets=2u,state/mtu=-2i,state/rate=123.45,state/f32=0.1,state/up=true,state/ascii=\"a\",state/vlans=\"10,20\" 7\n"
+	want := "interfaces,interface_name=eth0,source=dev1 state/counters/in-octets=2u,state/mtu=-2i,state/rate=123.45,state/f32=0.1,state/up=true,state/ascii=\"a\",state/vlans=\"10,20\" 1700000000000000000\n"
 	if got := describe(pts[:1]); got != want {
 		t.Errorf("got  %swant %s", got, want)
 	}
@@ -296,9 +319,9 @@ func TestValidateSubscription(t *testing.T) {
 func TestJSONScalars(t *testing.T) {
 	n := mustNormalizer(t)
 	js := `{"u64":"18446744073709551615","i64":"-5","dec":"35.000000","lead":"007","n":12,"big":18446744073709551615,"f":-1.5,"e":[null],"nul":null,"ll":["a",1,true],"id":"openconfig-alarm-types:MINOR","mod:x":1}`
-	pts, c := n.Normalize(nil, &gnmipb.Notification{Timestamp: 1, Update: []*gnmipb.Update{{Path: mustPath("/sys/state"),
+	pts, c := n.Normalize(nil, &gnmipb.Notification{Timestamp: testTS, Update: []*gnmipb.Update{{Path: mustPath("/sys/state"),
 		Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(js)}}}}}, time.Time{})
-	want := `gnmi,source=dev1 sys/state/big=18446744073709551615u,sys/state/dec=35,sys/state/e=true,sys/state/f=-1.5,sys/state/i64=-5i,sys/state/id="openconfig-alarm-types:MINOR",sys/state/lead="007",sys/state/ll="a,1,true",sys/state/x=1i,sys/state/n=12i,sys/state/u64=18446744073709551615u 1` + "\n"
+	want := `gnmi,source=dev1 sys/state/big=18446744073709551615u,sys/state/dec=35,sys/state/e=true,sys/state/f=-1.5,sys/state/i64=-5i,sys/state/id="openconfig-alarm-types:MINOR",sys/state/lead="007",sys/state/ll="a,1,true",sys/state/x=1i,sys/state/n=12i,sys/state/u64=18446744073709551615u 1700000000000000000` + "\n"
 	if got := describe(pts); got != want {
 		t.Errorf("got  %swant %s", got, want)
 	}
@@ -336,7 +359,7 @@ func FuzzFlattenJSON(f *testing.F) {
 	}
 	n := mustNormalizer(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: 1, Update: []*gnmipb.Update{{Path: mustPath("/x[k=v]"),
+		pts, _ := n.Normalize(nil, &gnmipb.Notification{Timestamp: testTS, Update: []*gnmipb.Update{{Path: mustPath("/x[k=v]"),
 			Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonIetfVal{JsonIetfVal: b}}}}}, time.Time{})
 		for _, p := range pts {
 			for _, tg := range p.Tags {

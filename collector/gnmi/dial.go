@@ -140,6 +140,10 @@ func ExplainError(cfg Config, err error) error {
 		hint = "the server dropped the TLS connection: it probably requires a client certificate (tls_cert/tls_key)"
 	case cfg.Insecure && (strings.Contains(msg, "error reading server preface") || strings.Contains(msg, "connection closed before server preface")):
 		hint = "the server closed the plaintext connection: it probably wants TLS (drop insecure: true)"
+	case strings.Contains(msg, "connection refused"):
+		hint = "nothing accepts connections at the address: check the port and that gNMI is enabled on the device"
+	case strings.Contains(msg, "no such host"):
+		hint = "the device's name does not resolve: check the address"
 	case status.Code(err) == codes.Unauthenticated:
 		hint = "authentication failed: check username and password"
 	case status.Code(err) == codes.ResourceExhausted && strings.Contains(msg, "larger than max"):

@@ -429,3 +429,48 @@ func TestOnceFailsOnDeadTarget(t *testing.T) {
 		t.Fatalf("want a connection error, got %v", err)
 	}
 }
+
+func TestStreamPlanning(t *testing.T) {
+	sample := Subscription{Name: "a", Paths: []string{"/a"}, StreamMode: "sample", SampleInterval: 10 * time.Second}
+	hb := Subscription{Name: "b", Paths: []string{"/b"}, StreamMode: "on_change", HeartbeatInterval: 30 * time.Second}
+	quiet := Subscription{Name: "c", Paths: []string{"/c"}, StreamMode: "on_change"}
+	poll := Subscription{Name: "d", Paths: []string{"/d"}, Mode: "poll", PollInterval: 5 * time.Second}
+	withPrefix := Subscription{Name: "e", Prefix: "/interfaces", Origin: "openconfig", Paths: []string{"interface/state"}}
+	for _, tc := range []struct {
+		subs    []Subscription
+		silence time.Duration
+		poll    time.Duration
+	}{
+		{[]Subscription{sample}, 31 * time.Second, 0},
+		{[]Subscription{sample, hb}, 91 * time.Second, 0}, // three times the longest promise
+		{[]Subscription{quiet}, 0, 0},                     // on_change without heartbeat may be silent
+		{[]Subscription{poll}, 16 * time.Second, 5 * time.Second},
+	} {
+		req, err := NewSubscribeRequest("", tc.subs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := streamOptions(req.GetSubscribe(), tc.subs)
+		if opt.Silence != tc.silence || opt.PollInterval != tc.poll {
+			t.Errorf("%v: silence %s poll %s, want %s %s", tc.subs, opt.Silence, opt.PollInterval, tc.silence, tc.poll)
+		}
+	}
+	// A prefix with elements carries the origin; the paths then have none (gNMI §2.2.2.1).
+	req, err := NewSubscribeRequest("once", withPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := req.GetSubscribe()
+	if l.Mode != gnmipb.SubscriptionList_ONCE || PathString(l.Prefix) != "openconfig:/interfaces" || PathString(l.Subscription[0].Path) != "/interface/state" {
+		t.Errorf("request %v", l)
+	}
+	// Without a prefix the origin goes on each path.
+	req, _ = NewSubscribeRequest("", Subscription{Name: "f", Origin: "openconfig", Paths: []string{"/x", "eos_native:/Sysdb"}, Encoding: "json_ietf"})
+	l = req.GetSubscribe()
+	if l.Prefix != nil || PathString(l.Subscription[0].Path) != "openconfig:/x" || PathString(l.Subscription[1].Path) != "eos_native:/Sysdb" || l.Encoding != gnmipb.Encoding_JSON_IETF {
+		t.Errorf("request %v", l)
+	}
+	if _, err := NewSubscribeRequest("", sample, Subscription{Name: "g", Paths: []string{"/g"}, Encoding: "json"}); err == nil {
+		t.Error("subscriptions with different encodings were put on one stream")
+	}
+}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"sync"
 	"time"
@@ -107,7 +108,28 @@ func (f *Fleet) startGNMI(ctx context.Context) error {
 	}
 	var ca []byte
 	if f.cfg.TLS {
-		pki, err := gnmiserver.NewPKI()
+		// The server certificate names every address a device listens on, so clients can
+		// verify it whatever the addressing mode.
+		hosts := []string{"localhost"}
+		seen := map[string]bool{}
+		for i := 0; i < f.cfg.GNMIDevices; i++ {
+			addr, err := listenAddr(f.cfg.GNMIListen, i, f.cfg.PerDeviceAddress)
+			if err != nil {
+				return err
+			}
+			ip := netip.MustParseAddrPort(addr).Addr()
+			cands := []string{ip.String()}
+			if ip.IsUnspecified() {
+				cands = []string{"127.0.0.1", "::1"}
+			}
+			for _, h := range cands {
+				if !seen[h] {
+					seen[h] = true
+					hosts = append(hosts, h)
+				}
+			}
+		}
+		pki, err := gnmiserver.NewPKI(hosts...)
 		if err != nil {
 			return fmt.Errorf("create gNMI TLS certificates: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,8 @@ func gnmiClient(t testing.TB, d Device) (gnmipb.GNMIClient, context.Context) {
 		if !pool.AppendCertsFromPEM(d.CAPEM) {
 			t.Fatal("bad CA PEM")
 		}
-		creds = credentials.NewClientTLSFromCert(pool, "127.0.0.1")
+		host, _, _ := net.SplitHostPort(d.Address)
+		creds = credentials.NewClientTLSFromCert(pool, host)
 	}
 	cc, err := grpc.NewClient(d.Address, grpc.WithTransportCredentials(creds))
 	if err != nil {
@@ -92,7 +94,7 @@ func subscribeOnce(t testing.TB, c gnmipb.GNMIClient, ctx context.Context, paths
 func TestGNMIOnceShowsTheModel(t *testing.T) {
 	for _, shape := range []Shape{ShapePerLeaf, ShapePerInterface} {
 		t.Run(shape.String(), func(t *testing.T) {
-			f := startFleet(t, Config{GNMIDevices: 2, Interfaces: 6, Seed: 7, TLS: true,
+			f := startFleet(t, Config{GNMIDevices: 2, Interfaces: 6, Seed: 7, TLS: true, PerDeviceAddress: true,
 				GNMIUsername: "admin", GNMIPassword: "secret", NotificationShape: shape})
 			d := f.Devices()[1]
 			if d.Proto != "gnmi" || d.Name != "sim-gnmi-0002" {

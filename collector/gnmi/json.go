@@ -44,7 +44,13 @@ func (n *Normalizer) walkJSON(m string, v any, c *Counts) {
 		for k := range x {
 			keys = append(keys, k)
 		}
-		slices.Sort(keys)
+		// Deterministic order by the names that will be written (module prefixes stripped).
+		slices.SortFunc(keys, func(a, b string) int {
+			if c := strings.Compare(stripModule(a), stripModule(b)); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
 		for _, k := range keys {
 			e, kv0 := len(n.elems), len(n.kvs)
 			n.elems = append(n.elems, elemRef{name: stripModule(k), k0: int32(kv0), k1: int32(kv0)})

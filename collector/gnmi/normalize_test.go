@@ -321,7 +321,7 @@ func TestJSONScalars(t *testing.T) {
 	js := `{"u64":"18446744073709551615","i64":"-5","dec":"35.000000","lead":"007","n":12,"big":18446744073709551615,"f":-1.5,"e":[null],"nul":null,"ll":["a",1,true],"id":"openconfig-alarm-types:MINOR","mod:x":1}`
 	pts, c := n.Normalize(nil, &gnmipb.Notification{Timestamp: testTS, Update: []*gnmipb.Update{{Path: mustPath("/sys/state"),
 		Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonIetfVal{JsonIetfVal: []byte(js)}}}}}, time.Time{})
-	want := `gnmi,source=dev1 sys/state/big=18446744073709551615u,sys/state/dec=35,sys/state/e=true,sys/state/f=-1.5,sys/state/i64=-5i,sys/state/id="openconfig-alarm-types:MINOR",sys/state/lead="007",sys/state/ll="a,1,true",sys/state/x=1i,sys/state/n=12i,sys/state/u64=18446744073709551615u 1700000000000000000` + "\n"
+	want := `gnmi,source=dev1 sys/state/big=18446744073709551615u,sys/state/dec=35,sys/state/e=true,sys/state/f=-1.5,sys/state/i64=-5i,sys/state/id="openconfig-alarm-types:MINOR",sys/state/lead="007",sys/state/ll="a,1,true",sys/state/n=12i,sys/state/u64=18446744073709551615u,sys/state/x=1i 1700000000000000000` + "\n"
 	if got := describe(pts); got != want {
 		t.Errorf("got  %swant %s", got, want)
 	}

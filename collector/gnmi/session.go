@@ -152,10 +152,7 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 			return nil
 		}
 		if s.cfg.Once {
-			if err != nil {
-				s.cfg.Stats.Failure(err)
-			}
-			return err
+			return err // the supervisor records a once-mode failure (targets.Manager)
 		}
 		if err == nil {
 			// Every stream was a finished ONCE subscription: nothing more to do until the

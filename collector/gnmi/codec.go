@@ -27,10 +27,13 @@ func newLenientCodec(onRepair func()) encoding.CodecV2 {
 	return lenientCodec{base: encoding.GetCodecV2("proto"), onRepair: onRepair}
 }
 
+// Marshal is the proto codec's.
 func (c lenientCodec) Marshal(v any) (mem.BufferSlice, error) { return c.base.Marshal(v) }
 
+// Name is "proto": the codec replaces the default one, not the content type.
 func (c lenientCodec) Name() string { return c.base.Name() }
 
+// Unmarshal decodes, repairing invalid UTF-8 when the strict decode fails on it.
 func (c lenientCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.base.Unmarshal(data, v)
 	if err == nil || !strings.Contains(err.Error(), "UTF-8") {

@@ -316,6 +316,7 @@ type service struct {
 	s *Server
 }
 
+// Capabilities reports the configured models and the encodings the cache can serve.
 func (v *service) Capabilities(context.Context, *gnmipb.CapabilityRequest) (*gnmipb.CapabilityResponse, error) {
 	return &gnmipb.CapabilityResponse{
 		SupportedModels:    v.s.cfg.Models,
@@ -386,6 +387,7 @@ type defaultingStream struct {
 	first bool
 }
 
+// Recv passes requests through, defaulting the first one (the SubscriptionList).
 func (d *defaultingStream) Recv() (*gnmipb.SubscribeRequest, error) {
 	req, err := d.GNMI_SubscribeServer.Recv()
 	if err != nil || d.first {

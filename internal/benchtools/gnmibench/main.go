@@ -40,6 +40,7 @@ type discardSink struct {
 	bytes int64
 }
 
+// Emit encodes the points and discards the bytes.
 func (d *discardSink) Emit(_ context.Context, pts []collector.Point) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -87,6 +87,7 @@ type Normalizer struct {
 	tkeys     map[[2]string]string // interned "<list>_<key>" tag keys
 	qkeys     map[[3]string]string // interned "<parent>_<list>_<key>" tag keys
 	base      int                  // number of prefix elements in elems
+	baseK     int                  // number of prefix keys in kvs
 	offs      []int                // finish's per-point field offsets
 }
 
@@ -242,10 +243,23 @@ func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification
 		n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
 	}
 	baseE, baseK := len(n.elems), len(n.kvs)
-	n.base, n.candBase, n.candPoint = baseE, false, -1
+	n.base, n.baseK, n.candBase, n.candPoint = baseE, baseK, false, -1
+	// A key-only element at the start of an update path (Juniper) extends the prefix's last
+	// element in place; restore it before each update.
+	var lastPrefix elemRef
+	if baseE > 0 {
+		lastPrefix = n.elems[baseE-1]
+	}
+	reset := func() {
+		n.elems, n.kvs = n.elems[:baseE], n.kvs[:baseK]
+		if baseE > 0 && n.elems[baseE-1] != lastPrefix {
+			n.elems[baseE-1] = lastPrefix
+			n.candBase = false
+		}
+	}
 	for _, u := range notif.GetUpdate() {
 		c.Updates++
-		n.elems, n.kvs = n.elems[:baseE], n.kvs[:baseK]
+		reset()
 		if u.GetPath() == nil && u.GetVal() == nil {
 			c.Skipped++ // Huawei sends "update": [{}] next to real deletes
 			continue
@@ -257,7 +271,7 @@ func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification
 		n.value(m, u.GetVal(), &c)
 	}
 	for _, d := range notif.GetDelete() {
-		n.elems, n.kvs = n.elems[:baseE], n.kvs[:baseK]
+		reset()
 		if len(d.GetElem()) == 0 && len(n.elems) == 0 {
 			c.Skipped++ // Huawei's "delete": [{}]
 			continue
@@ -463,10 +477,12 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 	if del {
 		n.candBase = false // a tombstone's tags are computed like any other, but not cached
 	}
-	reuse := n.candBase && deepest < n.base
+	// The cached prefix tags hold only while the prefix elements are the notification's own:
+	// a key-only element merged into the prefix's last element changes them.
+	reuse := n.candBase && deepest < n.base && (n.base == 0 || n.elems[n.base-1].k1 <= int32(n.baseK))
 	if !reuse {
 		n.buildTags(deepest)
-		n.candBase = deepest < n.base && !del
+		n.candBase = deepest < n.base && !del && (n.base == 0 || n.elems[n.base-1].k1 <= int32(n.baseK))
 		n.candPoint = -1
 	}
 	if !del {

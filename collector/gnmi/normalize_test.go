@@ -203,6 +203,44 @@ func TestStripModule(t *testing.T) {
 	}
 }
 
+// TestKeyOnlyElementAcrossSplit: Juniper's key-only elements ({"key":{"name":...}} without
+// a name) give the same names wherever the device splits prefix and path, also when the
+// key-only element starts an update path and the next update has none.
+func TestKeyOnlyElementAcrossSplit(t *testing.T) {
+	n := mustNormalizer(t)
+	keyOnly := func(k, v string) *gnmipb.PathElem { return &gnmipb.PathElem{Key: map[string]string{k: v}} }
+	elems := []*gnmipb.PathElem{{Name: "junos"}, {Name: "qmon-sw"}, keyOnly("name", "xe-0/0/0:0"), {Name: "egress"}, keyOnly("queue-number", "3"), {Name: "bytes"}}
+	var want string
+	for split := 0; split < len(elems); split++ {
+		notif := &gnmipb.Notification{Timestamp: testTS, Prefix: &gnmipb.Path{Elem: elems[:split]},
+			Update: []*gnmipb.Update{
+				{Path: &gnmipb.Path{Elem: elems[split:]}, Val: uintVal(1)},
+				{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "other"}}}, Val: uintVal(2)},
+			}}
+		pts, _ := n.Normalize(nil, notif, time.Time{})
+		got := onlyField(pts, "bytes")
+		if want == "" {
+			want = got
+		}
+		if got != want {
+			t.Fatalf("split %d: %s want %s", split, got, want)
+		}
+		if split == 2 { // "other" hangs off the unkeyed prefix [junos qmon-sw]: no tags
+			if o := onlyField(pts, "junos/qmon-sw/other"); o != "gnmi,source=dev1 junos/qmon-sw/other=2u 1700000000000000000\n" {
+				t.Fatalf("split 2: %q", o)
+			}
+		}
+		if split == 3 { // "other" hangs off the prefix [junos qmon-sw{name}]: keyed by name only
+			if o := onlyField(pts, "other"); o != "gnmi,qmon-sw_name=xe-0/0/0:0,source=dev1 other=2u 1700000000000000000\n" {
+				t.Fatalf("split 3: %q", o)
+			}
+		}
+	}
+	if want != "gnmi,egress_queue-number=3,qmon-sw_name=xe-0/0/0:0,source=dev1 bytes=1u 1700000000000000000\n" {
+		t.Fatalf("names: %s", want)
+	}
+}
+
 func TestTagCollisionQualified(t *testing.T) {
 	n := mustNormalizer(t)
 	p := mustPath("/a/list[name=x]/b/list[name=y]/leaf")

@@ -375,6 +375,11 @@ func TestTLSAndAuth(t *testing.T) {
 		{"wrong server name", func() Config { c := good(tlsOnly.Addr()); c.ServerName = "router.example"; return c }, "does not match the name"},
 		{"no client certificate", func() Config { c := good(mtls.Addr()); c.TLSCert, c.TLSKey = "", ""; return c }, "client certificate"},
 		{"TLS to a plaintext server", func() Config { return good(plain.Addr()) }, "plaintext"},
+		{"plaintext to a TLS server", func() Config {
+			c := good(tlsOnly.Addr())
+			c.Insecure, c.TLSCA, c.TLSCert, c.TLSKey = true, "", "", ""
+			return c
+		}, "it probably wants TLS"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

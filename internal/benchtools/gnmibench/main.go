@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,10 +59,19 @@ func main() {
 	addr := flag.String("address", "", "gNMI server address")
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
 	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	rep, err := run(*addr, *path, *duration)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gnmibench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	enc := json.NewEncoder(os.Stdout)

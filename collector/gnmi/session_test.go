@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -478,4 +479,26 @@ func TestStreamPlanning(t *testing.T) {
 	if _, err := NewSubscribeRequest("", sample, Subscription{Name: "g", Paths: []string{"/g"}, Encoding: "json"}); err == nil {
 		t.Error("subscriptions with different encodings were put on one stream")
 	}
+}
+
+// TestNoGoroutineLeft: after Run returns, every goroutine the session started (streams,
+// watchdog, poller, gRPC transport) is gone, and so are the server's per-stream ones.
+func TestNoGoroutineLeft(t *testing.T) {
+	srv := startRef(t, gnmiserver.Config{})
+	if err := srv.Update("dev1", ifCounters("eth0", 1, false)); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	sample := ifSub("stream", "sample")
+	poll := Subscription{Name: "poll", Paths: []string{"/interfaces"}, Mode: "poll", PollInterval: 20 * time.Millisecond}
+	cfg := baseConfig(srv.Addr(), sample, poll)
+	rec := newRecorder()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runSession(t, ctx, cfg, rec)
+	eventually(t, 5*time.Second, "two poll cycles", func() bool { return cfg.Stats.Polls.Load() >= 3 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
 }

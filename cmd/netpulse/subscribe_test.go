@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -214,5 +216,30 @@ func TestDefaultMeasurement(t *testing.T) {
 	}
 	if got := defaultMeasurement([]string{"state"}, "/network-instances/network-instance"); got != "network-instances" {
 		t.Errorf("prefix first: got %q", got)
+	}
+}
+
+func TestSubscribeOutputFile(t *testing.T) {
+	dev := startGNMIDevice(t, sim.Config{Interfaces: 2})
+	path := filepath.Join(t.TempDir(), "snap.lp")
+	code, out, stderr := runCLI(t, "subscribe", "-a", dev.Address, "--insecure", "--path", "/interfaces/interface/state/counters",
+		"--mode", "once", "--format", "lp", "--output", path)
+	b, err := os.ReadFile(path)
+	if code != 0 || err != nil || out != "" || strings.Count(string(b), "\n") != 2 || !strings.HasPrefix(string(b), "interfaces,") {
+		t.Errorf("--output: exit %d, err %v, stdout %q, file:\n%s%s", code, err, out, b, stderr)
+	}
+}
+
+// With a username and no password anywhere, a non-terminal stdin never prompts: the RPC
+// goes out without a password and the server's refusal is explained.
+func TestNoPasswordPromptOffTerminal(t *testing.T) {
+	dev := startGNMIDevice(t, sim.Config{Interfaces: 1, GNMIUsername: "admin", GNMIPassword: "s3cret"})
+	t.Setenv(passwordEnv, "")
+	if err := os.Unsetenv(passwordEnv); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLIIn(t, "s3cret\n", "capabilities", "-a", dev.Address, "--insecure", "-u", "admin")
+	if code != exitFailure || strings.Contains(stderr, "Password for") || !strings.Contains(stderr, "authentication failed") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }

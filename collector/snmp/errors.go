@@ -73,3 +73,9 @@ func isTimeout(err error) bool {
 	}
 	return strings.Contains(err.Error(), "timeout")
 }
+
+// Explain words err from a Client request the way polls do (timeouts name the likely
+// credential causes, SNMPv3 reports are named, ErrTimeout/ErrAuth/ErrBadResponse are
+// wrapped), prefixed by what ("walk 1.3.6.1.2.1.2"). For CLI commands that send requests
+// themselves; nil stays nil.
+func Explain(cfg *Config, what string, err error) error { return explain(err, cfg, what) }

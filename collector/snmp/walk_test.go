@@ -318,3 +318,19 @@ func FuzzWalk(f *testing.F) {
 		}
 	})
 }
+
+func TestExplain(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Version, cfg.User, cfg.SecurityLevel = "3", "ops", "authPriv"
+	err := Explain(&cfg, "walk 1.3.6.1.2.1.2", gosnmp.ErrUnknownUsername)
+	if !errors.Is(err, ErrAuth) || err.Error() != `walk 1.3.6.1.2.1.2: SNMPv3 security failure: the agent has no user "ops" (usmStatsUnknownUserNames): check user` {
+		t.Fatalf("%v", err)
+	}
+	err = Explain(&cfg, "get x", gosnmp.ErrMaxRetriesExceeded)
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "wrong priv_password or priv_protocol looks exactly like this") {
+		t.Fatalf("%v", err)
+	}
+	if Explain(&cfg, "x", nil) != nil {
+		t.Fatal("nil explained")
+	}
+}

@@ -49,7 +49,7 @@ in protojson (json). Points of one series are merged into one line.`,
 	fl.StringVar(&o.prefix, "prefix", "", "common path prefix")
 	fl.StringVar(&o.origin, "origin", "", "path origin (e.g. openconfig)")
 	fl.StringVar(&o.dataType, "type", "all", "data type: all, config, state or operational")
-	fl.StringVar(&o.encoding, "encoding", "json_ietf", "encoding: json_ietf, json, proto, ascii or bytes")
+	fl.StringVarP(&o.encoding, "encoding", "e", "json_ietf", "encoding: json_ietf, json, proto, ascii or bytes")
 	fl.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound for each target's Get")
 	fl.StringVar(&o.out.format, "format", formatTable, "output format: table, lp or json")
 	fl.StringVar(&o.out.output, "output", "", "write to this file instead of stdout")

@@ -93,6 +93,7 @@ func TestSNMPWalkMatchesNetSNMP(t *testing.T) {
 	agent := peers.StartSnmpd(t)
 	v3 := []string{"-l", "authPriv", "-u", peers.SnmpdPriv256User, "-a", "SHA-256", "-A", peers.SnmpdAuthPassword, "-x", "AES-256", "-X", peers.SnmpdPrivPassword}
 	creds := map[string]struct{ ours, theirs []string }{
+		"v1":  {[]string{"-v", "1", "-c", peers.SnmpdCommunity}, []string{"-v1", "-c", peers.SnmpdCommunity}},
 		"v2c": {[]string{"-c", peers.SnmpdCommunity}, []string{"-v2c", "-c", peers.SnmpdCommunity}},
 		"v3 authPriv": {[]string{"-v", "3", "-u", peers.SnmpdPriv256User, "-l", "authPriv", "--auth-protocol", "SHA256",
 			"--auth-password", peers.SnmpdAuthPassword, "--priv-protocol", "AES256", "--priv-password", peers.SnmpdPrivPassword},

@@ -78,7 +78,7 @@ the first path ("interfaces" for /interfaces/...); set --measurement to match a 
 	fl.DurationVar(&o.pollInterval, "poll-interval", 0, "mode poll: poll this often (0 = on each Enter / line on stdin)")
 	fl.BoolVar(&o.suppressRedundant, "suppress-redundant", false, "ask the target not to resend unchanged values")
 	fl.BoolVar(&o.updatesOnly, "updates-only", false, "skip the initial snapshot: only changes after the subscription")
-	fl.StringVar(&o.encoding, "encoding", "proto", "encoding: proto, json, json_ietf, ascii or bytes")
+	fl.StringVarP(&o.encoding, "encoding", "e", "proto", "encoding: proto, json, json_ietf, ascii or bytes")
 	fl.IntVar(&o.count, "count", 0, "stop after this many notifications per target (0 = no limit)")
 	fl.DurationVar(&o.duration, "duration", 0, "stop after this long (0 = no limit)")
 	fl.StringVar(&o.out.format, "format", formatTable, "output format: table, lp or json")
@@ -129,8 +129,11 @@ func (o *subscribeOptions) subscription() (gnmi.Subscription, error) {
 		SuppressRedundant: o.suppressRedundant, UpdatesOnly: o.updatesOnly,
 		Encoding: o.encoding, Measurement: meas, PollInterval: o.pollInterval,
 	}
-	if sub.Mode != "stream" {
+	switch {
+	case sub.Mode != "stream":
 		sub.StreamMode, sub.SampleInterval = "", 0 // per-path stream settings apply to STREAM only
+	case strings.EqualFold(strings.ReplaceAll(sub.StreamMode, "-", "_"), "on_change"):
+		sub.SampleInterval = 0 // ON_CHANGE has no sample interval (gNMI spec §3.5.1.5.2)
 	}
 	if err := gnmi.ValidateSubscription(sub); err != nil {
 		return sub, usageError(errors.New(subFlagNames.Replace(err.Error())))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+	"google.golang.org/grpc"
 
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/gnmi"
@@ -135,4 +136,22 @@ func stdinLines(ctx context.Context, r io.Reader) <-chan struct{} {
 func isTerminalReader(r any) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// dialGNMI is gnmi.Dial with its errors as usage errors: Dial does not connect, so what
+// fails there is the configuration (an unreadable --tls-ca, a key that does not match).
+func dialGNMI(cfg gnmi.Config) (*grpc.ClientConn, error) {
+	conn, err := gnmi.Dial(cfg)
+	if err != nil {
+		return nil, usageError(errors.New(flagNames.Replace(err.Error())))
+	}
+	return conn, nil
+}
+
+// interrupted reports a SIGINT/SIGTERM that ended sigCtx (not its parent) as exit 130.
+func interrupted(parent, sigCtx context.Context) error {
+	if sigCtx.Err() != nil && parent.Err() == nil {
+		return withCode(exitInterrupted, errors.New("interrupted"))
+	}
+	return nil
 }

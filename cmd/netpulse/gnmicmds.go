@@ -114,11 +114,14 @@ func runGet(parent context.Context, g *globals, o *getOptions) error {
 	if pr.err != nil {
 		return pr.err
 	}
+	if err := interrupted(parent, ctx); err != nil {
+		return err
+	}
 	return targetErrors(cfgs, errs)
 }
 
 func getTarget(ctx context.Context, cfg gnmi.Config, req *gnmipb.GetRequest, sub gnmi.Subscription, timeout time.Duration, pr *printer) error {
-	conn, err := gnmi.Dial(cfg)
+	conn, err := dialGNMI(cfg)
 	if err != nil {
 		return err
 	}
@@ -178,6 +181,9 @@ func newCapabilitiesCmd(g *globals) *cobra.Command {
 			if pr.err != nil {
 				return pr.err
 			}
+			if err := interrupted(cmd.Context(), ctx); err != nil {
+				return err
+			}
 			return targetErrors(cfgs, errs)
 		},
 	}
@@ -188,7 +194,7 @@ func newCapabilitiesCmd(g *globals) *cobra.Command {
 }
 
 func capabilitiesTarget(ctx context.Context, cfg gnmi.Config, timeout time.Duration, pr *printer, several bool) error {
-	conn, err := gnmi.Dial(cfg)
+	conn, err := dialGNMI(cfg)
 	if err != nil {
 		return err
 	}

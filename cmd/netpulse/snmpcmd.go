@@ -182,7 +182,11 @@ func snmpSubcommand(g *globals, f *snmpFlags, use, short string, minArgs int, ex
 				return usageError(err)
 			}
 			defer c.Close()
-			return run(ctx, g.stdout, c, cfg, args)
+			err = run(ctx, g.stdout, c, cfg, args)
+			if ierr := interrupted(cmd.Context(), ctx); ierr != nil {
+				return ierr
+			}
+			return err
 		},
 	}
 }
@@ -313,6 +317,9 @@ func runSNMPProfile(parent context.Context, g *globals, f *snmpFlags) error {
 	pr := newPrinter(g.stdout, g.stderr, f.format, 1)
 	if perr := pr.points(cfg.Name, pts); perr != nil {
 		return perr
+	}
+	if ierr := interrupted(parent, ctx); ierr != nil {
+		return ierr
 	}
 	if err != nil {
 		return fmt.Errorf("profile %s: %w", f.profile, err)

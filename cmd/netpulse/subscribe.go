@@ -276,7 +276,7 @@ func subscribeTarget(ctx context.Context, cfg gnmi.Config, sub gnmi.Subscription
 	if err != nil {
 		return usageError(err)
 	}
-	conn, err := gnmi.Dial(cfg)
+	conn, err := dialGNMI(cfg)
 	if err != nil {
 		return err
 	}

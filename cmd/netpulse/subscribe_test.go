@@ -193,6 +193,7 @@ func TestSubscribeBadInput(t *testing.T) {
 		{[]string{"-a", "127.0.0.1:1", "--insecure", "--tls-ca", "ca.pem", "--path", "/a"}, "--insecure conflicts with --tls-ca"},
 		{[]string{"-a", "127.0.0.1:1", "--insecure", "--path", "/a", "--poll-interval", "1s"}, "--poll-interval is set but mode"},
 		{[]string{"-a", "127.0.0.1:1", "--sample-interval", "soon"}, "invalid argument"},
+		{[]string{"-a", "127.0.0.1:1", "--tls-ca", "/nonexistent/ca.pem", "--path", "/a", "--mode", "once"}, "read --tls-ca"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(t, append([]string{"subscribe"}, c.args...)...)

@@ -244,3 +244,21 @@ func TestNoPasswordPromptOffTerminal(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// Names do not depend on how prefix and path split the full path (DESIGN §4).
+func TestSubscribePrefixSameNames(t *testing.T) {
+	dev := startGNMIDevice(t, sim.Config{Interfaces: 3})
+	code, whole, stderr := runCLI(t, "subscribe", "-a", dev.Address, "--insecure", "--mode", "once", "--format", "lp",
+		"--path", "/interfaces/interface/state/counters")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	code, split, stderr := runCLI(t, "subscribe", "-a", dev.Address, "--insecure", "--mode", "once", "--format", "lp",
+		"--prefix", "/interfaces", "--origin", "openconfig", "--path", "interface/state/counters")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if a, b := sortedLines(whole), sortedLines(split); !slices.Equal(a, b) || len(a) != 3 {
+		t.Errorf("prefix changed the output:\nwhole path:\n%s\nprefix + path:\n%s", whole, split)
+	}
+}

@@ -148,6 +148,10 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 	began := time.Now()
 	log.Info("starting", "targets", len(ts), "outputs", len(pipe.outs), "once", o.once)
 	m.Apply(ctx, ts)
+	if o.once && o.watch == nil {
+		// A progress bar on a terminal; progressBar returns at once when stderr is not one.
+		o.watch = func(ctx context.Context, m *targets.Manager, _ *pipeline) { progressBar(ctx, g.stderr, m, len(ts)) }
+	}
 	watched := make(chan struct{})
 	if o.watch != nil {
 		go func() { defer close(watched); o.watch(ctx, m, pipe) }()

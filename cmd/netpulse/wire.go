@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
@@ -74,29 +74,16 @@ func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
 		p.outs = append(p.outs, out)
 		p.names = append(p.names, name)
 	}
-	sinks := make([]collector.Sink, len(p.outs))
-	for i, o := range p.outs {
-		sinks[i] = o
-	}
-	p.sink = fanout(sinks)
-	return p, nil
-}
-
-// fanout hands the same points to every output. Points are immutable once emitted, so
-// sharing the slice is safe.
-func fanout(sinks []collector.Sink) collector.Sink {
-	if len(sinks) == 1 {
-		return sinks[0]
-	}
-	return collector.SinkFunc(func(ctx context.Context, points []collector.Point) error {
-		var errs []error
-		for _, s := range sinks {
-			if err := s.Emit(ctx, points); err != nil {
-				errs = append(errs, err)
-			}
+	if len(p.outs) == 1 {
+		p.sink = p.outs[0]
+	} else {
+		fan := make(outputs.Fanout, len(p.outs))
+		for i, o := range p.outs {
+			fan[i] = o
 		}
-		return errors.Join(errs...)
-	})
+		p.sink = fan
+	}
+	return p, nil
 }
 
 // start runs every output's flush loop until ctx ends.
@@ -129,18 +116,23 @@ type outputResult struct {
 func (p *pipeline) close(deadline time.Duration) []outputResult {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
+	// Concurrently: one dead server must not use up the other outputs' flush deadline.
 	res := make([]outputResult, len(p.outs))
+	var wg sync.WaitGroup
 	for i, o := range p.outs {
-		rep, err := o.Close(ctx)
-		r := outputResult{Name: p.names[i], Written: rep.Written, Lost: rep.Lost, Spooled: rep.Spooled,
-			Dropped: rep.Dropped, Error: rep.LastError, Failed: rep.Failed}
-		if err != nil {
-			r.Failed = true
-			if r.Error == "" {
-				r.Error = err.Error()
+		wg.Go(func() {
+			rep, err := o.Close(ctx)
+			r := outputResult{Name: p.names[i], Written: rep.Written, Lost: rep.Lost, Spooled: rep.Spooled,
+				Dropped: rep.Dropped, Error: rep.LastError, Failed: rep.Failed}
+			if err != nil {
+				r.Failed = true
+				if r.Error == "" {
+					r.Error = err.Error()
+				}
 			}
-		}
-		res[i] = r
+			res[i] = r
+		})
 	}
+	wg.Wait()
 	return res
 }

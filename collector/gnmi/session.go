@@ -70,7 +70,12 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		}
 		groups[k] = append(groups[k], s)
 	}
-	s := &Session{cfg: cfg, log: log.With("target", cfg.Name, "proto", "gnmi", "address", cfg.Address)}
+	if cfg.Stats == nil {
+		cfg.Stats = &collector.Stats{} // documented as optional: count into a private one
+	}
+	// The caller's logger already names the target (targets.Manager adds target, proto and
+	// address), so the session adds nothing of its own.
+	s := &Session{cfg: cfg, log: log}
 	for _, k := range keys {
 		subs := groups[k]
 		req, err := NewSubscribeRequest(override, subs...)

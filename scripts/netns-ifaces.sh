@@ -18,7 +18,7 @@ up)
   ip netns add "$ns"
   # No IPv6 in the namespace: 1,000 interfaces coming up would each start IPv6 duplicate
   # address detection, and the netlink flood makes snmpd's address listener fail at start.
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 && echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6'
   {
     echo "link set lo up"
     for i in $(seq 0 $((pairs - 1))); do

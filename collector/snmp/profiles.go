@@ -63,6 +63,9 @@ func ianaIfType() map[int64]string {
 		118: "hdlc", 131: "tunnel", 134: "atmSubInterface", 135: "l2vlan", 136: "l3ipvlan",
 		142: "ipForward", 150: "mplsTunnel", 161: "ieee8023adLag", 166: "mpls", 171: "pos",
 		209: "bridge", 215: "sixToFour", 244: "wwanPP2", 251: "vdsl2",
+		7: "iso88023Csmacd", 9: "iso88025TokenRing", 20: "basicISDN", 21: "primaryISDN",
+		92: "frameRelayMPI", 126: "ip", 144: "ieee1394", 160: "usb", 188: "radioMAC",
+		195: "opticalChannel", 196: "opticalTransport",
 	}
 }
 

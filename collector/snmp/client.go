@@ -61,6 +61,7 @@ type recordingConn struct {
 	last []byte
 }
 
+// Read reads one datagram and keeps a copy.
 func (r *recordingConn) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
 	if n > 0 {
@@ -236,22 +237,26 @@ func splitAddress(addr string) (string, uint16, error) {
 	return host, uint16(port), nil
 }
 
+// Get implements Client.
 func (c *goSNMPClient) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
 	pkt, err := c.g.Get(oids)
 	return pkt, c.diagnose(err)
 }
 
+// GetNext implements Client.
 func (c *goSNMPClient) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
 	pkt, err := c.g.GetNext(oids)
 	return pkt, c.diagnose(err)
 }
 
+// GetBulk implements Client.
 func (c *goSNMPClient) GetBulk(ctx context.Context, oids []string, maxRepetitions uint32) (*gosnmp.SnmpPacket, error) {
 	c.g.Context = ctx
 	pkt, err := c.g.GetBulk(oids, 0, maxRepetitions)
 	return pkt, c.diagnose(err)
 }
 
+// Close implements Client.
 func (c *goSNMPClient) Close() error { return c.g.Close() }

@@ -108,12 +108,12 @@ subscriptions:
 	down := time.Now()
 	time.Sleep(2 * time.Second) // a real reboot takes a while; several redials fail meanwhile
 	fctx2, stopFleet2 := context.WithCancel(t.Context())
-	defer stopFleet2()
 	fleet2, err := sim.Start(fctx2, fleetCfg, quiet)
 	if err != nil {
+		stopFleet2()
 		t.Fatal(err)
 	}
-	defer fleet2.Wait()
+	defer func() { stopFleet2(); fleet2.Wait() }()
 	up := time.Now()
 	defer func() {
 		if t.Failed() {

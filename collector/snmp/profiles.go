@@ -54,7 +54,7 @@ func ifAdminStatus() map[int64]string { return map[int64]string{1: "UP", 2: "DOW
 // ianaIfType names the common IANAifType-MIB values the way openconfig-interfaces' `type`
 // leaf (an ietf-interfaces identityref from iana-if-type) does, without the module prefix.
 func ianaIfType() map[int64]string {
-	return map[int64]string{
+	names := map[int64]string{
 		1: "other", 6: "ethernetCsmacd", 15: "fddi", 18: "ds1", 22: "propPointToPointSerial",
 		23: "ppp", 24: "softwareLoopback", 28: "slip", 30: "ds3", 32: "frameRelay",
 		33: "rs232", 37: "atm", 39: "sonet", 49: "aal5", 53: "propVirtual", 54: "propMultiplexor",
@@ -67,6 +67,13 @@ func ianaIfType() map[int64]string {
 		92: "frameRelayMPI", 126: "ip", 144: "ieee1394", 160: "usb", 188: "radioMAC",
 		195: "opticalChannel", 196: "opticalTransport",
 	}
+	// Written as the identityref value an OpenConfig device sends for
+	// /interfaces/interface/state/type (module-qualified, RFC 7951 §6.8), so SNMP and gNMI
+	// rows of one dashboard carry the same string.
+	for k, v := range names {
+		names[k] = "iana-if-type:" + v
+	}
+	return names
 }
 
 // ifMIBProfile maps ifTable + ifXTable (RFC 2863) onto openconfig-interfaces names, so a

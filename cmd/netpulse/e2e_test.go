@@ -242,3 +242,55 @@ targets:
 		}
 	}
 }
+
+func TestDaemonReloadsOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs for several seconds")
+	}
+	agent := peers.StartSnmpd(t)
+	bin := buildNetpulse(t)
+	lp := filepath.Join(t.TempDir(), "out.lp")
+	cfgPath := filepath.Join(t.TempDir(), "netpulse.yaml")
+	body := func(names ...string) []byte {
+		s := fmt.Sprintf("outputs:\n  - type: file\n    path: %s\n    flush_interval: 200ms\ntargets:\n", lp)
+		for _, n := range names {
+			s += fmt.Sprintf("  - name: %s\n    address: %s\n    snmp: {version: 2c, community: %s, profiles: [system], interval: 1s}\n", n, agent.Addr, peers.SnmpdCommunity)
+		}
+		return []byte(s)
+	}
+	if err := os.WriteFile(cfgPath, body("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", cfgPath, "--log-format", "json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	has := func(src string) bool {
+		b, _ := os.ReadFile(lp)
+		return strings.Contains(string(b), "source="+src+" ")
+	}
+	waitFor(t, 10*time.Second, "first target written", func() bool { return has("first") })
+
+	// A broken file is reported and the running targets are kept.
+	if err := os.WriteFile(cfgPath, []byte("targets: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 5*time.Second, "reload failure logged", func() bool { return strings.Contains(stderr.String(), "reload failed") })
+
+	if err := os.WriteFile(cfgPath, body("first", "second"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 10*time.Second, "the added target written after SIGHUP", func() bool { return has("second") })
+	if !strings.Contains(stderr.String(), `"started":1,"stopped":0`) {
+		t.Errorf("reload should start only the new target:\n%s", stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+}

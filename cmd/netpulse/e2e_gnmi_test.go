@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,10 +67,10 @@ subscriptions:
 `, influx.URL, dev.Name, dev.Address, dev.Username, dev.Password))
 
 	dctx, stopDaemon := context.WithCancel(t.Context())
-	var stderr bytes.Buffer
+	stderr := &syncBuffer{} // read while the daemon writes
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(dctx, []string{"run", "--config", cfg, "--log-format", "json"}, strings.NewReader(""), io.Discard, &stderr)
+		exited <- execute(dctx, []string{"run", "--config", cfg, "--log-format", "json"}, strings.NewReader(""), io.Discard, stderr)
 	}()
 	defer func() {
 		stopDaemon()

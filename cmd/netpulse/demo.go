@@ -38,6 +38,10 @@ transports.`,
   netpulse demo --influx-url http://127.0.0.1:8086 --influx-bucket netpulse/autogen`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("log-level") {
+				// The live table is the demo's report; info logs would scroll it away.
+				g.logLevel = "warn"
+			}
 			log := g.logger()
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
@@ -126,8 +130,9 @@ func liveTable(ctx context.Context, w io.Writer, m *targets.Manager) {
 	}
 }
 
-// demoReport shows what landed in the file: lines per measurement and source, and one
-// interfaces line from each transport, so the shared field names are visible.
+// demoReport shows what landed in the file: lines per measurement and transport, and the
+// same interface as seen over gNMI and over SNMP (device i of either kind shares its model),
+// so the shared measurement, tags and field names are visible side by side.
 func demoReport(w io.Writer, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -135,7 +140,8 @@ func demoReport(w io.Writer, path string) error {
 	}
 	defer f.Close()
 	counts := map[string]int{}
-	samples := map[string]string{}
+	// samples[proto][device number + interface] = the longest interfaces line with counters.
+	samples := map[string]map[string]string{"gnmi": {}, "snmp": {}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	total := 0
@@ -148,8 +154,12 @@ func demoReport(w io.Writer, path string) error {
 			proto = "snmp"
 		}
 		counts[meas+" from "+proto]++
-		if meas == "interfaces" && samples[proto] == "" {
-			samples[proto] = line
+		if meas != "interfaces" || !strings.Contains(line, "state/counters/in-octets=") {
+			continue
+		}
+		key := tagValue(line, "source=sim-"+proto+"-") + "/" + tagValue(line, "interface_name=")
+		if len(line) > len(samples[proto][key]) {
+			samples[proto][key] = line
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -164,13 +174,35 @@ func demoReport(w io.Writer, path string) error {
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %6d  %s\n", counts[k], k)
 	}
-	for _, p := range []string{"gnmi", "snmp"} {
-		if s := samples[p]; s != "" {
-			if len(s) > 400 {
-				s = s[:400] + "…"
-			}
-			fmt.Fprintf(w, "\nan interfaces line from %s:\n  %s\n", p, s)
+	var pick string
+	for k, l := range samples["snmp"] {
+		if g, ok := samples["gnmi"][k]; ok && (pick == "" || strings.Contains(l+g, `oper-status="UP"`) && k < pick) {
+			pick = k
 		}
 	}
+	if pick == "" {
+		return nil
+	}
+	fmt.Fprintf(w, "\nthe same interface over both transports (one dashboard, either one):\n")
+	for _, p := range []string{"gnmi", "snmp"} {
+		l := samples[p][pick]
+		if len(l) > 600 {
+			l = l[:600] + "…"
+		}
+		fmt.Fprintf(w, "  %s: %s\n", p, l)
+	}
 	return nil
+}
+
+// tagValue returns what follows prefix in a line-protocol line, up to the next , or space.
+func tagValue(line, prefix string) string {
+	i := strings.Index(line, prefix)
+	if i < 0 {
+		return ""
+	}
+	v := line[i+len(prefix):]
+	if j := strings.IndexAny(v, ", "); j >= 0 {
+		v = v[:j]
+	}
+	return v
 }

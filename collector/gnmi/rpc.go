@@ -219,9 +219,12 @@ func NewSubscribeRequest(mode string, subs ...Subscription) (*gnmipb.SubscribeRe
 		prefix.Origin = first.Origin
 	}
 	list := &gnmipb.SubscriptionList{
-		Mode:        m,
-		Encoding:    enc,
-		UpdatesOnly: first.UpdatesOnly,
+		Mode:     m,
+		Encoding: enc,
+		// A ONCE subscription with updates_only may be answered by a bare sync_response
+		// (gNMI spec §3.5.2.3): the scheduled job would report success with no data, so
+		// the snapshot is always asked for in ONCE mode.
+		UpdatesOnly: first.UpdatesOnly && m != gnmipb.SubscriptionList_ONCE,
 	}
 	if len(prefix.Elem) > 0 || prefix.Origin != "" {
 		list.Prefix = prefix

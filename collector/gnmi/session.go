@@ -126,10 +126,13 @@ func streamOptions(list *gnmipb.SubscriptionList, subs []Subscription) Subscribe
 	case gnmipb.SubscriptionList_STREAM:
 		for _, s := range list.GetSubscription() {
 			var e time.Duration
-			switch s.GetMode() {
-			case gnmipb.SubscriptionMode_SAMPLE, gnmipb.SubscriptionMode_TARGET_DEFINED:
+			switch {
+			case s.GetMode() == gnmipb.SubscriptionMode_SAMPLE && !s.GetSuppressRedundant():
 				e = max(time.Duration(s.GetSampleInterval()), time.Duration(s.GetHeartbeatInterval()))
-			case gnmipb.SubscriptionMode_ON_CHANGE:
+			default:
+				// on_change, target_defined (the device picks per leaf, possibly on change)
+				// and sample with suppress_redundant may all stay silent while nothing
+				// changes (gNMI spec §3.5.1.5.2): only a heartbeat promises data.
 				e = time.Duration(s.GetHeartbeatInterval())
 			}
 			expect = max(expect, e)
@@ -207,7 +210,7 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy boo
 		wg.Add(1)
 		go func(spec *streamSpec) {
 			defer wg.Done()
-			err := s.runStream(ctx, conn, spec, sink, &gotData)
+			err := s.runStreamSafely(ctx, conn, spec, sink, &gotData)
 			if err == nil && !spec.once && ctx.Err() == nil {
 				err = fmt.Errorf("stream %s: the server ended the stream", spec.name)
 			}
@@ -223,6 +226,18 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy boo
 	}
 	wg.Wait()
 	return gotData.Load(), firstErr
+}
+
+// runStreamSafely is runStream with a panic turned into the stream's error: decoding and
+// normalizing run here, in the stream's goroutine, where the supervisor's recover cannot
+// reach, and a device reply no one foresaw must break one session, not the process.
+func (s *Session) runStreamSafely(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink, gotData *atomic.Bool) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("stream %s: handling the device's data panicked (a bug, please report it with the device's reply): %v", spec.name, p)
+		}
+	}()
+	return s.runStream(ctx, conn, spec, sink, gotData)
 }
 
 // runStream runs one Subscribe stream, normalizing every notification into the sink.
@@ -259,6 +274,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
 			}
+			st.Deletes.Add(int64(c.Deletes))
 			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {
 				log.Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
 			}

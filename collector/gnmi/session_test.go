@@ -502,3 +502,46 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
 }
+
+func TestWatchdogOnlyForStreamsThatPromiseData(t *testing.T) {
+	sub := func(mode string, interval, heartbeat time.Duration, suppress bool) Subscription {
+		return Subscription{Name: "s", Paths: []string{"/interfaces"}, Mode: "stream", StreamMode: mode,
+			SampleInterval: interval, HeartbeatInterval: heartbeat, SuppressRedundant: suppress, Encoding: "proto"}
+	}
+	cases := []struct {
+		name string
+		sub  Subscription
+		want time.Duration
+	}{
+		{"sample", sub("sample", 10*time.Second, 0, false), 30*time.Second + silenceSlack},
+		{"sample with suppress_redundant", sub("sample", 10*time.Second, 0, true), 0},
+		{"sample with suppress_redundant and heartbeat", sub("sample", 10*time.Second, time.Minute, true), 3*time.Minute + silenceSlack},
+		{"target_defined", sub("target_defined", 10*time.Second, 0, false), 0},
+		{"on_change", sub("on_change", 0, 0, false), 0},
+		{"on_change with heartbeat", sub("on_change", 0, 20*time.Second, false), 60*time.Second + silenceSlack},
+	}
+	for _, tc := range cases {
+		req, err := NewSubscribeRequest("", tc.sub)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := streamOptions(req.GetSubscribe(), []Subscription{tc.sub}).Silence; got != tc.want {
+			t.Errorf("%s: watchdog after %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestOnceIgnoresUpdatesOnly(t *testing.T) {
+	s := Subscription{Name: "s", Paths: []string{"/interfaces"}, Mode: "stream", StreamMode: "sample", SampleInterval: time.Second, UpdatesOnly: true, Encoding: "proto"}
+	once, err := NewSubscribeRequest("once", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if once.GetSubscribe().GetUpdatesOnly() {
+		t.Error("ONCE request asks for updates_only: the device may answer with no data")
+	}
+	stream, _ := NewSubscribeRequest("", s)
+	if !stream.GetSubscribe().GetUpdatesOnly() {
+		t.Error("STREAM request lost updates_only")
+	}
+}

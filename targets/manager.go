@@ -23,6 +23,10 @@ type ManagerConfig struct {
 	// Once runs one cycle per target and returns (the scheduled job); otherwise every target
 	// runs until ctx ends and is redialled after session errors.
 	Once bool
+	// TargetTimeout bounds each target's cycle in once mode (0 = no bound beyond ctx), so a
+	// device that accepts a gNMI ONCE subscription but never sends sync_response fails alone
+	// instead of holding up the scheduled job.
+	TargetTimeout time.Duration
 	// HealthyAfter is how long a session must run before its backoff is reset (default 30s).
 	HealthyAfter time.Duration
 	// Redial bounds the backoff between session attempts for targets whose transport does not
@@ -127,18 +131,25 @@ func (m *Manager) diff(targets []Target) Diff {
 	return d
 }
 
-// fingerprint renders everything that configures a session (secrets included, since a new
-// password must restart the session) for change detection only; it never leaves the process.
+// fingerprint renders everything that configures a session, for change detection on
+// reload only (it never leaves the process). It prints whole config structs, so a key added
+// later is covered without touching this function; fields the Manager sets per run are
+// zeroed, pointers are dereferenced (%+v would print their addresses), and secrets are
+// revealed because a new password must restart the session (%v redacts them).
 func fingerprint(t Target) string {
 	s := fmt.Sprintf("%s|%s|%v|", t.Name, t.Address, t.Tags)
 	if t.SNMP != nil {
 		c := *t.SNMP
-		s += fmt.Sprintf("snmp|%s|%s|%s|%s|%s|%s|%s|%s|%s|%v|%v|%v|%d|%v", c.Version, c.Community.Reveal(), c.SecurityLevel, c.User,
-			c.AuthProtocol, c.AuthPassword.Reveal(), c.PrivProtocol, c.PrivPassword.Reveal(), c.Context, c.Profiles, c.Interval, c.Timeout, c.MaxRepetitions, derefInt(c.Retries))
+		retries := derefInt(c.Retries)
+		secrets := c.Community.Reveal() + "\x00" + c.AuthPassword.Reveal() + "\x00" + c.PrivPassword.Reveal()
+		c.Retries, c.Stats, c.Offset, c.Once = nil, nil, 0, false
+		s += fmt.Sprintf("snmp|%+v|%d|%s", c, retries, secrets)
 	}
 	if t.GNMI != nil {
 		c := *t.GNMI
-		s += fmt.Sprintf("gnmi|%s|%s|%v|%v|%s|%s|%s|%s|%v|%v", c.Username, c.Password.Reveal(), c.Insecure, c.SkipVerify, c.TLSCA, c.TLSCert, c.TLSKey, c.ServerName, c.Subscriptions, c.Redial)
+		secret := c.Password.Reveal()
+		c.Stats, c.Once = nil, false
+		s += fmt.Sprintf("gnmi|%+v|%s", c, secret)
 	}
 	return s
 }
@@ -234,12 +245,21 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 	if t.GNMI != nil {
 		bo.Min, bo.Max = t.GNMI.Redial.Min, t.GNMI.Redial.Max
 	}
+	runCtx := ctx
+	if m.cfg.Once && m.cfg.TargetTimeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, m.cfg.TargetTimeout)
+		defer cancel()
+	}
 	for {
 		start := time.Now()
-		err := runSafely(ctx, c, m.cfg.Sink)
+		err := runSafely(runCtx, c, m.cfg.Sink)
 		if m.cfg.Once {
-			if err == nil && ctx.Err() != nil {
-				err = fmt.Errorf("cancelled before the cycle completed: %w", ctx.Err())
+			if err == nil && runCtx.Err() != nil {
+				err = fmt.Errorf("cancelled before the cycle completed: %w", runCtx.Err())
+			}
+			if err != nil && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("no complete answer within the target timeout %s: %w", m.cfg.TargetTimeout, err)
 			}
 			if err != nil {
 				log.Error("target failed", "err", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -227,5 +228,87 @@ func TestShard(t *testing.T) {
 	}
 	if moved > 1000 {
 		t.Errorf("%d of 3000 moved from 3 to 4 replicas, want about 750", moved)
+	}
+}
+
+func TestManagerOnceTargetTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, _ := NewManager(ManagerConfig{Sink: discard, Once: true, TargetTimeout: 30 * time.Second,
+			New: func(tg Target, _ *slog.Logger) (collector.Collector, error) {
+				return fakeCollector(func(ctx context.Context, _ collector.Sink) error {
+					if tg.Name == "ok" {
+						return nil
+					}
+					<-ctx.Done() // accepts the subscription, never sends sync_response
+					return ctx.Err()
+				}), nil
+			}}, quiet())
+		start := time.Now()
+		m.Apply(t.Context(), []Target{snmpTarget("ok"), snmpTarget("hung")})
+		m.Wait()
+		if took := time.Since(start); took != 30*time.Second {
+			t.Errorf("once run took %s, want the 30s target timeout", took)
+		}
+		for _, r := range m.Results() {
+			if r.Name == "hung" && (r.OK || !strings.Contains(r.Error, "target timeout 30s")) {
+				t.Errorf("hung target: %+v", r)
+			}
+			if r.Name == "ok" && !r.OK {
+				t.Errorf("ok target: %+v", r)
+			}
+		}
+	})
+}
+
+func TestFingerprintSeesEveryKey(t *testing.T) {
+	load := func(extra string) []Target {
+		t.Helper()
+		f, err := Parse([]byte(`outputs: [{type: file, path: "-"}]
+targets:
+  - name: a
+    address: h:161
+    snmp: {version: 2c, profiles: [cpu], retries: 2`+extra+`}
+  - name: g
+    address: h:57400
+    gnmi: {password: p1, subscriptions: [s]}
+subscriptions: {s: {paths: [/interfaces]}}
+`+userProfile), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Targets
+	}
+	a, b := load(", community: c1"), load(", community: c1")
+	for i := range a {
+		if fingerprint(a[i]) != fingerprint(b[i]) {
+			t.Errorf("%s: two loads of one file differ:\n%s\n%s", a[i].Name, fingerprint(a[i]), fingerprint(b[i]))
+		}
+	}
+	if c := load(", community: c1, max_repetitions: 10"); fingerprint(c[0]) == fingerprint(a[0]) {
+		t.Error("max_repetitions change not seen")
+	}
+	if c := load(", community: c2")[0]; fingerprint(c) == fingerprint(a[0]) {
+		t.Error("community change not seen")
+	}
+	g := a[1]
+	g2 := *g.GNMI
+	g2.EmitDeletes = true
+	changed := g
+	changed.GNMI = &g2
+	if fingerprint(changed) == fingerprint(g) {
+		t.Error("emit_deletes change not seen")
+	}
+	g3 := *g.GNMI
+	g3.Password = "p2"
+	changed.GNMI = &g3
+	if fingerprint(changed) == fingerprint(g) {
+		t.Error("gNMI password change not seen")
+	}
+	run := a[0]
+	c := *run.SNMP
+	c.Stats, c.Offset, c.Once = &collector.Stats{}, time.Second, true
+	run.SNMP = &c
+	if fingerprint(run) != fingerprint(a[0]) {
+		t.Error("per-run fields change the fingerprint")
 	}
 }

@@ -24,6 +24,7 @@ type runOptions struct {
 	config       string
 	once         bool
 	timeout      time.Duration
+	targetTO     time.Duration
 	flushTimeout time.Duration
 	shard        string
 	summaryJSON  string
@@ -71,6 +72,7 @@ a scheduler understands:
 	fl.StringVarP(&o.config, "config", "c", "", "config file (YAML)")
 	fl.BoolVar(&o.once, "once", false, "one cycle over every target, flush, exit with a status code")
 	fl.DurationVar(&o.timeout, "timeout", 0, "with --once: bound for the whole run (0 = none); targets still running are failed")
+	fl.DurationVar(&o.targetTO, "target-timeout", time.Minute, "with --once: bound for each target's cycle (a device that never completes its answer fails alone)")
 	fl.DurationVar(&o.flushTimeout, "flush-timeout", 15*time.Second, "how long the final flush may take at shutdown")
 	fl.StringVar(&o.shard, "shard", "", "run only this replica's share of the targets: i/n (rendezvous hashing), or auto: i from a StatefulSet pod name (HOSTNAME=name-i), n from NETPULSE_SHARDS")
 	fl.StringVar(&o.summaryJSON, "summary-json", "", "with --once: write the JSON summary to this file (\"-\" = stdout)")
@@ -129,7 +131,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		defer cancel()
 	}
 
-	m, err := targets.NewManager(targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once}, log)
+	m, err := targets.NewManager(targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once, TargetTimeout: o.targetTO}, log)
 	if err != nil {
 		return err
 	}

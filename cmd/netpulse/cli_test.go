@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/netpulse/netpulse/targets"
 )
 
 // runCLI runs the root command as main would and returns the exit code and outputs.
@@ -90,5 +94,60 @@ func TestResolveShardAuto(t *testing.T) {
 	}
 	if got, _ := resolveShard("1/4"); got != "1/4" {
 		t.Errorf("explicit shard changed: %q", got)
+	}
+}
+
+func TestFinishOnceExitCodes(t *testing.T) {
+	ok := targets.Result{Name: "a", OK: true, Points: 3}
+	bad := targets.Result{Name: "b", Error: "timeout"}
+	good := outputResult{Name: "file", Written: 3}
+	failed := outputResult{Name: "influx", Failed: true, Error: "401"}
+	cases := []struct {
+		name        string
+		results     []targets.Result
+		outs        []outputResult
+		interrupted bool
+		want        int
+	}{
+		{"all ok", []targets.Result{ok, ok}, []outputResult{good}, false, exitOK},
+		{"some targets failed", []targets.Result{ok, bad}, []outputResult{good}, false, exitSomeTargets},
+		{"every target failed", []targets.Result{bad, bad}, []outputResult{good}, false, exitFailure},
+		{"output failed beats targets", []targets.Result{ok, bad}, []outputResult{good, failed}, false, exitOutput},
+		{"interrupted beats all", []targets.Result{ok, bad}, []outputResult{failed}, true, exitInterrupted},
+		{"no targets", nil, []outputResult{good}, false, exitOK},
+	}
+	for _, tc := range cases {
+		var out, errb bytes.Buffer
+		g := &globals{stdout: &out, stderr: &errb}
+		err := finishOnce(g, runOptions{}, &out, tc.results, tc.outs, time.Second, tc.interrupted)
+		if got := exitCode(err); got != tc.want {
+			t.Errorf("%s: exit %d, want %d (err %v)", tc.name, got, tc.want, err)
+		}
+		var s summary
+		if jerr := json.Unmarshal(out.Bytes(), &s); jerr != nil {
+			t.Errorf("%s: summary is not JSON: %v\n%s", tc.name, jerr, out.String())
+		} else if s.ExitCode != tc.want || s.OK != (tc.want == 0) {
+			t.Errorf("%s: summary says exit %d ok=%v", tc.name, s.ExitCode, s.OK)
+		}
+	}
+}
+
+func TestSummaryAvoidsStdoutTakenByAnOutput(t *testing.T) {
+	cfg := writeConfig(t, `
+outputs: [{type: file, path: "-"}]
+targets:
+  - name: a
+    address: 127.0.0.1:9
+    snmp: {version: 2c, community: c, profiles: [cpu], timeout: 100ms, retries: 0}
+snmp_profiles:
+  cpu: {tables: [{measurement: cpu, fields: {load: 1.3.6.1.2.1.25.3.3.1.2}}]}
+`)
+	code, _, stderr := runCLI(t, "run", "--once", "--config", cfg, "--summary-json", "-")
+	if code != exitUsage || !strings.Contains(stderr, "both write to stdout") {
+		t.Errorf("explicit --summary-json - with a stdout output: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "run", "--once", "--config", cfg)
+	if strings.Contains(stdout, `"exit_code"`) || !strings.Contains(stderr, `"exit_code"`) {
+		t.Errorf("summary should go to stderr when an output writes to stdout (exit %d):\nstdout %q\nstderr %q", code, stdout, stderr)
 	}
 }

@@ -16,13 +16,19 @@ import (
 	"github.com/netpulse/netpulse/targets"
 )
 
-// serveMetrics serves self-metrics in the Prometheus text format on /metrics and a health
-// check on /healthz (DESIGN §8) until ctx ends or stop is called.
-func serveMetrics(ctx context.Context, listen string, m *targets.Manager, pipe *pipeline, log *slog.Logger) (stop func(), err error) {
+// listenMetrics opens the self-metrics address first of all, so that a port already in use
+// fails the start before any output or session has begun.
+func listenMetrics(listen string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, fmt.Errorf("metrics listen %s: %w", listen, err)
+		return nil, fmt.Errorf("listen for self-metrics on %s (metrics.listen / --metrics-listen): %w", listen, err)
 	}
+	return ln, nil
+}
+
+// serveMetrics serves self-metrics in the Prometheus text format on /metrics and a health
+// check on /healthz (DESIGN §8) on ln until ctx ends or stop is called.
+func serveMetrics(ctx context.Context, ln net.Listener, m *targets.Manager, pipe *pipeline, log *slog.Logger) (stop func()) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -52,7 +58,7 @@ func serveMetrics(ctx context.Context, listen string, m *targets.Manager, pipe *
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	return func() { close(stopped) }, nil
+	return func() { close(stopped) }
 }
 
 func promLabel(v string) string {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -111,6 +113,26 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		ts = s.Filter(ts)
 		log.Info("shard", "shard", o.shard, "targets", len(ts), "of", len(f.Targets))
 	}
+	// The JSON summary goes to stdout unless an output already writes line protocol there;
+	// then to stderr, so neither stream is corrupted by the other.
+	summaryOut := g.stdout
+	for _, out := range f.Outputs {
+		if out.Type == "file" && out.Path == "-" {
+			if o.once && o.summaryJSON == "-" {
+				return usageError(errors.New("--summary-json - and a file output with path \"-\" would both write to stdout: give --summary-json a file name"))
+			}
+			summaryOut = g.stderr
+		}
+	}
+	var metricsLn net.Listener
+	if listen := cmp.Or(o.metrics, f.Metrics.Listen); listen != "" {
+		ln, err := listenMetrics(listen)
+		if err != nil {
+			return err // a runtime failure (port in use), exit 1
+		}
+		metricsLn = ln
+		defer ln.Close() // serveMetrics takes it over; Close on a served listener is harmless
+	}
 	pipe, err := buildOutputs(f, log)
 	if err != nil {
 		return err
@@ -135,16 +157,8 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 	if err != nil {
 		return err
 	}
-	listen := f.Metrics.Listen
-	if o.metrics != "" {
-		listen = o.metrics
-	}
-	if listen != "" {
-		stopMetrics, err := serveMetrics(ctx, listen, m, pipe, log)
-		if err != nil {
-			return usageError(err)
-		}
-		defer stopMetrics()
+	if metricsLn != nil {
+		defer serveMetrics(ctx, metricsLn, m, pipe, log)()
 	}
 
 	began := time.Now()
@@ -179,7 +193,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		log.Info("stopped")
 		return nil
 	}
-	return finishOnce(g, o, m.Results(), outs, time.Since(began), interrupted)
+	return finishOnce(g, o, summaryOut, m.Results(), outs, time.Since(began), interrupted)
 }
 
 // reloadLoop applies the config file again on SIGHUP until ctx ends. A file that no longer
@@ -213,7 +227,7 @@ func reloadLoop(ctx context.Context, m *targets.Manager, o runOptions, log *slog
 }
 
 // finishOnce prints per-target result lines and the summary and decides the exit code.
-func finishOnce(g *globals, o runOptions, results []targets.Result, outs []outputResult, took time.Duration, interrupted bool) error {
+func finishOnce(g *globals, o runOptions, summaryOut io.Writer, results []targets.Result, outs []outputResult, took time.Duration, interrupted bool) error {
 	slices.SortFunc(results, func(a, b targets.Result) int {
 		if a.Name < b.Name {
 			return -1
@@ -281,8 +295,12 @@ func finishOnce(g *globals, o runOptions, results []targets.Result, outs []outpu
 		code, err = exitSomeTargets, fmt.Errorf("%d of %d targets failed; the others were written", s.TargetsFail, len(results))
 	}
 	s.ExitCode, s.OK = code, code == exitOK
-	if werr := writeSummary(g.stdout, o.summaryJSON, s); werr != nil && code == exitOK {
-		code, err = exitFailure, werr
+	if werr := writeSummary(summaryOut, o.summaryJSON, s); werr != nil {
+		if code == exitOK {
+			code, err = exitFailure, werr
+		} else {
+			fmt.Fprintf(g.stderr, "netpulse: %v\n", werr) // the run's own error is reported below
+		}
 	}
 	if code == exitOK {
 		return nil
@@ -290,7 +308,7 @@ func finishOnce(g *globals, o runOptions, results []targets.Result, outs []outpu
 	return withCode(code, err)
 }
 
-func writeSummary(stdout io.Writer, path string, s summary) error {
+func writeSummary(out io.Writer, path string, s summary) error {
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode summary: %w", err)
@@ -298,7 +316,7 @@ func writeSummary(stdout io.Writer, path string, s summary) error {
 	b = append(b, '\n')
 	switch path {
 	case "", "-":
-		_, err = stdout.Write(b)
+		_, err = out.Write(b)
 	default:
 		err = os.WriteFile(path, b, 0o644)
 	}

@@ -445,8 +445,18 @@ func (f *File) finishOutput(i int, o *Output) error {
 		if o.FlushInterval == 0 {
 			o.FlushInterval = DefaultFlushInterval
 		}
-		if o.URL != "" || o.Bucket != "" || o.Token.IsSet() {
-			return fmt.Errorf("%s: url/bucket/token are for type influxdb, not file", where)
+		if o.URL != "" || o.Bucket != "" || o.Org != "" || o.Token.IsSet() || o.TokenFile != "" || o.Gzip != nil ||
+			o.Timeout != 0 || o.DeadLetter != "" || o.TLSCA != "" || o.SkipVerify {
+			return fmt.Errorf("%s: url, bucket, org, token, gzip, timeout, dead_letter, tls_ca and skip_verify are for type influxdb, not file", where)
+		}
+		// A file has no server to probe: "auto" writes unsigned integers as they are; "false"
+		// writes int64 for files that will be loaded into InfluxDB 1.x.
+		switch o.UintSupport {
+		case "":
+			o.UintSupport = "auto"
+		case "auto", "true", "false":
+		default:
+			return fmt.Errorf("%s: uint_support %q: use auto, true or false", where, o.UintSupport)
 		}
 	case "":
 		return fmt.Errorf("%s: type is missing: use influxdb or file", where)

@@ -122,6 +122,7 @@ func TestParseErrors(t *testing.T) {
 		{"both transports", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 2c, community: c, profiles: [cpu]}\n    gnmi: {subscriptions: [s]}\n" + userProfile, []string{"both snmp and gnmi"}},
 		{"unknown subscription", base + "targets:\n  - name: a\n    address: h:57400\n    gnmi: {subscriptions: [s]}\n", []string{`unknown subscription "s"`}},
 		{"non-numeric OID", base + "targets: []\nsnmp_profiles:\n  p:\n    tables: [{measurement: m, fields: {x: ifHCInOctets}}]\n", []string{"not numeric"}},
+		{"influx keys on a file output", "outputs: [{type: file, path: x.lp, gzip: true}]\ntargets: []\n", []string{"are for type influxdb, not file"}},
 		{"empty", "", []string{"empty"}},
 		{"bad yaml", "targets: [\n", []string{"parse YAML"}},
 	}

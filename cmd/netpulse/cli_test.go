@@ -151,3 +151,15 @@ snmp_profiles:
 		t.Errorf("summary should go to stderr when an output writes to stdout (exit %d):\nstdout %q\nstderr %q", code, stdout, stderr)
 	}
 }
+
+func TestSpoolNameFollowsTheDestination(t *testing.T) {
+	a := targets.Output{Type: "influxdb", URL: "http://a:8086", Bucket: "db/rp"}
+	b := targets.Output{Type: "influxdb", URL: "http://b:8086", Bucket: "db/rp"}
+	f := targets.Output{Type: "file", Path: "/var/lib/x.lp"}
+	if spoolName(a) == spoolName(b) || spoolName(a) == spoolName(f) {
+		t.Errorf("different destinations share a spool: %s %s %s", spoolName(a), spoolName(b), spoolName(f))
+	}
+	if spoolName(a) != spoolName(targets.Output{Type: "influxdb", URL: "http://a:8086", Bucket: "db/rp", BatchSize: 9}) {
+		t.Error("a batch size change moved the spool: data on disk would be orphaned")
+	}
+}

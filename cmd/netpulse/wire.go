@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -53,7 +55,7 @@ func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
 			}, log.With("output", name))
 		case "file":
 			name = fmt.Sprintf("file[%d] %s", i, o.Path)
-			w, err = file.New(file.Config{Path: o.Path}, log.With("output", name))
+			w, err = file.New(file.Config{Path: o.Path, UintAsInt: o.UintSupport == "false"}, log.With("output", name))
 		default:
 			err = fmt.Errorf("unknown output type %q", o.Type)
 		}
@@ -62,7 +64,9 @@ func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
 		}
 		spool := ""
 		if f.Buffer.SpoolDir != "" {
-			spool = fmt.Sprintf("%s/output-%d", f.Buffer.SpoolDir, i)
+			// Keyed by what the output is, not by its position: reordering outputs in the
+			// config must never replay one output's spooled data into another.
+			spool = filepath.Join(f.Buffer.SpoolDir, spoolName(o))
 		}
 		out, err := outputs.New(outputs.Config{
 			Name: name, BatchSize: o.BatchSize, FlushInterval: o.FlushInterval,
@@ -135,4 +139,14 @@ func (p *pipeline) close(deadline time.Duration) []outputResult {
 	}
 	wg.Wait()
 	return res
+}
+
+// spoolName names an output's spool directory after its type and destination.
+func spoolName(o targets.Output) string {
+	dest := o.URL + "|" + o.Bucket + "|" + o.Org
+	if o.Type == "file" {
+		dest = o.Path
+	}
+	sum := sha256.Sum256([]byte(dest))
+	return fmt.Sprintf("%s-%x", o.Type, sum[:6])
 }

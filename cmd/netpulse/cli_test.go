@@ -163,3 +163,24 @@ func TestSpoolNameFollowsTheDestination(t *testing.T) {
 		t.Error("a batch size change moved the spool: data on disk would be orphaned")
 	}
 }
+
+func TestDemoBadFlagsExit2Fast(t *testing.T) {
+	start := time.Now()
+	for _, args := range [][]string{
+		{"demo", "--interfaces", "0"},
+		{"demo", "--influx-url", "127.0.0.1:8086"},
+		{"demo", "--snmp-devices", "0", "--gnmi-devices", "0"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr)
+		}
+	}
+	// A generated-config failure must not wait out --duration with the fleet running.
+	code, _, _ := runCLI(t, "demo", "--out", "/nonexistent-dir/x.lp", "--duration", "1m", "--snmp-devices", "1", "--gnmi-devices", "0")
+	if code == 0 {
+		t.Error("demo with an unwritable --out exited 0")
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("bad-input demos took %s: an early failure waited for --duration", time.Since(start))
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -42,19 +43,30 @@ transports.`,
 				// The live table is the demo's report; info logs would scroll it away.
 				g.logLevel = "warn"
 			}
+			switch {
+			case snmpDevices < 0 || gnmiDevices < 0 || snmpDevices+gnmiDevices == 0:
+				return usageError(errors.New("--snmp-devices and --gnmi-devices must be ≥ 0, and at least one of them > 0"))
+			case ifaces < 1:
+				return usageError(errors.New("--interfaces must be at least 1"))
+			case interval <= 0 || duration < 0:
+				return usageError(errors.New("--interval must be positive and --duration not negative"))
+			case influxURL != "" && !strings.HasPrefix(influxURL, "http://") && !strings.HasPrefix(influxURL, "https://"):
+				return usageError(fmt.Errorf("--influx-url %q needs a scheme: http:// or https://", influxURL))
+			}
 			log := g.logger()
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			ctx, cancel := context.WithCancel(ctx)
 			if duration > 0 {
-				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, duration)
-				defer cancel()
 			}
 			fleet, err := sim.Start(ctx, sim.Config{SNMPDevices: snmpDevices, GNMIDevices: gnmiDevices, Interfaces: ifaces, UpdateInterval: time.Second, Seed: 1}, log)
 			if err != nil {
+				cancel()
 				return fmt.Errorf("start simulated fleet: %w", err)
 			}
-			defer fleet.Wait()
+			// Stop the fleet before waiting for it, also when the demo fails early.
+			defer func() { cancel(); fleet.Wait() }()
 			if err := os.Remove(out); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("remove old demo output: %w", err)
 			}

@@ -15,7 +15,7 @@ func Missing(t testing.TB, what, how string) {
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s is not available (%s); CI=true, so this fails instead of skipping", what, how)
 	}
-	t.Skipf("%s is not available: %s (run `make test` to install the real peers)", what, how)
+	t.Skipf("%s is not available: %s (run `bash scripts/test.sh` to install the real peers)", what, how)
 }
 
 // FindBinary looks for a peer binary: the env variable env, then PATH, then the tools cache

@@ -392,7 +392,7 @@ func TestOutputCloseHonoursDeadline(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	rep, err := o.Close(ctx)
-	if took := time.Since(began); took > time.Second {
+	if took := time.Since(began); took > 3*time.Second { // slack for a loaded CI machine
 		t.Errorf("Close took %v, deadline was 300ms", took)
 	}
 	if err == nil || rep.Lost != 25 || !rep.Failed || rep.Written != 0 {
@@ -415,7 +415,7 @@ func TestOutputCloseStopsRunMidRetry(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	rep, err := o.Close(ctx)
-	if took := time.Since(began); took > time.Second {
+	if took := time.Since(began); took > 3*time.Second { // slack for a loaded CI machine
 		t.Errorf("Close took %v with Run in a 5-minute Retry-After wait", took)
 	}
 	if err != nil || rep.Spooled != 10 || rep.Lost != 0 {

@@ -229,8 +229,10 @@ targets:
 		}
 		perTime[ts][name] = true
 	}
-	if len(perTime) < 3 || len(perTime) > 6 {
-		t.Errorf("%d distinct poll timestamps in ~4.5s at a 1s interval, want 3..6", len(perTime))
+	// 4.5s at a 1s interval after a start jittered within the first second: 3 or 4 polls,
+	// 2 on a badly loaded machine; never more than the ticks that fit.
+	if len(perTime) < 2 || len(perTime) > 5 {
+		t.Errorf("%d distinct poll timestamps in ~4.5s at a 1s interval, want 2..5", len(perTime))
 	}
 	var sizes []int
 	for _, names := range perTime {

@@ -189,12 +189,16 @@ func (w *Writer) write(ctx context.Context, points []collector.Point, sendUint b
 	defer w.bufs.Put(b)
 	var skipErr error
 	b.lp, skipErr = outputs.AppendLineProtocol(b.lp[:0], points, outputs.EncodeOptions{UintAsInt: !sendUint})
+	// Count fields dropped for overflow only once the batch is delivered: a retried, split
+	// or replayed batch is encoded again and must not be counted again.
+	overflowed := 0
 	var se *outputs.SkippedError
 	if errors.As(skipErr, &se) {
-		w.overflow.Add(int64(se.Counts[outputs.ReasonUintOverflow]))
+		overflowed = se.Counts[outputs.ReasonUintOverflow]
 	}
 	if len(b.lp) == 0 {
-		return nil // nothing encodable; counted
+		w.overflow.Add(int64(overflowed))
+		return nil // nothing encodable; the encoder's skips are counted
 	}
 	body := b.lp
 	if w.cfg.Gzip {
@@ -218,6 +222,7 @@ func (w *Writer) write(ctx context.Context, points []collector.Point, sendUint b
 		}
 	}, nil)
 	if perr == nil {
+		w.overflow.Add(int64(overflowed))
 		return nil
 	}
 	return w.classify(perr)

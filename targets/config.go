@@ -92,7 +92,7 @@ const (
 	DefaultInterval       = 30 * time.Second
 	DefaultSNMPTimeout    = 2 * time.Second
 	DefaultSNMPRetries    = 1
-	DefaultMaxRepetitions = 25
+	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
 	DefaultBatchSize      = 5000
 	DefaultFlushInterval  = time.Second
 	DefaultOutputTimeout  = 10 * time.Second

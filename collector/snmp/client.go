@@ -128,7 +128,7 @@ func newGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) {
 	}
 	maxRep := cfg.MaxRepetitions
 	if maxRep == 0 {
-		maxRep = 50
+		maxRep = DefaultMaxRepetitions
 	}
 	g := &gosnmp.GoSNMP{
 		Target:         host,

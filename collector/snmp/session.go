@@ -135,7 +135,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 	}
 	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions}
 	if w.maxReps == 0 {
-		w.maxReps = 50
+		w.maxReps = DefaultMaxRepetitions
 	}
 	var st normStats
 	var points []collector.Point

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +154,66 @@ subscriptions:
 	}
 	if !strings.Contains(stderr.String(), "redial") {
 		t.Errorf("no redial was logged:\n%s", stderr.String())
+	}
+}
+
+func TestRunOnceGNMIWithAHungDevice(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fleet, err := sim.Start(t.Context(), sim.Config{GNMIDevices: 2, Interfaces: 5, Seed: 3}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A device that accepts TCP and then says nothing: no HTTP/2, no sync_response.
+	hung, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
+	go func() {
+		for {
+			c, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	lp := filepath.Join(t.TempDir(), "out.lp")
+	var b strings.Builder
+	fmt.Fprintf(&b, "outputs: [{type: file, path: %q}]\ntargets:\n", lp)
+	for _, d := range fleet.Devices() {
+		fmt.Fprintf(&b, "  - name: %s\n    address: %s\n    gnmi: {insecure: true, username: %q, password: %q, subscriptions: [ifaces]}\n", d.Name, d.Address, d.Username, d.Password)
+	}
+	live := b.String()
+	fmt.Fprintf(&b, "  - name: hung\n    address: %s\n    gnmi: {insecure: true, subscriptions: [ifaces]}\n", hung.Addr())
+	subs := "subscriptions:\n  ifaces: {paths: [/interfaces/interface/state/counters], mode: stream, sample_interval: 10s, measurement: interfaces}\n"
+
+	start := time.Now()
+	code, stdout, stderr := runCLI(t, "run", "--once", "--target-timeout", "3s", "--config", writeConfig(t, b.String()+subs))
+	if code != exitSomeTargets {
+		t.Fatalf("exit %d, want 3\n%s", code, stderr)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("the hung device held the job for %s; --target-timeout is 3s", took)
+	}
+	var sum summary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("summary: %v\n%s", err, stdout)
+	}
+	for _, r := range sum.Targets {
+		switch {
+		case r.Name == "hung" && (r.OK || !strings.Contains(r.Error, "target timeout")):
+			t.Errorf("hung target: %+v", r)
+		case r.Name != "hung" && (!r.OK || r.Points != 5):
+			t.Errorf("live target %s: %+v, want ok with 5 points (one per interface)", r.Name, r)
+		}
+	}
+	data, _ := os.ReadFile(lp)
+	if n := strings.Count(string(data), "interfaces,interface_name="); n != 10 {
+		t.Errorf("%d interfaces lines written, want 10 (2 devices × 5 interfaces, one line each)", n)
+	}
+	code, _, stderr = runCLI(t, "run", "--once", "--config", writeConfig(t, live+subs))
+	if code != exitOK {
+		t.Errorf("all live: exit %d, want 0\n%s", code, stderr)
 	}
 }

@@ -607,12 +607,15 @@ func (o *Output) Close(ctx context.Context) (Report, error) {
 	o.closed = true
 	o.mu.Unlock()
 	close(o.stop)
+	stuck := false
 	if o.running.Load() {
 		select {
 		case <-o.runDone:
 		case <-ctx.Done():
 			// A Writer that ignores its context still holds a batch; requeue will count it
-			// once it returns (final is set below).
+			// once it returns (final is set below), which is after this report: say so, so
+			// that the caller does not take the report for complete delivery.
+			stuck = true
 		}
 	}
 	lostBefore := o.lost.Load()
@@ -642,6 +645,9 @@ func (o *Output) Close(ctx context.Context) (Report, error) {
 		o.spoolOrLose(rest)
 	}
 	var errs []error
+	if stuck {
+		errs = append(errs, fmt.Errorf("close output %q: a write was still in progress at the shutdown deadline; its points may be lost", o.cfg.Name))
+	}
 	if lost := o.lost.Load() - lostBefore; lost > 0 {
 		errs = append(errs, fmt.Errorf("close output %q: %d points not delivered and no spool to keep them", o.cfg.Name, lost))
 	}

@@ -659,3 +659,28 @@ func BenchmarkOutputEmitFlush(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/point")
 }
+
+// TestOutputCloseReportsAStuckWrite: a Writer that ignores its context still holds a batch
+// when the shutdown deadline passes; Close must not report that as clean delivery.
+func TestOutputCloseReportsAStuckWrite(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	entered := make(chan struct{}, 1)
+	w := &fakeWriter{fn: func(int, []collector.Point) error {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-release // ignores ctx, like a file on a full pipe
+		return nil
+	}}
+	o, _ := New(Config{Name: "t", BatchSize: 10, FlushInterval: 5 * time.Millisecond}, w, testLogger(t))
+	start(t, o)
+	_ = o.Emit(context.Background(), pts(0, 10))
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := o.Close(ctx); err == nil || !strings.Contains(err.Error(), "still in progress") {
+		t.Errorf("Close = %v, want an error about the write in progress", err)
+	}
+}

@@ -53,6 +53,7 @@ transports.`,
 			case influxURL != "" && !strings.HasPrefix(influxURL, "http://") && !strings.HasPrefix(influxURL, "https://"):
 				return usageError(fmt.Errorf("--influx-url %q needs a scheme: http:// or https://", influxURL))
 			}
+			defer quietReferenceLogs()()
 			log := g.logger()
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()

@@ -34,6 +34,7 @@ ephemeral port each with port 0. net-snmp's tools work against it, e.g.
   netpulse sim --snmp-devices 1000 --gnmi-devices 100 --interfaces 48 --snmp-addr 127.0.0.1:20000 --gnmi-addr 127.0.0.1:30000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			defer quietReferenceLogs()()
 			log := g.logger()
 			if snmpDevices < 0 {
 				snmpDevices = devices

@@ -217,6 +217,12 @@ func (o *Output) Emit(_ context.Context, points []collector.Point) error {
 	ready := len(o.q)-o.head >= o.cfg.BatchSize
 	o.mu.Unlock()
 	if len(overflow) > 0 {
+		// Deliberately in the caller's goroutine: with a spool configured the user asked
+		// for nothing to be lost, and one segment write (about a quarter of MaxBytes, one
+		// fsync) is the backpressure that keeps it so. Queueing it for another goroutine
+		// would need a second bound, and under sustained overload that bound would drop
+		// exactly the data the spool is there to keep. Without a spool this path only
+		// counts drops and never touches the disk.
 		o.spoolOrDrop(overflow, ReasonBufferFull)
 	}
 	if dropped > 0 && !o.dropLogged.Swap(true) {

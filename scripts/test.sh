@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+export HOME="${HOME:-/root}" # go and the tools cache need it; a bare CI shell may not set it
 export NETPULSE_TOOLS="${NETPULSE_TOOLS:-$HOME/.cache/netpulse}"
 mkdir -p "$NETPULSE_TOOLS/bin"
 

@@ -263,7 +263,11 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 			}
 			if err != nil {
 				log.Error("target failed", "err", err)
-				r.stats.Failure(err)
+				if r.stats.PollErrors.Load() == 0 {
+					// Sessions that record their own failed poll (SNMP) are not counted
+					// twice; a timeout or a panic that the session never saw is.
+					r.stats.Failure(err)
+				}
 			}
 			finish(err)
 			return

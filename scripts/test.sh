@@ -4,6 +4,8 @@
 # (internal/peers), each on 127.0.0.1 with its own temporary directory.
 #   net-snmp snmpd + snmpwalk   (Debian packages snmpd, snmp; iproute2 for network namespaces)
 #   InfluxDB 1.8.10             (built once from the Go module proxy into $NETPULSE_TOOLS/bin)
+#   InfluxDB 1.8.10 -tags uint  (accepts 12u and keeps unsigned apart from integer, as 2.x/3.x
+#                                do; built once into $NETPULSE_TOOLS/bin-uint)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +36,12 @@ if [ ! -x "$NETPULSE_TOOLS/bin/influxd" ]; then
   GOBIN="$NETPULSE_TOOLS/bin" go install github.com/influxdata/influxdb/cmd/influxd@v1.8.10
 fi
 export NETPULSE_INFLUXD="$NETPULSE_TOOLS/bin/influxd"
+if [ ! -x "$NETPULSE_TOOLS/bin-uint/influxd" ]; then
+  echo "== building influxd v1.8.10 -tags uint (about 1 minute more, once)"
+  mkdir -p "$NETPULSE_TOOLS/bin-uint"
+  GOBIN="$NETPULSE_TOOLS/bin-uint" go install -tags uint github.com/influxdata/influxdb/cmd/influxd@v1.8.10
+fi
+export NETPULSE_INFLUXD_UINT="$NETPULSE_TOOLS/bin-uint/influxd"
 
 echo "== go vet"
 go vet ./...

@@ -24,6 +24,9 @@ type Influxd struct {
 	User, Password string
 	// Dir holds the config, data and the server's log (influxd.log).
 	Dir string
+	// Uint is true for the `-tags uint` build (WithUintBuild): it accepts `12u` and keeps
+	// unsigned and integer fields apart, as InfluxDB 2.x/3.x do.
+	Uint bool
 
 	client *http.Client
 }
@@ -33,6 +36,43 @@ type InfluxdOption func(*influxdOptions)
 
 type influxdOptions struct {
 	user, password string
+	uint           bool
+}
+
+// WithUintBuild starts the InfluxDB 1.8.10 built with `-tags uint` (found by
+// FindUintInfluxd) instead of the default build. That server accepts unsigned integers
+// (`12u`) and, like InfluxDB 2.x and 3.x, stores them as a type of their own, so a field
+// written once as integer and once as unsigned is a type conflict there. The default build
+// rejects `u` outright.
+func WithUintBuild() InfluxdOption {
+	return func(o *influxdOptions) { o.uint = true }
+}
+
+// InfluxdBuild names one InfluxDB build the write-path tests run against.
+type InfluxdBuild struct {
+	Name string // "int" (default build) or "uint" (-tags uint)
+	Opts []InfluxdOption
+}
+
+// InfluxdBuilds lists both builds, for table tests that must pass on each:
+// for _, b := range peers.InfluxdBuilds() { t.Run(b.Name, …StartInfluxd(t, b.Opts...)…) }.
+func InfluxdBuilds() []InfluxdBuild {
+	return []InfluxdBuild{{Name: "int"}, {Name: "uint", Opts: []InfluxdOption{WithUintBuild()}}}
+}
+
+// FindUintInfluxd looks for the `-tags uint` build: $NETPULSE_INFLUXD_UINT, then
+// ${NETPULSE_TOOLS:-$HOME/.cache/netpulse}/bin-uint/influxd, where scripts/test.sh puts it.
+func FindUintInfluxd() (string, bool) {
+	if p := os.Getenv("NETPULSE_INFLUXD_UINT"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p, true
+		}
+	}
+	p := filepath.Join(toolsDir(), "bin-uint", "influxd")
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		return p, true
+	}
+	return "", false
 }
 
 // WithInfluxAuth enables authentication and creates an admin user with all privileges.
@@ -47,13 +87,18 @@ func WithInfluxAuth(user, password string) InfluxdOption {
 // in t.Cleanup. Without the binary the test is skipped, or fails under CI=true.
 func StartInfluxd(t testing.TB, opts ...InfluxdOption) *Influxd {
 	t.Helper()
-	bin, ok := FindBinary("influxd", "NETPULSE_INFLUXD")
-	if !ok {
-		Missing(t, "influxd 1.8.10", "go install github.com/influxdata/influxdb/cmd/influxd@v1.8.10, or set NETPULSE_INFLUXD")
-	}
 	var o influxdOptions
 	for _, opt := range opts {
 		opt(&o)
+	}
+	bin, ok := FindBinary("influxd", "NETPULSE_INFLUXD")
+	if o.uint {
+		bin, ok = FindUintInfluxd()
+	}
+	if !ok && o.uint {
+		Missing(t, "influxd 1.8.10 (-tags uint)", "GOBIN=~/.cache/netpulse/bin-uint go install -tags uint github.com/influxdata/influxdb/cmd/influxd@v1.8.10, or set NETPULSE_INFLUXD_UINT")
+	} else if !ok {
+		Missing(t, "influxd 1.8.10", "go install github.com/influxdata/influxdb/cmd/influxd@v1.8.10, or set NETPULSE_INFLUXD")
 	}
 	dir := t.TempDir()
 	httpPort, rpcPort := FreeTCPPort(t), FreeTCPPort(t)
@@ -118,6 +163,7 @@ bind-address = "127.0.0.1:%d"
 	d := &Influxd{
 		URL:    fmt.Sprintf("http://127.0.0.1:%d", httpPort),
 		Dir:    dir,
+		Uint:   o.uint,
 		client: &http.Client{Timeout: 30 * time.Second},
 	}
 	t.Cleanup(func() {

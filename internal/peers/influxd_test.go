@@ -65,3 +65,35 @@ func TestInfluxdAuth(t *testing.T) {
 		t.Errorf("rows = %v, want one", rows)
 	}
 }
+
+// TestInfluxdUintBuild checks the `-tags uint` build: it stores `u` as unsigned, and a later
+// integer write to the same field is a type conflict (as on InfluxDB 2.x/3.x).
+func TestInfluxdUintBuild(t *testing.T) {
+	d := StartInfluxd(t, WithUintBuild())
+	if !d.Uint {
+		t.Fatal("Uint not set on the -tags uint build")
+	}
+	d.CreateDatabase(t, "np")
+	post := func(body string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(d.URL+"/api/v2/write?bucket=np/autogen&precision=ns", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, msg := post("m,source=a g=18446744073709551615u 1000\n"); code != http.StatusNoContent {
+		t.Fatalf("uint write: %d %s, want 204 from the -tags uint build", code, msg)
+	}
+	code, msg := post("m,source=a g=5i 2000\n")
+	if code != http.StatusBadRequest || !strings.Contains(msg, "field type conflict") {
+		t.Fatalf("integer write to an unsigned field: %d %s, want 400 field type conflict", code, msg)
+	}
+	t.Logf("conflict answer: %s", msg)
+	series := d.QuerySeries(t, "np", `SHOW FIELD KEYS FROM m`)
+	if len(series) != 1 || len(series[0].Values) != 1 || series[0].Values[0][1] != "unsigned" {
+		t.Fatalf("SHOW FIELD KEYS = %+v, want g unsigned", series)
+	}
+}

@@ -29,19 +29,25 @@ func FindBinary(name, env string) (string, bool) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, true
 	}
-	tools := os.Getenv("NETPULSE_TOOLS")
-	if tools == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			tools = filepath.Join(home, ".cache", "netpulse")
-		}
-	}
-	for _, dir := range []string{filepath.Join(tools, "bin"), "/usr/sbin", "/usr/local/sbin"} {
+	for _, dir := range []string{filepath.Join(toolsDir(), "bin"), "/usr/sbin", "/usr/local/sbin"} {
 		p := filepath.Join(dir, name)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, true
 		}
 	}
 	return "", false
+}
+
+// toolsDir is where scripts/test.sh caches the peers it builds:
+// ${NETPULSE_TOOLS:-$HOME/.cache/netpulse}.
+func toolsDir() string {
+	if tools := os.Getenv("NETPULSE_TOOLS"); tools != "" {
+		return tools
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".cache", "netpulse")
+	}
+	return ""
 }
 
 // FreeTCPPort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -16,7 +16,7 @@ type Stats struct {
 	Updates    atomic.Int64 // varbinds / gNMI updates received
 	Points     atomic.Int64 // points emitted to the sink
 	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, …)
-	Reconnects atomic.Int64 // gNMI redials
+	Reconnects atomic.Int64 // redials by the supervisor after a session ended (each counted once)
 	Deletes    atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
 
 	mu          sync.Mutex

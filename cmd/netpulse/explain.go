@@ -136,7 +136,7 @@ func explainGNMI(w io.Writer, t targets.Target) error {
 	}
 	fmt.Fprintf(w, "target %s: gnmi %s\n  transport: %s\n  tags: %s\n", t.Name, t.Address, security, tagList(c.Tags))
 	fmt.Fprintf(w, "  redial: %s..%s\n", c.Redial.Min, c.Redial.Max)
-	sess, err := gnmi.New(*c, nil)
+	sess, err := gnmi.New(*c, collector.Runtime{}, nil)
 	if err != nil {
 		return usageError(err)
 	}

@@ -206,7 +206,7 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 	if err != nil {
 		return usageError(fmt.Errorf("--sample-varbind: %w", err))
 	}
-	s, err := snmp.NewWithClient(c, nil, fake)
+	s, err := snmp.NewWithClient(c, collector.Runtime{}, nil, fake)
 	if err != nil {
 		return usageError(err)
 	}

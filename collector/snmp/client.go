@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -118,13 +117,13 @@ func newGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) {
 	if err != nil {
 		return nil, err
 	}
-	retries := 1
+	retries := DefaultRetries
 	if cfg.Retries != nil {
 		retries = *cfg.Retries
 	}
 	timeout := cfg.Timeout
 	if timeout <= 0 {
-		timeout = 2 * time.Second
+		timeout = DefaultTimeout
 	}
 	maxRep := cfg.MaxRepetitions
 	if maxRep == 0 {

@@ -28,14 +28,50 @@ type Config struct {
 	Retries          *int             `yaml:"retries"`
 	MaxRepetitions   uint32           `yaml:"max_repetitions"`
 
-	// Filled by the loader, not by YAML.
-	Name     string           `yaml:"-"` // target name, the "source" tag
-	Address  string           `yaml:"-"` // host:port (port 161 when absent)
-	Tags     []collector.Tag  `yaml:"-"` // static tags from the target
-	Profiles []Profile        `yaml:"-"` // resolved from ProfileNames
-	Once     bool             `yaml:"-"` // one poll, then Run returns
-	Offset   time.Duration    `yaml:"-"` // delay before the first poll (the Manager's jitter)
-	Stats    *collector.Stats `yaml:"-"` // per-target health; may be nil
+	// Filled by the loader, not by YAML. Run-time state (stats, once mode, the first poll's
+	// offset) is not configuration: it is passed to New as a collector.Runtime.
+	Name     string          `yaml:"-"` // target name, the "source" tag
+	Address  string          `yaml:"-"` // host:port (port 161 when absent)
+	Tags     []collector.Tag `yaml:"-"` // static tags from the target
+	Profiles []Profile       `yaml:"-"` // resolved from ProfileNames
+}
+
+// Defaults of the per-request settings: the one place they are defined (targets.Load fills
+// a target's timeout and retries from them; the CLI's --timeout and --retries default to
+// them). A request waits Timeout for an answer and is sent Retries more times before it
+// fails, so one request takes at most Timeout × (Retries+1).
+const (
+	DefaultTimeout = 2 * time.Second
+	DefaultRetries = 1
+)
+
+// requestBudget is the longest one request can take: timeout × (retries+1), with the
+// defaults for unset values.
+func (c *Config) requestBudget() time.Duration {
+	timeout, retries := c.Timeout, DefaultRetries
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if c.Retries != nil {
+		retries = *c.Retries
+	}
+	return timeout * time.Duration(retries+1)
+}
+
+// PollBudgetIntervals is how many intervals one poll may take before it is cut. A poll is
+// not cut at its interval: a walk that needs 780 ms every 500 ms still finishes, and the
+// ticks it overran are skipped and counted (Session.Run). The cap exists for the agent that
+// is so slow, or the table so large, that the configured interval has become fiction: past
+// five intervals the target delivers under a fifth of the rate the user asked for, and the
+// points' shared timestamp (the poll's start) is more than five intervals away from the
+// last value read. The cut poll returns what it read and an error that says to raise the
+// interval. One request's budget is always allowed, however short the interval.
+const PollBudgetIntervals = 5
+
+// PollBudget bounds one poll: PollBudgetIntervals × interval, but never less than one
+// request's timeout × (retries+1).
+func (c *Config) PollBudget() time.Duration {
+	return max(PollBudgetIntervals*c.Interval, c.requestBudget())
 }
 
 // DefaultMaxRepetitions is the GETBULK max-repetitions when a config leaves it unset (the

@@ -14,6 +14,7 @@ import (
 // with New (or NewWithClient in tests); Run and Poll must not be called concurrently.
 type Session struct {
 	cfg      Config
+	rt       collector.Runtime // Stats is never nil (New fills a private one)
 	log      *slog.Logger
 	profiles []compiledProfile
 	base     []collector.Tag
@@ -22,14 +23,16 @@ type Session struct {
 	owned    bool    // the session dialed client (New), so it may drop it after a failure
 	rowsHint [][]int // per profile, per table: rows seen last poll (preallocation)
 
-	failing bool   // the last poll failed
-	lastErr string // its message, to log once per state change
+	failing     bool   // the last poll failed
+	lastErr     string // its message, to log once per state change
+	overrunning bool   // the last poll overran its interval (logged once per state change)
 }
 
-// New returns a session for cfg (already checked by cfg.Validate, as targets.Load does). No
-// packet is sent until the first poll.
-func New(cfg Config, log *slog.Logger) (*Session, error) {
-	s, err := newSession(cfg, log)
+// New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
+// run as rt says (counters, once mode, first-poll offset). No packet is sent until the
+// first poll.
+func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
+	s, err := newSession(cfg, rt, log)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +44,8 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 // NewWithClient is New with a ready Client (a fake in tests, or a shared connection). The
 // session keeps it across failed polls (New's sessions redial instead) and closes it when
 // Run returns or Close is called.
-func NewWithClient(cfg Config, log *slog.Logger, c Client) (*Session, error) {
-	s, err := newSession(cfg, log)
+func NewWithClient(cfg Config, rt collector.Runtime, log *slog.Logger, c Client) (*Session, error) {
+	s, err := newSession(cfg, rt, log)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +54,7 @@ func NewWithClient(cfg Config, log *slog.Logger, c Client) (*Session, error) {
 	return s, nil
 }
 
-func newSession(cfg Config, log *slog.Logger) (*Session, error) {
+func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +64,8 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 	if cfg.Interval <= 0 {
 		return nil, fmt.Errorf("interval %s must be positive", cfg.Interval)
 	}
-	s := &Session{cfg: cfg, log: log, base: baseTags(cfg.Name, cfg.Tags)}
+	rt.Stats = rt.StatsOrNew()
+	s := &Session{cfg: cfg, rt: rt, log: log, base: baseTags(cfg.Name, cfg.Tags)}
 	for _, p := range cfg.Profiles {
 		cp, err := compileProfile(p)
 		if err != nil {
@@ -76,38 +80,19 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 	return s, nil
 }
 
-// pollDeadline bounds one poll: the interval, but never less than one request's full
-// timeout with retries (a poll that cannot finish one request is useless).
-func (s *Session) pollDeadline() time.Duration {
-	d := s.cfg.Interval
-	retries := 1
-	if s.cfg.Retries != nil {
-		retries = *s.cfg.Retries
-	}
-	timeout := s.cfg.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
-	if floor := timeout * time.Duration(retries+1); d < floor {
-		d = floor
-	}
-	return d
-}
-
 // Poll reads every profile once and returns the points: scalars and tables all carry the
-// poll's start time. When part of the poll fails, the points read before the failure are
-// returned with the error. Stats are updated (updates, dropped, success or failure); points
-// are counted by Run when emitted.
+// poll's start time. The poll is bounded by its own budget (Config.PollBudget), not by the
+// interval. When part of the poll fails, the points read before the failure are returned
+// with the error. Stats are updated (updates, dropped, success or failure); points are
+// counted by Run when emitted.
 func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.pollDeadline())
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
 	points, updates, dropped, err := s.poll(ctx, start)
-	st := s.cfg.Stats
-	if st != nil {
-		st.Updates.Add(int64(updates))
-		st.Dropped.Add(int64(dropped))
-	}
+	st := s.rt.Stats
+	st.Updates.Add(int64(updates))
+	st.Dropped.Add(int64(dropped))
 	if err != nil {
 		st.Failure(err)
 		if s.owned && s.client != nil {
@@ -118,9 +103,7 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 		}
 		return points, err
 	}
-	if st != nil {
-		st.Polls.Add(1)
-	}
+	st.Polls.Add(1)
 	st.Success(time.Now(), time.Since(start))
 	return points, nil
 }
@@ -195,16 +178,20 @@ func cmpErr(first, err error) error {
 	return err
 }
 
-// Run polls after cfg.Offset and then every cfg.Interval until ctx ends (then it returns
-// nil), or once (after the same offset) when cfg.Once is set: then it returns that poll's
-// error, or ctx's when ctx ended first. A poll that
-// overruns its interval is never overlapped: the ticks that passed meanwhile are skipped and
-// counted in Stats.Skipped. Poll failures are logged once per change of state, not on every
-// interval.
+// Run polls after the runtime's Offset and then every cfg.Interval until ctx ends (then it
+// returns nil), or once (after the same offset) in once mode: then it returns that poll's
+// error, or ctx's when ctx ended first.
+//
+// Polls never overlap and are never cut at the interval (DESIGN §6): a poll runs within its
+// own budget (Config.PollBudget), and the ticks that passed while it ran are skipped and
+// counted in Stats.Skipped; the next poll starts on the next tick of the original schedule,
+// so a 780 ms poll every 500 ms polls on every second tick. Poll failures and overruns are
+// logged once per change of state, not on every interval.
 func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	defer s.Close()
-	if s.cfg.Offset > 0 && !wait(ctx, s.cfg.Offset) {
-		if s.cfg.Once {
+	once, st := s.rt.Once, s.rt.Stats
+	if s.rt.Offset > 0 && !wait(ctx, s.rt.Offset) {
+		if once {
 			return fmt.Errorf("wait for the first poll: %w", ctx.Err())
 		}
 		return nil
@@ -212,37 +199,57 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	interval := s.cfg.Interval
 	next := time.Now()
 	for {
+		began := time.Now()
 		points, err := s.Poll(ctx)
-		if ctx.Err() != nil && !s.cfg.Once {
+		took := time.Since(began)
+		if ctx.Err() != nil && !once {
 			return nil
 		}
 		if len(points) > 0 {
 			if eerr := sink.Emit(ctx, points); eerr != nil {
-				if ctx.Err() != nil && !s.cfg.Once {
+				if ctx.Err() != nil && !once {
 					return nil
 				}
 				return fmt.Errorf("emit points: %w", eerr)
 			}
-			if s.cfg.Stats != nil {
-				s.cfg.Stats.Points.Add(int64(len(points)))
-			}
+			st.Points.Add(int64(len(points)))
 		}
-		if s.cfg.Once {
+		if once {
 			return err
 		}
 		s.logState(err, len(points))
 
-		next = next.Add(interval)
-		if now := time.Now(); !now.Before(next) {
-			missed := int64(now.Sub(next)/interval) + 1
-			if s.cfg.Stats != nil {
-				s.cfg.Stats.Skipped.Add(missed)
-			}
-			next = next.Add(time.Duration(missed) * interval)
-		}
+		var missed int64
+		next, missed = nextTick(next, interval, time.Now())
+		st.Skipped.Add(missed)
+		s.logOverrun(missed, interval, took)
 		if !wait(ctx, time.Until(next)) {
 			return nil
 		}
+	}
+}
+
+// nextTick returns the first tick of the schedule (prev + k·interval, k ≥ 1) that is still
+// ahead of now, and how many ticks were skipped because the poll that started at prev was
+// still running at them.
+func nextTick(prev time.Time, interval time.Duration, now time.Time) (time.Time, int64) {
+	next := prev.Add(interval)
+	if now.Before(next) {
+		return next, 0
+	}
+	missed := int64(now.Sub(next)/interval) + 1
+	return next.Add(time.Duration(missed) * interval), missed
+}
+
+// logOverrun warns when polls start overrunning their interval and notes when they stop.
+func (s *Session) logOverrun(missed int64, interval, took time.Duration) {
+	switch {
+	case missed > 0 && !s.overrunning:
+		s.log.Warn("snmp poll took longer than the interval; skipping the ticks it overran (counted as skipped polls): raise interval, or read less", "interval", interval, "duration", took.Round(time.Millisecond), "skipped", missed)
+		s.overrunning = true
+	case missed == 0 && s.overrunning:
+		s.log.Info("snmp polls fit their interval again", "interval", interval)
+		s.overrunning = false
 	}
 }
 

@@ -105,9 +105,7 @@ func run(addr, path string, duration time.Duration) (Report, error) {
 	s, err := gnmi.New(gnmi.Config{
 		Name: "bench", Address: addr, Insecure: true,
 		Subscriptions: []gnmi.Subscription{{Name: "interfaces", Paths: []string{path}, Mode: "stream", StreamMode: "on_change"}},
-		Redial:        gnmi.Redial{Min: 100 * time.Millisecond, Max: time.Second},
-		Stats:         stats,
-	}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	}, collector.Runtime{Stats: stats}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	if err != nil {
 		return Report{}, err
 	}

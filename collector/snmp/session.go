@@ -87,14 +87,18 @@ func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, e
 // counted by Run when emitted.
 func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
-	points, updates, dropped, err := s.poll(ctx, start)
+	points, updates, dropped, err := s.poll(pctx, start)
 	st := s.rt.Stats
 	st.Updates.Add(int64(updates))
 	st.Dropped.Add(int64(dropped))
 	if err != nil {
-		st.Failure(err)
+		if ctx.Err() == nil {
+			// A poll cut short by the caller (shutdown, reload, the once-mode target
+			// timeout) is not the agent's failure: the supervisor reports those.
+			st.Failure(err)
+		}
 		if s.owned && s.client != nil {
 			// A fresh socket (and SNMPv3 engine discovery) next time: the agent may have
 			// restarted with new engine boots, or the socket may have an ICMP error queued.

@@ -90,6 +90,11 @@ type Config struct {
 	Seed int64
 	// NotificationShape is how counter updates are packed (default ShapePerLeaf).
 	NotificationShape Shape
+	// SNMPResponseDelay is how long each SNMP device takes to answer a request, like an
+	// agent with a slow CPU or a busy management plane. A device answers its requests one
+	// at a time (as net-snmp's single-threaded snmpd does), so a walk of n requests takes
+	// at least n × the delay. Default 0 (as fast as the model computes).
+	SNMPResponseDelay time.Duration
 }
 
 // Validate fills defaults and checks the configuration.
@@ -133,6 +138,9 @@ func (c *Config) Validate() error {
 	if c.UpdateInterval < 10*time.Millisecond {
 		return fmt.Errorf("check fleet: update interval %v below 10ms", c.UpdateInterval)
 	}
+	if c.SNMPResponseDelay < 0 {
+		return fmt.Errorf("check fleet: SNMP response delay %v is negative", c.SNMPResponseDelay)
+	}
 	return nil
 }
 
@@ -172,6 +180,7 @@ type Fleet struct {
 	pki     *gnmiserver.PKI
 	outPool sync.Pool
 	wg      sync.WaitGroup
+	stopped <-chan struct{} // closed when the fleet's context ends
 
 	snmpIn, snmpOut atomic.Uint64
 	gnmiUpdates     atomic.Uint64
@@ -234,6 +243,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Fleet, error) {
 	f := &Fleet{cfg: cfg, log: log, start: time.Now()}
 	f.outPool.New = func() any { b := make([]byte, 0, cfg.SNMPMaxMsgSize+256); return &b }
 	ctx, cancel := context.WithCancel(ctx)
+	f.stopped = ctx.Done()
 	ok := false
 	defer func() {
 		if !ok {
@@ -340,6 +350,9 @@ func (f *Fleet) serveSNMP(a *agent, conn *net.UDPConn) {
 			continue // e.g. a transient ICMP-induced error; the socket is still good
 		}
 		f.snmpIn.Add(1)
+		if !f.delay() {
+			return
+		}
 		ob := f.outPool.Get().(*[]byte)
 		resp := a.handle(buf[:n], (*ob)[:0])
 		if resp != nil {
@@ -349,6 +362,22 @@ func (f *Fleet) serveSNMP(a *agent, conn *net.UDPConn) {
 			*ob = resp[:0]
 		}
 		f.outPool.Put(ob)
+	}
+}
+
+// delay waits Config.SNMPResponseDelay before a device answers; it reports false when the
+// fleet stopped meanwhile.
+func (f *Fleet) delay() bool {
+	if f.cfg.SNMPResponseDelay <= 0 {
+		return true
+	}
+	t := time.NewTimer(f.cfg.SNMPResponseDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-f.stopped:
+		return false
 	}
 }
 

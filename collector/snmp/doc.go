@@ -1,10 +1,11 @@
 // Package snmp polls SNMP agents (v1, v2c, v3) with gosnmp and turns the answers into
 // collector.Points.
 //
-// A Session (New) implements collector.Collector: it waits Config.Offset, then polls every
-// Config.Interval, never overlapping polls (overruns skip ticks, counted in Stats.Skipped).
-// A poll reads the configured profiles: scalars with GET, tables with multi-column GETBULK
-// walks (GETNEXT on SNMPv1), every request bounded by the poll's deadline.
+// A Session (New) implements collector.Collector: it waits the runtime's Offset, then polls
+// every Config.Interval, never overlapping polls and never cutting one at the interval
+// (overruns skip ticks, counted in Stats.Skipped). A poll reads the configured profiles:
+// scalars with GET, tables with multi-column GETBULK walks (GETNEXT on SNMPv1); each request
+// is bounded by timeout × (retries+1), the poll by Config.PollBudget.
 //
 // Names come from profiles, never from MIB files: the built-in "system" and "if-mib"
 // (IF-MIB.md documents its OpenConfig-style mapping) and user profiles from the config's

@@ -35,6 +35,10 @@ type Config struct {
 	Subscriptions []Subscription  `yaml:"-"`
 }
 
+// DefaultPollInterval is how often a POLL-mode subscription without poll_interval (and
+// without sample_interval) is polled.
+const DefaultPollInterval = 10 * time.Second
+
 // Redial bounds the reconnect backoff, which the supervisor (targets.Manager) applies
 // between sessions; defaults collector.DefaultRedialMin..Max.
 type Redial struct {

@@ -120,7 +120,7 @@ func streamOptions(list *gnmipb.SubscriptionList, subs []Subscription) Subscribe
 			opt.PollInterval = max(opt.PollInterval, iv)
 		}
 		if opt.PollInterval == 0 {
-			opt.PollInterval = 10 * time.Second
+			opt.PollInterval = DefaultPollInterval
 		}
 		expect = opt.PollInterval
 	case gnmipb.SubscriptionList_STREAM:

@@ -117,14 +117,7 @@ func newGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) {
 	if err != nil {
 		return nil, err
 	}
-	retries := DefaultRetries
-	if cfg.Retries != nil {
-		retries = *cfg.Retries
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout, retries := cfg.requestSettings()
 	maxRep := cfg.MaxRepetitions
 	if maxRep == 0 {
 		maxRep = DefaultMaxRepetitions

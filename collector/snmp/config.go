@@ -45,9 +45,9 @@ const (
 	DefaultRetries = 1
 )
 
-// requestBudget is the longest one request can take: timeout × (retries+1), with the
-// defaults for unset values.
-func (c *Config) requestBudget() time.Duration {
+// requestSettings returns the per-request timeout and retries, the defaults for unset
+// values (a config from targets.Load has both set; CLI and test configs may not).
+func (c *Config) requestSettings() (time.Duration, int) {
 	timeout, retries := c.Timeout, DefaultRetries
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -55,6 +55,12 @@ func (c *Config) requestBudget() time.Duration {
 	if c.Retries != nil {
 		retries = *c.Retries
 	}
+	return timeout, retries
+}
+
+// requestBudget is the longest one request can take: timeout × (retries+1).
+func (c *Config) requestBudget() time.Duration {
+	timeout, retries := c.requestSettings()
 	return timeout * time.Duration(retries+1)
 }
 

@@ -26,11 +26,7 @@ func explain(err error, cfg *Config, what string) error {
 	if err == nil {
 		return nil
 	}
-	timeout := cfg.Timeout
-	retries := 0
-	if cfg.Retries != nil {
-		retries = *cfg.Retries
-	}
+	timeout, retries := cfg.requestSettings()
 	switch {
 	case errors.Is(err, ErrBadResponse):
 		return fmt.Errorf("%s: %w", what, err) // already explained by the walk

@@ -241,3 +241,35 @@ func TestRunOnceOffsetCancelled(t *testing.T) {
 		}
 	})
 }
+
+// TestRunLogsOverrunOnce: polls that overrun their interval are warned about when it starts
+// and noted when they fit again, not on every poll; every skipped tick is counted.
+func TestRunLogsOverrunOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := slowClient(t, func(n int) time.Duration {
+			if n < 3 {
+				return 15 * time.Second // 1.5 intervals: one tick skipped each
+			}
+			return 0
+		})
+		h := &logCounter{}
+		cfg := testConfig(t, "system")
+		cfg.Interval = 10 * time.Second
+		cfg.Timeout = 30 * time.Second
+		st := &collector.Stats{}
+		s, _ := NewWithClient(cfg, collector.Runtime{Stats: st}, slog.New(h), c)
+		ctx, cancel := context.WithTimeout(context.Background(), 85*time.Second)
+		defer cancel()
+		if err := s.Run(ctx, &recordSink{}); err != nil {
+			t.Fatal(err)
+		}
+		want := "WARN snmp poll took longer than the interval; skipping the ticks it overran (counted as skipped polls): raise interval, or read less|INFO snmp polls fit their interval again"
+		if got := strings.Join(h.msgs, "|"); got != want {
+			t.Fatalf("logs %q, want %q", got, want)
+		}
+		// Polls at 0, 20, 40 (15s each, skipping 10, 30, 50), then 60, 70, 80.
+		if sk, p := st.Skipped.Load(), st.Polls.Load(); sk != 3 || p != 6 {
+			t.Errorf("skipped %d polls %d, want 3 and 6", sk, p)
+		}
+	})
+}

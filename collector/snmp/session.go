@@ -94,7 +94,7 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	st.Updates.Add(int64(updates))
 	st.Dropped.Add(int64(dropped))
 	if err != nil {
-		if ctx.Err() == nil {
+		if !ended(ctx) {
 			// A poll cut short by the caller (shutdown, reload, the once-mode target
 			// timeout) is not the agent's failure: the supervisor reports those.
 			st.Failure(err)
@@ -206,7 +206,7 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 		began := time.Now()
 		points, err := s.Poll(ctx)
 		took := time.Since(began)
-		if ctx.Err() != nil && !once {
+		if ended(ctx) && !once {
 			return nil
 		}
 		if len(points) > 0 {
@@ -280,6 +280,17 @@ func (s *Session) Close() error {
 		s.client = nil
 	}
 	return err
+}
+
+// ended reports whether ctx ended or reached its deadline. The deadline counts by itself:
+// gosnmp sets it on the socket and reports context.DeadlineExceeded when the read times out,
+// which can be just before the context's own timer fires.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // wait waits d or until ctx ends; it reports whether d passed.

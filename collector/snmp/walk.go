@@ -239,16 +239,23 @@ func (w *walker) countSkipped() {
 	}
 }
 
-// getScalars GETs oids and returns one cell per OID (absent when the agent has none).
+// getScalars GETs oids and returns one cell per OID (absent when the agent has none). An
+// agent that answers tooBig gets fewer OIDs per GET (RFC 3416 §4.2.1; real agents do it for
+// as few as six objects, librenms/librenms#18243); one that answers another error-status
+// gets the rest one by one, and an object that fails alone is left absent (counted as
+// dropped by the normalization). Only when nothing at all was read is the error returned.
 func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) {
 	cells := make([]cell, len(oids))
 	pending := make([]int, 0, len(oids))
 	for i := range oids {
 		pending = append(pending, i)
 	}
-	req := make([]string, 0, maxOIDsPerRequest)
+	req := make([]string, 0, min(len(oids), maxOIDsPerRequest))
+	limit := maxOIDsPerRequest
+	var failure error
+	read := 0
 	for len(pending) > 0 {
-		n := min(len(pending), maxOIDsPerRequest)
+		n := min(len(pending), limit)
 		batch := pending[:n]
 		req = req[:0]
 		for _, i := range batch {
@@ -258,22 +265,30 @@ func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) 
 		if err != nil {
 			return nil, err
 		}
-		switch {
+		switch i := int(pkt.ErrorIndex) - 1; {
 		case pkt.Error == gosnmp.NoError:
-		case pkt.Error == gosnmp.NoSuchName:
+		case pkt.Error == gosnmp.NoSuchName && i >= 0 && i < n:
 			// SNMPv1 (and some v2c agents) reject the whole GET for one missing object
 			// (RFC 1157 §4.1.2): mark it missing and ask again for the rest.
-			i := int(pkt.ErrorIndex) - 1
-			if i < 0 || i >= len(batch) {
-				return nil, fmt.Errorf("%w: noSuchName with error-index %d for a GET of %d varbinds", ErrBadResponse, pkt.ErrorIndex, len(batch))
-			}
 			cells[batch[i]] = cell{typ: gosnmp.NoSuchObject}
 			pending = append(pending[:i], pending[i+1:]...)
 			continue
+		case n > 1 && pkt.Error == gosnmp.TooBig:
+			limit = (n + 1) / 2
+			continue
+		case n > 1:
+			limit = 1 // which object failed is only certain when asked alone
+			continue
 		default:
-			return nil, fmt.Errorf("%w: the agent answered error-status %s (error-index %d) to a GET", ErrBadResponse, pkt.Error, pkt.ErrorIndex)
+			if failure == nil {
+				failure = fmt.Errorf("%w: the agent answered error-status %s (error-index %d) to a GET of %s", ErrBadResponse, pkt.Error, pkt.ErrorIndex, oids[batch[0]])
+			}
+			cells[batch[0]] = cell{typ: gosnmp.NoSuchObject}
+			pending = pending[1:]
+			continue
 		}
 		w.updates += len(pkt.Variables)
+		read += len(pkt.Variables)
 		for j := range pkt.Variables {
 			vb := &pkt.Variables[j]
 			i := -1
@@ -293,6 +308,9 @@ func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) 
 			cells[i] = cell{typ: vb.Type, val: vb.Value}
 		}
 		pending = pending[n:]
+	}
+	if failure != nil && read == 0 {
+		return nil, failure
 	}
 	return cells, nil
 }

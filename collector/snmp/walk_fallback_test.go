@@ -10,6 +10,7 @@ import (
 
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/snmp/snmptest"
+	"github.com/netpulse/netpulse/internal/peers"
 )
 
 const oidIfMtu = ".1.3.6.1.2.1.2.2.1.4"
@@ -55,7 +56,9 @@ func (f *faulty) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket
 }
 
 func (f *faulty) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
-	f.requests++
+	if p := f.check(oids, len(oids)); p != nil {
+		return p, nil
+	}
 	return f.Client.Get(ctx, oids)
 }
 
@@ -259,4 +262,69 @@ func (c *v1Rejecting) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpP
 		}
 	}
 	return c.Client.GetNext(ctx, oids)
+}
+
+// TestScalarsFallback: a GET of the six system objects answered tooBig is split, and one
+// object answered genErr is left out (counted as dropped) without losing the others.
+func TestScalarsFallback(t *testing.T) {
+	cfg := testConfig(t, "system")
+	full, err := pollLP(t, cfg, mustFake(t, "edgeswitch_8xp", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pollLP(t, cfg, &faulty{Client: mustFake(t, "edgeswitch_8xp", nil), maxVarbinds: 2})
+	if err != nil || got != full {
+		t.Fatalf("tooBig above 2 varbinds: %v\n%s", err, firstDiff(got, full))
+	}
+	st := &collector.Stats{}
+	cfg.Stats = st
+	got, err = pollLP(t, cfg, &faulty{Client: mustFake(t, "edgeswitch_8xp", nil), genErr: ".1.3.6.1.2.1.1.4.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got, "sysContact") || !strings.Contains(got, "sysLocation") || st.Dropped.Load() != 1 {
+		t.Fatalf("genErr for sysContact: dropped %d, %s", st.Dropped.Load(), got)
+	}
+	_, err = pollLP(t, cfg, &faulty{Client: mustFake(t, "edgeswitch_8xp", nil), genErr: ".1.3.6.1.2.1.1"})
+	if err == nil || !strings.Contains(err.Error(), "error-status GenErr") {
+		t.Fatalf("genErr for everything: %v", err)
+	}
+}
+
+// TestSnmpdPlanUnchanged: against net-snmp's snmpd, which cuts GETBULK answers to fit (RFC
+// 3416 §4.2.3) and fails no column, the walk never steps down: no column skipped, the plan
+// stays at the configured max-repetitions with every column in one request, and two polls
+// send the same number of requests (the normal path's cost, 334 requests for 1,001
+// interfaces in BENCHMARKS.md, is unchanged).
+func TestSnmpdPlanUnchanged(t *testing.T) {
+	agent := peers.StartSnmpd(t)
+	for _, id := range identities()[:2] { // v1, v2c
+		cfg := agentConfig(t, agent.Addr, id.cfg)
+		st := &collector.Stats{}
+		cfg.Stats = st
+		c, err := Dial(context.Background(), &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := &countingClient{Client: c}
+		s, err := NewWithClient(cfg, nil, cc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reqs []int
+		for range 2 {
+			before := cc.n
+			points, err := s.Poll(context.Background())
+			if err != nil || len(points) < 2 {
+				t.Fatalf("%s: %d points, %v", id.name, len(points), err)
+			}
+			reqs = append(reqs, cc.n-before)
+		}
+		p := s.plans[1][0]
+		if reqs[0] != reqs[1] || st.SkippedColumns.Load() != 0 || p.reps != cfg.MaxRepetitions || p.width != maxOIDsPerRequest {
+			t.Errorf("%s: requests %v, skipped %d, plan max-repetitions %d width %d", id.name, reqs, st.SkippedColumns.Load(), p.reps, p.width)
+		}
+		t.Logf("%s: %d requests per poll", id.name, reqs[0])
+		s.Close()
+	}
 }

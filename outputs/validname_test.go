@@ -8,11 +8,14 @@ import (
 
 // validNameBytewise is the obvious definition validName's word-at-a-time loop must match.
 func validNameBytewise(s string) bool {
-	if s == "" || s[len(s)-1] == '\\' || !utf8.ValidString(s) {
+	if s == "" || !utf8.ValidString(s) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+		if s[i] == '\\' && (i+1 == len(s) || strings.ContainsRune(`\ ,="`, rune(s[i+1]))) {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package outputs
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -267,4 +268,38 @@ func validName(s string) bool {
 func describe(p *collector.Point) string {
 	src, _ := p.Tag("source")
 	return fmt.Sprintf("%q source=%q", p.Measurement, src)
+}
+
+// CheckName returns why s cannot be a tag key, tag value or field key, or nil: the rule
+// validName applies to every point at run time, spelled out for a config error.
+func CheckName(s string) error {
+	if validName(s) {
+		return nil
+	}
+	if s == "" {
+		return errors.New("is empty")
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return fmt.Errorf("contains the control character %U, which line protocol cannot carry", rune(c))
+		case c != '\\':
+		case i+1 == len(s):
+			return errors.New("ends with a backslash, which would escape the separator after it")
+		case strings.IndexByte(`\ ,="`, s[i+1]) >= 0:
+			return fmt.Errorf("has a backslash before %q: line protocol has no escape for a backslash, so InfluxDB would read another name", s[i+1])
+		}
+	}
+	return errors.New("cannot be written in line protocol") // not reached: validName has no other rule
+}
+
+// CheckMeasurement is CheckName for a measurement, which must also not start with '#'.
+func CheckMeasurement(s string) error {
+	if strings.HasPrefix(s, "#") {
+		return errors.New("starts with '#': line protocol reads such a line as a comment, so InfluxDB would skip every point without a word")
+	}
+	return CheckName(s)
 }

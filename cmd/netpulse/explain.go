@@ -66,7 +66,9 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 	if (o.samplePath == "") != (o.sampleVal == "") && o.sampleType == "" {
 		return usageError(errors.New("--sample-path and --sample-value go together"))
 	}
-	f, err := targets.Load(o.config)
+	// Saying what a config collects needs no credential: secret files stay unopened and
+	// secret variables unread, so the shipped examples explain on any laptop.
+	f, err := targets.LoadWith(o.config, targets.Options{WithoutSecrets: true})
 	if err != nil {
 		return usageError(err)
 	}
@@ -92,6 +94,7 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 			if err := explainGNMI(w, t); err != nil {
 				return err
 			}
+			explainSecrets(w, f, t)
 			if o.samplePath != "" {
 				if err := explainGNMISample(w, *t.GNMI, o); err != nil {
 					return err
@@ -99,6 +102,7 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 			}
 		case t.SNMP != nil:
 			explainSNMPTarget(w, t)
+			explainSecrets(w, f, t)
 			if len(o.varbinds) > 0 {
 				if err := explainSNMPSample(cmd.Context(), w, *t.SNMP, o.varbinds); err != nil {
 					return err

@@ -29,7 +29,8 @@ func newExplainCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain",
 		Short: "Show what each target collects and what a sample update becomes",
-		Long: `explain loads the config as run does and prints, per target, its transport, address,
+		Long: `explain loads the config as run does, except that it reads no secret (each shows as
+<secret from FILE> or <secret from $ENV>), and prints, per target, its transport, address,
 interval, and what it collects: gNMI subscriptions (paths, mode, measurement, and how they
 share Subscribe streams) or SNMP profiles (measurement, tables, and which OID each field
 and tag reads). Nothing is sent to a device.

@@ -99,8 +99,15 @@ type pin struct {
 	fromUint bool
 }
 
-// measPins holds one measurement's pinned fields.
-type measPins map[string]pin
+// measPins holds one measurement's pinned fields, and the field layout (keys and wire
+// kinds in order) of the last point that matched its pins: points from one subscription or
+// profile repeat it, and comparing against it costs less than a map lookup per field.
+type measPins struct {
+	fields map[string]pin
+	keys   []string
+	kinds  []collector.Kind
+	gen    uint64 // typeGuard.gen when the layout was recorded
+}
 
 // typeGuard keeps every (measurement, field) at one line-protocol type in everything an
 // Output writes (DESIGN.md §4 "one type per field"). The first type seen on the wire is
@@ -118,12 +125,13 @@ type typeGuard struct {
 	mu      sync.Mutex
 	path    string // "" keeps pins in memory only
 	log     *slog.Logger
-	pins    map[string]measPins
+	pins    map[string]*measPins
 	dirty   bool
-	uintInt bool // uint64 goes out as int64
+	uintInt bool   // uint64 goes out as int64
+	gen     uint64 // bumped when an existing pin changes: recorded layouts are stale
 
 	lastName string
-	lastMeas measPins
+	lastMeas *measPins
 
 	logged    map[conflictKey]struct{}
 	saveErred bool
@@ -148,7 +156,7 @@ type typesFile struct {
 }
 
 func newTypeGuard(path string, log *slog.Logger) *typeGuard {
-	g := &typeGuard{path: path, log: log, pins: map[string]measPins{}, logged: map[conflictKey]struct{}{}}
+	g := &typeGuard{path: path, log: log, pins: map[string]*measPins{}, logged: map[conflictKey]struct{}{}}
 	if path == "" {
 		return g
 	}
@@ -174,10 +182,10 @@ func newTypeGuard(path string, log *slog.Logger) *typeGuard {
 		for _, k := range f.Server[m] {
 			server[k] = true
 		}
-		mp := measPins{}
+		mp := &measPins{fields: map[string]pin{}}
 		for k, t := range fields {
 			if kind, ok := ParseInfluxType(t); ok {
-				mp[k] = pin{kind: kind, server: server[k]}
+				mp.fields[k] = pin{kind: kind, server: server[k]}
 				n++
 			}
 		}
@@ -188,13 +196,13 @@ func newTypeGuard(path string, log *slog.Logger) *typeGuard {
 }
 
 // meas returns m's pins, creating them.
-func (g *typeGuard) meas(m string) measPins {
+func (g *typeGuard) meas(m string) *measPins {
 	if m == g.lastName && g.lastMeas != nil {
 		return g.lastMeas
 	}
 	mp := g.pins[m]
 	if mp == nil {
-		mp = measPins{}
+		mp = &measPins{fields: map[string]pin{}}
 		g.pins[m] = mp
 	}
 	g.lastName, g.lastMeas = m, mp
@@ -211,15 +219,16 @@ func (g *typeGuard) setUintAsInt(v bool) {
 		return
 	}
 	g.uintInt = v
+	g.gen++ // wire kinds of recorded layouts changed
 	for _, mp := range g.pins {
-		for k, p := range mp {
+		for k, p := range mp.fields {
 			switch {
 			case p.server:
 			case v && p.kind == collector.KindUint:
-				mp[k] = pin{kind: collector.KindInt, fromUint: true}
+				mp.fields[k] = pin{kind: collector.KindInt, fromUint: true}
 				g.dirty = true
 			case !v && p.fromUint:
-				mp[k] = pin{kind: collector.KindUint}
+				mp.fields[k] = pin{kind: collector.KindUint}
 				g.dirty = true
 			}
 		}
@@ -256,16 +265,19 @@ func (g *typeGuard) apply(batch []collector.Point) ([]collector.Point, int) {
 // dropped how many fields were dropped, empty whether none are left.
 func (g *typeGuard) fix(p *collector.Point) (changed bool, dropped int, empty bool) {
 	mp := g.meas(p.Measurement)
+	if mp.gen == g.gen && len(mp.keys) == len(p.Fields) && g.sameLayout(mp, p.Fields) {
+		return false, 0, false
+	}
 	var fields []collector.Field // the new fields, once the first mismatch is seen
 	for j, f := range p.Fields {
 		wk := g.wire(f.Kind)
-		pn, ok := mp[f.Key]
+		pn, ok := mp.fields[f.Key]
 		if !ok {
 			pn = pin{kind: wk, fromUint: f.Kind == collector.KindUint && wk == collector.KindInt}
-			mp[f.Key] = pn
+			mp.fields[f.Key] = pn
 			g.dirty = true
 		}
-		if !ok || pn.kind == wk {
+		if pn.kind == wk {
 			if fields != nil {
 				fields = append(fields, f)
 			}
@@ -285,10 +297,27 @@ func (g *typeGuard) fix(p *collector.Point) (changed bool, dropped int, empty bo
 		g.logConflict(p, f, pn)
 	}
 	if fields == nil {
+		// Every field matched its pin: remember the layout for the next point.
+		mp.keys, mp.kinds, mp.gen = mp.keys[:0], mp.kinds[:0], g.gen
+		for _, f := range p.Fields {
+			mp.keys = append(mp.keys, f.Key)
+			mp.kinds = append(mp.kinds, g.wire(f.Kind))
+		}
 		return false, 0, false
 	}
 	p.Fields = fields
 	return true, dropped, len(fields) == 0
+}
+
+// sameLayout reports whether fields have mp's recorded keys and wire kinds, in order.
+func (g *typeGuard) sameLayout(mp *measPins, fields []collector.Field) bool {
+	for j := range fields {
+		f := &fields[j]
+		if g.wire(f.Kind) != mp.kinds[j] || f.Key != mp.keys[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *typeGuard) logConflict(p *collector.Point, f collector.Field, pn pin) {
@@ -313,14 +342,16 @@ func (g *typeGuard) learn(types []FieldType) bool {
 	changed := false
 	for _, t := range types {
 		mp := g.meas(t.Measurement)
-		if old, ok := mp[t.Field]; ok && old.kind == t.Kind && old.server {
+		old, ok := mp.fields[t.Field]
+		if ok && old.kind == t.Kind && old.server {
 			continue
 		}
-		if old, ok := mp[t.Field]; ok && old.kind != t.Kind {
+		if ok && old.kind != t.Kind {
 			g.log.Info("server holds a field with another type than first pinned; using the server's",
 				"measurement", t.Measurement, "field", t.Field, "was", InfluxTypeName(old.kind), "server", InfluxTypeName(t.Kind))
+			g.gen++
 		}
-		mp[t.Field] = pin{kind: t.Kind, server: true}
+		mp.fields[t.Field] = pin{kind: t.Kind, server: true}
 		g.dirty = true
 		changed = true
 	}
@@ -331,7 +362,7 @@ func (g *typeGuard) learn(types []FieldType) bool {
 func (g *typeGuard) snapshot() []FieldType {
 	var out []FieldType
 	for m, mp := range g.pins {
-		for f, p := range mp {
+		for f, p := range mp.fields {
 			out = append(out, FieldType{Measurement: m, Field: f, Kind: p.kind})
 		}
 	}
@@ -362,11 +393,11 @@ func (g *typeGuard) save() {
 	g.dirty = false
 	f := typesFile{Version: typesFileVersion, Measurements: map[string]map[string]string{}, Server: map[string][]string{}}
 	for m, mp := range g.pins {
-		if len(mp) == 0 {
+		if len(mp.fields) == 0 {
 			continue
 		}
-		fields := make(map[string]string, len(mp))
-		for k, p := range mp {
+		fields := make(map[string]string, len(mp.fields))
+		for k, p := range mp.fields {
 			fields[k] = InfluxTypeName(p.kind)
 			if p.server {
 				f.Server[m] = append(f.Server[m], k)

@@ -146,15 +146,15 @@ func TestTypeGuardUintAsInt(t *testing.T) {
 	if out[0].Fields[0].Kind != collector.KindUint {
 		t.Errorf("a counter's value kind changed: the writer converts at the edge")
 	}
-	if p := g.pins["interfaces"]["c"]; p.kind != collector.KindInt || !p.fromUint {
+	if p := g.pins["interfaces"].fields["c"]; p.kind != collector.KindInt || !p.fromUint {
 		t.Errorf("pin %+v, want integer from uint", p)
 	}
 	g.learn([]FieldType{{"interfaces", "held", collector.KindInt}})
 	g.setUintAsInt(false) // the server turned out to take "u"
-	if p := g.pins["interfaces"]["c"]; p.kind != collector.KindUint {
+	if p := g.pins["interfaces"].fields["c"]; p.kind != collector.KindUint {
 		t.Errorf("pin %+v, want unsigned", p)
 	}
-	if p := g.pins["interfaces"]["i"]; p.kind != collector.KindInt {
+	if p := g.pins["interfaces"].fields["i"]; p.kind != collector.KindInt {
 		t.Errorf("an int field's pin %+v changed", p)
 	}
 	out, _ = g.apply([]collector.Point{tp("a", collector.Uint("held", 5))})
@@ -162,7 +162,7 @@ func TestTypeGuardUintAsInt(t *testing.T) {
 		t.Errorf("a counter the server holds as integer went out as %s, want integer", f.Kind)
 	}
 	g.setUintAsInt(true)
-	if p := g.pins["interfaces"]["c"]; p.kind != collector.KindInt {
+	if p := g.pins["interfaces"].fields["c"]; p.kind != collector.KindInt {
 		t.Errorf("pin %+v after switching to int64, want integer", p)
 	}
 }
@@ -178,7 +178,7 @@ func TestTypeGuardPersists(t *testing.T) {
 	if got := fmt.Sprint(g2.snapshot()); got != fmt.Sprint(g.snapshot()) {
 		t.Errorf("reloaded pins %s, want %s", got, fmt.Sprint(g.snapshot()))
 	}
-	if !g2.pins["other"]["f"].server || g2.pins["interfaces"]["c"].server {
+	if !g2.pins["other"].fields["f"].server || g2.pins["interfaces"].fields["c"].server {
 		t.Errorf("where pins came from is not kept: %+v", g2.pins)
 	}
 	if _, err := os.Stat(path + ".new"); !errors.Is(err, os.ErrNotExist) {
@@ -330,4 +330,32 @@ func TestOutputPinsSurviveRestart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, defaultTypesFile)); err != nil {
 		t.Errorf("pins file: %v", err)
 	}
+}
+
+// BenchmarkTypeGuardApply is the guard's own cost per point in steady state (every field
+// pinned, nothing to convert): 5,000 interface points of 12 fields from 20 sources.
+//
+//	go test ./outputs -run '^$' -bench TypeGuardApply -count 5
+func BenchmarkTypeGuardApply(b *testing.B) {
+	g := newTypeGuard("", slog.New(slog.DiscardHandler))
+	batch := make([]collector.Point, 5000)
+	keys := []string{"state/counters/in-octets", "state/counters/out-octets", "state/counters/in-unicast-pkts",
+		"state/counters/out-unicast-pkts", "state/counters/in-broadcast-pkts", "state/counters/out-broadcast-pkts",
+		"state/counters/in-multicast-pkts", "state/counters/out-multicast-pkts", "state/counters/in-errors",
+		"state/counters/in-discards", "state/mtu"}
+	for i := range batch {
+		fs := make([]collector.Field, 0, len(keys)+1)
+		for _, k := range keys {
+			fs = append(fs, collector.Uint(k, uint64(i)))
+		}
+		batch[i] = tp(fmt.Sprint("leaf", i%20), append(fs, collector.String("state/oper-status", "UP"))...)
+	}
+	g.apply(batch)
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, n := g.apply(batch); n != 0 || len(out) != len(batch) {
+			b.Fatal("conflicts in steady state")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/point")
 }

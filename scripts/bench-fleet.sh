@@ -21,6 +21,9 @@
 #   GNMI_SHAPE      simulated notification shape, leaf or interface (interface)
 #   SIM_PROCS       simulator processes to spread the devices over (1)
 #   NETPULSE_ENV    extra environment for the netpulse process, e.g. "GOMEMLIMIT=900MiB"
+#   PPROF_OUT       a directory: run with --pprof-listen and save the heap profile (after a
+#                   GC), the goroutine dump and the runtime's MemStats there before SIGTERM
+#                   (`go tool pprof -sample_index=inuse_space DIR/heap.pb.gz`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -104,11 +107,18 @@ PY
 fi
 
 # Daemon mode.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(freeport)
+pprof_args=()
+if [ -n "${PPROF_OUT:-}" ]; then
+  pport=$(freeport)
+  pprof_args=(--pprof-listen "127.0.0.1:$pport")
+  mkdir -p "$PPROF_OUT"
+fi
 hz=$(getconf CLK_TCK)
 # shellcheck disable=SC2086
 env ${NETPULSE_ENV:-} "$tmp/netpulse" run --config "$tmp/fleet.yaml" --metrics-listen "127.0.0.1:$port" \
-  --log-level warn 2>"$tmp/run.log" &
+  "${pprof_args[@]}" --log-level warn 2>"$tmp/run.log" &
 run_pid=$!
 cpu() { awk '{print $14+$15}' "/proc/$run_pid/stat"; }
 rss() { awk '/VmRSS/{print $2}' "/proc/$run_pid/status"; }
@@ -124,6 +134,12 @@ while :; do
   t1=$(date +%s.%N); c1=$(cpu)
   awk -v a="$t0" -v b="$t1" -v s="$secs" 'BEGIN{exit !(b-a >= s)}' && break
 done
+if [ -n "${PPROF_OUT:-}" ]; then
+  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?gc=1" >"$PPROF_OUT/heap.pb.gz" || true
+  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|Sys|Stack|NumGC)' >"$PPROF_OUT/memstats.txt" || true
+  curl -fs "http://127.0.0.1:$pport/debug/pprof/goroutine?debug=1" >"$PPROF_OUT/goroutine.txt" || true
+  echo "pprof: $(head -1 "$PPROF_OUT/goroutine.txt"); $(tr '\n' ' ' <"$PPROF_OUT/memstats.txt")"
+fi
 kill -TERM "$run_pid"
 wait "$run_pid" || true
 run_pid=""

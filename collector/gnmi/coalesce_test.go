@@ -190,10 +190,10 @@ func TestSampleWindows(t *testing.T) {
 		subs []Subscription
 		want map[string]time.Duration
 	}{
-		{"sample", []Subscription{sub("a", "stream", "sample", 10 * time.Second, false)}, map[string]time.Duration{"m-a": 10 * time.Second}},
-		{"exact switch", []Subscription{sub("a", "stream", "sample", 10 * time.Second, true)}, map[string]time.Duration{}},
+		{"sample", []Subscription{sub("a", "stream", "sample", 10*time.Second, false)}, map[string]time.Duration{"m-a": 10 * time.Second}},
+		{"exact switch", []Subscription{sub("a", "stream", "sample", 10*time.Second, true)}, map[string]time.Duration{}},
 		{"on_change", []Subscription{sub("a", "stream", "on_change", 0, false)}, map[string]time.Duration{}},
-		{"once", []Subscription{sub("a", "once", "", 10 * time.Second, false)}, nil},
+		{"once", []Subscription{sub("a", "once", "", 10*time.Second, false)}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			req, err := NewSubscribeRequest("", c.subs...)

@@ -20,8 +20,9 @@ type Session struct {
 	base     []collector.Tag
 	dial     func(ctx context.Context) (Client, error)
 	client   Client
-	owned    bool    // the session dialed client (New), so it may drop it after a failure
-	rowsHint [][]int // per profile, per table: rows seen last poll (preallocation)
+	owned    bool          // the session dialed client (New), so it may drop it after a failure
+	rowsHint [][]int       // per profile, per table: rows seen last poll (preallocation)
+	plans    [][]tablePlan // per profile, per table: how the agent lets it be walked
 
 	failing     bool   // the last poll failed
 	lastErr     string // its message, to log once per state change
@@ -76,6 +77,7 @@ func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, e
 		}
 		s.profiles = append(s.profiles, cp)
 		s.rowsHint = append(s.rowsHint, make([]int, len(cp.tables)))
+		s.plans = append(s.plans, make([]tablePlan, len(cp.tables)))
 	}
 	return s, nil
 }
@@ -90,6 +92,9 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
 	points, updates, dropped, err := s.poll(pctx, start)
+	if c, ok := s.client.(idler); ok {
+		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
+	}
 	st := s.rt.Stats
 	st.Updates.Add(int64(updates))
 	st.Dropped.Add(int64(dropped))
@@ -120,7 +125,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
@@ -146,7 +151,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 		for i := range p.tables {
 			spec := &p.tables[i]
-			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i])
+			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {

@@ -105,6 +105,9 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.pollDeadline())
 	defer cancel()
 	points, updates, dropped, err := s.poll(ctx, start)
+	if c, ok := s.client.(idler); ok {
+		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
+	}
 	st := s.cfg.Stats
 	if st != nil {
 		st.Updates.Add(int64(updates))

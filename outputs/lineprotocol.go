@@ -42,9 +42,10 @@ const (
 )
 
 // IsDataReason reports whether a drop reason is a problem of the data itself (invalid_*,
-// uint_overflow) rather than of the delivery; only delivery problems make Report.Failed.
+// uint_overflow, type_conflict) rather than of the delivery; only delivery problems make
+// Report.Failed.
 func IsDataReason(reason string) bool {
-	return strings.HasPrefix(reason, "invalid_") || reason == ReasonUintOverflow
+	return strings.HasPrefix(reason, "invalid_") || reason == ReasonUintOverflow || reason == ReasonTypeConflict
 }
 
 // EncodeOptions controls AppendLineProtocol.

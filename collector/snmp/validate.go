@@ -105,6 +105,9 @@ func ValidateProfile(p Profile) error {
 		if err := checkExtras(s.Fields, s.Tags, nil, s.Formats, s.Enums); err != nil {
 			return fmt.Errorf("scalars[%d].%w", i, err)
 		}
+		if err := checkTypes(s.Fields, s.Tags, s.Formats, s.Types, ""); err != nil {
+			return fmt.Errorf("scalars[%d].%w", i, err)
+		}
 	}
 	for i, t := range p.Tables {
 		if t.Measurement == "" {
@@ -124,6 +127,9 @@ func ValidateProfile(p Profile) error {
 			}
 		}
 		if err := checkExtras(t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums); err != nil {
+			return fmt.Errorf("tables[%d].%w", i, err)
+		}
+		if err := checkTypes(t.Fields, t.Tags, t.Formats, t.Types, t.IndexField); err != nil {
 			return fmt.Errorf("tables[%d].%w", i, err)
 		}
 		if t.IndexTag == "source" || t.DuplicateTag == "source" {

@@ -38,6 +38,9 @@ type Counts struct {
 	Fields  int // leaves written as fields (a JSON value can hold many)
 	Skipped int // leaves not written: bytes / proto any / empty updates / unknown value types
 	Deletes int // deleted paths
+	// Conflicts are leaves not written because their value cannot be converted exactly into
+	// the type the OpenConfig model declares (Normalizer.TypeConflicts names them).
+	Conflicts int
 }
 
 // Add accumulates c2 into c.
@@ -46,6 +49,7 @@ func (c *Counts) Add(c2 Counts) {
 	c.Fields += c2.Fields
 	c.Skipped += c2.Skipped
 	c.Deletes += c2.Deletes
+	c.Conflicts += c2.Conflicts
 }
 
 // Normalizer turns gNMI notifications into points by the naming rules of DESIGN.md §4:
@@ -78,6 +82,9 @@ type Normalizer struct {
 	fields []pendingField
 	pts    []pendingPoint
 	buf    []byte
+	sbuf   []byte // the schema path of the current leaf (declared)
+	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
+	conflicts []TypeConflict
 	// candBase says n.cand holds the tags of the current notification's prefix: valid while
 	// the deepest keyed element lies in the prefix (the common case: every update of the
 	// notification then has the same tags), reset per notification.
@@ -238,6 +245,7 @@ func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >=
 func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
 	var c Counts
 	n.tagBuf, n.fields, n.pts = n.tagBuf[:0], n.fields[:0], n.pts[:0]
+	n.conflicts = n.conflicts[:0]
 	n.elems, n.kvs = n.elems[:0], n.kvs[:0]
 	for _, pe := range notif.GetPrefix().GetElem() {
 		n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
@@ -361,7 +369,8 @@ func findKV(s []kv, k string) (string, bool) {
 	return "", false
 }
 
-// value converts one TypedValue at n.elems into fields (DESIGN §4 value rules).
+// value converts one TypedValue at n.elems into fields (DESIGN §4 value rules), in the
+// leaf's declared type when the OpenConfig table has it.
 func (n *Normalizer) value(m string, v *gnmipb.TypedValue, c *Counts) {
 	var f collector.Field
 	switch x := v.GetValue().(type) {
@@ -391,9 +400,28 @@ func (n *Normalizer) value(m string, v *gnmipb.TypedValue, c *Counts) {
 	case *gnmipb.TypedValue_JsonIetfVal:
 		n.flattenJSON(m, x.JsonIetfVal, c)
 		return
-	default: // bytes, proto any, nil: no field type carries them faithfully
+	case *gnmipb.TypedValue_BytesVal:
+		// oc-types:ieeefloat32 is a 4-byte binary; other bytes have no field type.
+		if lt, ok := n.declared(); ok && lt.yang == "ieeefloat32" {
+			if g, ok := ieeeFloat32(x.BytesVal); ok {
+				c.Fields++
+				n.emit(m, g, false)
+				return
+			}
+		}
 		c.Skipped++
 		return
+	default: // proto any, nil: no field type carries them faithfully
+		c.Skipped++
+		return
+	}
+	if lt, ok := n.declared(); ok && f.Kind != lt.kind {
+		g, ok := coerce(f, lt.kind)
+		if !ok {
+			n.conflict(f.Format(), lt, c)
+			return
+		}
+		f = g
 	}
 	c.Fields++
 	n.emit(m, f, false)

@@ -83,6 +83,7 @@ type Normalizer struct {
 	pts    []pendingPoint
 	buf    []byte
 	sbuf   []byte // the schema path of the current leaf (declared)
+	sbase  int    // sbuf[:sbase] is the prefix's part of it
 	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
 	conflicts []TypeConflict
 	// candBase says n.cand holds the tags of the current notification's prefix: valid while
@@ -252,6 +253,7 @@ func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification
 	}
 	baseE, baseK := len(n.elems), len(n.kvs)
 	n.base, n.baseK, n.candBase, n.candPoint = baseE, baseK, false, -1
+	n.setSchemaBase()
 	// A key-only element at the start of an update path (Juniper) extends the prefix's last
 	// element in place; restore it before each update.
 	var lastPrefix elemRef

@@ -45,17 +45,30 @@ type TypeConflict struct {
 	YANG  string
 }
 
-// declared looks up the leaf at n.elems in the OpenConfig table, without allocating.
+// declared looks up the leaf at n.elems in the OpenConfig table, without allocating. The
+// prefix's part of the schema path is joined once per notification (setSchemaBase).
 func (n *Normalizer) declared() (leafType, bool) {
+	n.sbuf = n.sbuf[:n.sbase]
+	for i := n.base; i < len(n.elems); i++ {
+		if len(n.sbuf) > 0 {
+			n.sbuf = append(n.sbuf, '/')
+		}
+		n.sbuf = append(n.sbuf, n.elems[i].name...)
+	}
+	lt, ok := openConfigLeaves[string(n.sbuf)]
+	return lt, ok
+}
+
+// setSchemaBase joins the names of the notification's prefix elements (n.elems[:n.base]).
+func (n *Normalizer) setSchemaBase() {
 	n.sbuf = n.sbuf[:0]
-	for i, e := range n.elems {
+	for i, e := range n.elems[:n.base] {
 		if i > 0 {
 			n.sbuf = append(n.sbuf, '/')
 		}
 		n.sbuf = append(n.sbuf, e.name...)
 	}
-	lt, ok := openConfigLeaves[string(n.sbuf)]
-	return lt, ok
+	n.sbase = len(n.sbuf)
 }
 
 // conflict records a value that does not fit its declared type.

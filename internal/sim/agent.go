@@ -55,6 +55,7 @@ type agent struct {
 	boots     uint32
 	users     []*usmUser
 	maxMsg    int
+	broken    bool // Config.BrokenSNMPFirmware
 
 	salt  uint64
 	reps  []bulkRep

@@ -30,6 +30,9 @@ type NormalizerConfig struct {
 	// EmitDeletes writes a point with field deleted=true for every deleted path (DESIGN §4).
 	// Deletes are counted either way.
 	EmitDeletes bool
+	// Explain records where each written field's type comes from (FieldOrigins), for
+	// `netpulse explain`; off in the daemon.
+	Explain bool
 }
 
 // Counts says what one Normalize call did with a notification's contents.
@@ -86,6 +89,8 @@ type Normalizer struct {
 	sbase  int    // sbuf[:sbase] is the prefix's part of it
 	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
 	conflicts []TypeConflict
+	explain   bool
+	origins   []FieldOrigin // with explain: one per field emitted by the current call
 	// candBase says n.cand holds the tags of the current notification's prefix: valid while
 	// the deepest keyed element lies in the prefix (the common case: every update of the
 	// notification then has the same tags), reset per notification.
@@ -134,6 +139,7 @@ func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
 	n := &Normalizer{
 		fallback:    cfg.Measurement,
 		emitDeletes: cfg.EmitDeletes,
+		explain:     cfg.Explain,
 		names:       map[string]string{},
 		tkeys:       map[[2]string]string{},
 		qkeys:       map[[3]string]string{},
@@ -246,7 +252,7 @@ func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >=
 func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
 	var c Counts
 	n.tagBuf, n.fields, n.pts = n.tagBuf[:0], n.fields[:0], n.pts[:0]
-	n.conflicts = n.conflicts[:0]
+	n.conflicts, n.origins = n.conflicts[:0], n.origins[:0]
 	n.elems, n.kvs = n.elems[:0], n.kvs[:0]
 	for _, pe := range notif.GetPrefix().GetElem() {
 		n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
@@ -517,6 +523,10 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 	}
 	if !del {
 		f.Key = n.fieldName(deepest)
+		if n.explain {
+			lt, ok := n.declared()
+			n.origins = append(n.origins, FieldOrigin{Measurement: m, Field: f.Key, SchemaPath: string(n.sbuf), Declared: ok, Kind: f.Kind, YANG: lt.yang})
+		}
 	}
 	// Find the point: usually the previous one (updates of one notification share a prefix).
 	pi := -1

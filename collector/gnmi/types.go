@@ -79,6 +79,19 @@ func (n *Normalizer) conflict(value string, lt leafType, c *Counts) {
 	}
 }
 
+// FieldOrigin says where a written field's type comes from (NormalizerConfig.Explain).
+type FieldOrigin struct {
+	Measurement, Field string
+	SchemaPath         string
+	Declared           bool // the OpenConfig table declares the leaf (else: the encoding's type)
+	Kind               collector.Kind
+	YANG               string // the YANG type, when declared
+}
+
+// FieldOrigins returns, with NormalizerConfig.Explain, the origin of every field the last
+// Normalize call wrote.
+func (n *Normalizer) FieldOrigins() []FieldOrigin { return n.origins }
+
 // TypeConflicts returns the type conflicts of the last Normalize call (at most 64; Counts
 // has the exact number). The slice is reused by the next call.
 func (n *Normalizer) TypeConflicts() []TypeConflict { return n.conflicts }

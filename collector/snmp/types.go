@@ -67,11 +67,25 @@ func declaredKind(formats, types map[string]string, name string) (collector.Kind
 	return k, k != collector.KindInvalid
 }
 
+// FieldNames lists every field the table writes: Fields and the index field. It is the one
+// place that knows a table's fields, for FieldType, the types check and the test that every
+// built-in field has a declared type; a new way of writing fields must be added here.
+func (t *Table) FieldNames() []string {
+	names := sortedKeys(t.Fields)
+	if t.IndexField != "" {
+		names = append(names, t.IndexField)
+	}
+	return names
+}
+
+// FieldNames lists every field the scalar group writes.
+func (s *Scalar) FieldNames() []string { return sortedKeys(s.Fields) }
+
 // FieldType returns the declared line-protocol type of one of the table's fields (the index
 // field included): from Types, else from the type its Formats entry implies. ok is false for
 // an undeclared field or a name that is not a field.
 func (t *Table) FieldType(name string) (collector.Kind, bool) {
-	if _, ok := t.Fields[name]; !ok && (name == "" || name != t.IndexField) {
+	if !slices.Contains(t.FieldNames(), name) {
 		return collector.KindInvalid, false
 	}
 	if name == t.IndexField {
@@ -87,20 +101,18 @@ func (t *Table) FieldType(name string) (collector.Kind, bool) {
 // FieldType returns the declared line-protocol type of one of the group's fields, as for
 // Table.FieldType.
 func (s *Scalar) FieldType(name string) (collector.Kind, bool) {
-	if _, ok := s.Fields[name]; !ok {
+	if !slices.Contains(s.FieldNames(), name) {
 		return collector.KindInvalid, false
 	}
 	return declaredKind(s.Formats, s.Types, name)
 }
 
-// checkTypes checks a Types map against the fields it names and against the type the same
-// field's Formats entry implies. extra names a field that is not under fields (the index
-// field).
-func checkTypes(fields, tags, formats, types map[string]string, extra string) error {
+// checkTypes checks a Types map against the fields it names (FieldNames) and against the
+// type the same field's Formats entry implies.
+func checkTypes(fields []string, tags, formats, types map[string]string) error {
 	for _, name := range sortedKeys(types) {
 		t := types[name]
-		_, isField := fields[name]
-		if !isField && (name == "" || name != extra) {
+		if !slices.Contains(fields, name) {
 			if _, isTag := tags[name]; isTag {
 				return fmt.Errorf("types.%s: %s is a tag, and tags are always strings: remove it from types", name, name)
 			}

@@ -29,7 +29,7 @@ func TestBuiltinProfilesDeclareEveryField(t *testing.T) {
 		}
 		for i := range p.Scalars {
 			s := &p.Scalars[i]
-			for f := range s.Fields {
+			for _, f := range s.FieldNames() {
 				if _, ok := s.FieldType(f); !ok {
 					t.Errorf("profile %s: scalars[%d] (%s): field %s has no declared type: add it to Types", name, i, s.Measurement, f)
 				}
@@ -37,14 +37,7 @@ func TestBuiltinProfilesDeclareEveryField(t *testing.T) {
 		}
 		for i := range p.Tables {
 			tb := &p.Tables[i]
-			names := make([]string, 0, len(tb.Fields)+1)
-			for f := range tb.Fields {
-				names = append(names, f)
-			}
-			if tb.IndexField != "" {
-				names = append(names, tb.IndexField)
-			}
-			for _, f := range names {
+			for _, f := range tb.FieldNames() {
 				if _, ok := tb.FieldType(f); !ok {
 					t.Errorf("profile %s: tables[%d] (%s): field %s has no declared type: add it to Types", name, i, tb.Measurement, f)
 				}

@@ -105,7 +105,7 @@ func ValidateProfile(p Profile) error {
 		if err := checkExtras(s.Fields, s.Tags, nil, s.Formats, s.Enums); err != nil {
 			return fmt.Errorf("scalars[%d].%w", i, err)
 		}
-		if err := checkTypes(s.Fields, s.Tags, s.Formats, s.Types, ""); err != nil {
+		if err := checkTypes(s.FieldNames(), s.Tags, s.Formats, s.Types); err != nil {
 			return fmt.Errorf("scalars[%d].%w", i, err)
 		}
 	}
@@ -129,7 +129,7 @@ func ValidateProfile(p Profile) error {
 		if err := checkExtras(t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums); err != nil {
 			return fmt.Errorf("tables[%d].%w", i, err)
 		}
-		if err := checkTypes(t.Fields, t.Tags, t.Formats, t.Types, t.IndexField); err != nil {
+		if err := checkTypes(t.FieldNames(), t.Tags, t.Formats, t.Types); err != nil {
 			return fmt.Errorf("tables[%d].%w", i, err)
 		}
 		if t.IndexTag == "source" || t.DuplicateTag == "source" {

@@ -1366,6 +1366,7 @@ var openConfigLeaves = map[string]leafType{
 	"interfaces/interface/state/description":                                                               {collector.KindString, "string"},
 	"interfaces/interface/state/enabled":                                                                   {collector.KindBool, "boolean"},
 	"interfaces/interface/state/hardware-port":                                                             {collector.KindString, "leafref to leafref to string"},
+	"interfaces/interface/state/high-speed":                                                                {collector.KindUint, "uint32 (netpulse: IF-MIB ifHighSpeed, not in OpenConfig)"},
 	"interfaces/interface/state/ifindex":                                                                   {collector.KindUint, "uint32"},
 	"interfaces/interface/state/last-change":                                                               {collector.KindUint, "timeticks64"},
 	"interfaces/interface/state/logical":                                                                   {collector.KindBool, "boolean"},

@@ -48,6 +48,14 @@ var Modules = []string{
 	"openconfig-platform-transceiver", "openconfig-platform-port",
 }
 
+// Extras are leaves netpulse writes under OpenConfig-style names that the models lack, with
+// the type netpulse declares for them: the if-mib profile names ifHighSpeed (RFC 2863,
+// Gauge32, Mb/s) state/high-speed beside OpenConfig's leaves, and a gNMI device sending
+// the same name must land in the same field type.
+var Extras = []Leaf{
+	{Path: "interfaces/interface/state/high-speed", Kind: Uint, YANG: "uint32 (netpulse: IF-MIB ifHighSpeed, not in OpenConfig)"},
+}
+
 // Kind is the line-protocol type of a leaf, named as collector.Kind's constants.
 type Kind string
 
@@ -114,6 +122,12 @@ func Load(dir string) (leaves []Leaf, used []string, err error) {
 				byPath[p] = l
 			}
 		}
+	}
+	for _, l := range Extras {
+		if _, dup := byPath[l.Path]; dup {
+			return nil, nil, fmt.Errorf("extra leaf %s is in the models now: remove it from Extras", l.Path)
+		}
+		byPath[l.Path] = l
 	}
 	leaves = make([]Leaf, 0, len(byPath))
 	for _, l := range byPath {

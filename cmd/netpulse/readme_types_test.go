@@ -91,3 +91,33 @@ func TestREADMEFieldTypes(t *testing.T) {
 		t.Errorf("README if-mib table has %d fields, the profile %d", len(fields), len(p.Tables[0].FieldNames()))
 	}
 }
+
+// TestConfigCheckNamesBadTypes: an unknown type in a user profile's types: is a usage error
+// that names its line and the accepted values; a type on a tag says tags are strings.
+func TestConfigCheckNamesBadTypes(t *testing.T) {
+	cfg := writeConfig(t, `outputs: [{type: file, path: "-"}]
+targets:
+  - name: a
+    address: 192.0.2.1
+    snmp: {version: 2c, community: x, profiles: [p, q]}
+snmp_profiles:
+  p:
+    tables:
+      - measurement: m
+        fields: {a: 1.3.6.1.1}
+        types:
+          a: unsigned
+  q:
+    tables:
+      - measurement: m
+        fields: {a: 1.3.6.1.1}
+        tags: {t: 1.3.6.1.3}
+        types: {t: string}
+`)
+	code, _, stderr := runCLI(t, "config", "check", "--config", cfg)
+	for _, want := range []string{`line 12: types.a: unknown type "unsigned": use uint, int, float, bool, string`, "tags are always strings"} {
+		if code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, want 2 and %q in\n%s", code, want, stderr)
+		}
+	}
+}

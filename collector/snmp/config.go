@@ -61,6 +61,8 @@ type Scalar struct {
 	Formats map[string]string           `yaml:"formats"`
 	Enums   map[string]map[int64]string `yaml:"enums"`
 	Types   map[string]string           `yaml:"types"`
+
+	typeErrs []string // unknown types values with their config lines (UnmarshalYAML); nil when valid
 }
 
 // Table is a conceptual table walked column by column (GETBULK; GETNEXT on v1); the columns
@@ -92,6 +94,8 @@ type Table struct {
 	// only that field is dropped and counted as a type_conflict: one field never changes
 	// type in InfluxDB because one agent's firmware encodes it differently.
 	Types map[string]string `yaml:"types"`
+	// typeErrs: unknown types values with their config lines (UnmarshalYAML); nil when valid.
+	typeErrs []string
 	// DuplicateTag is the tag that carries the row index on rows whose measurement and tags
 	// would otherwise collide with another row of the same poll (so no row overwrites another
 	// in InfluxDB). Default "index"; if-mib uses "interface_index".

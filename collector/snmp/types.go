@@ -1,6 +1,7 @@
 package snmp
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,8 +142,8 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // typeValueErrors checks the values of a "types" mapping while the config is decoded, so an
-// unknown type is reported with its line (ValidateProfile later repeats the check without
-// one, for profiles built in code).
+// unknown type is reported with its line (ValidateProfile repeats the check without one for
+// profiles built in code).
 func typeValueErrors(n *yaml.Node) []string {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value != "types" || n.Content[i+1].Kind != yaml.MappingNode {
@@ -162,26 +163,32 @@ func typeValueErrors(n *yaml.Node) []string {
 	return nil
 }
 
-// UnmarshalYAML decodes a table and reports every unknown types value with its line.
+// UnmarshalYAML decodes a table and keeps the line of every unknown types value for
+// ValidateProfile. (Returning a yaml.TypeError instead would make the decoder drop the whole
+// table, and the profile would then also be reported as empty.)
 func (t *Table) UnmarshalYAML(n *yaml.Node) error {
 	type plain Table
 	if err := n.Decode((*plain)(t)); err != nil {
 		return err
 	}
-	if errs := typeValueErrors(n); len(errs) > 0 {
-		return &yaml.TypeError{Errors: errs}
-	}
+	t.typeErrs = typeValueErrors(n)
 	return nil
 }
 
-// UnmarshalYAML decodes a scalar group and reports every unknown types value with its line.
+// UnmarshalYAML decodes a scalar group, as Table.UnmarshalYAML.
 func (s *Scalar) UnmarshalYAML(n *yaml.Node) error {
 	type plain Scalar
 	if err := n.Decode((*plain)(s)); err != nil {
 		return err
 	}
-	if errs := typeValueErrors(n); len(errs) > 0 {
-		return &yaml.TypeError{Errors: errs}
-	}
+	s.typeErrs = typeValueErrors(n)
 	return nil
+}
+
+// typesError reports the unknown types values found while decoding, with their lines.
+func typesError(errs []string) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(errs, "; "))
 }

@@ -303,17 +303,17 @@ scalars:
       c: integer
 `
 	var p Profile
-	err := yaml.Unmarshal([]byte(doc), &p)
-	if err == nil {
-		t.Fatal("no error")
+	if err := yaml.Unmarshal([]byte(doc), &p); err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{
-		`line 5: types.a: unknown type "unsigned": use uint, int, float, bool, string`,
-		`line 11: types.c: unknown type "integer"`,
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
+	// ValidateProfile stops at the first bad group (scalars come first); each group names
+	// every bad entry of its own with its line.
+	if err := ValidateProfile(p); err == nil || !strings.Contains(err.Error(), `scalars[0]: line 11: types.c: unknown type "integer"`) {
+		t.Errorf("scalar error: %v", err)
+	}
+	p.Scalars = nil
+	if err := ValidateProfile(p); err == nil || !strings.Contains(err.Error(), `tables[0]: line 5: types.a: unknown type "unsigned": use uint, int, float, bool, string`) {
+		t.Errorf("table error: %v", err)
 	}
 	var ok Profile
 	if err := yaml.Unmarshal([]byte(strings.NewReplacer("unsigned", "uint", "integer", "int").Replace(doc)), &ok); err != nil {
@@ -321,5 +321,8 @@ scalars:
 	}
 	if k, _ := ok.Tables[0].FieldType("a"); k != collector.KindUint {
 		t.Errorf("a declared %s", k)
+	}
+	if err := ValidateProfile(ok); err != nil {
+		t.Errorf("valid profile: %v", err)
 	}
 }

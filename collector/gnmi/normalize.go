@@ -525,6 +525,7 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 		f.Key = n.fieldName(deepest)
 		if n.explain {
 			lt, ok := n.declared()
+			n.joinSchema() // also for undeclared leaves
 			n.origins = append(n.origins, FieldOrigin{Measurement: m, Field: f.Key, SchemaPath: string(n.sbuf), Declared: ok, Kind: f.Kind, YANG: lt.yang})
 		}
 	}

@@ -2421,3 +2421,13 @@ var openConfigLeaves = map[string]leafType{
 	"network-instances/network-instance/protocols/protocol/bgp/peer-groups/peer-group/use-multiple-paths/ibgp/state/maximum-paths":                                                {collector.KindUint, "uint32"},
 	"network-instances/network-instance/protocols/protocol/bgp/peer-groups/peer-group/use-multiple-paths/state/enabled":                                                           {collector.KindBool, "boolean"},
 }
+
+// openConfigRoot reports whether a schema path starting with element name can be in
+// openConfigLeaves, so that other paths (vendor-native ones) skip the lookup.
+func openConfigRoot(name string) bool {
+	switch name {
+	case "bgp", "components", "interfaces", "lldp", "network-instances":
+		return true
+	}
+	return false
+}

@@ -46,8 +46,19 @@ type TypeConflict struct {
 }
 
 // declared looks up the leaf at n.elems in the OpenConfig table, without allocating. The
-// prefix's part of the schema path is joined once per notification (setSchemaBase).
+// prefix's part of the schema path is joined once per notification (setSchemaBase); paths
+// under other roots (vendor-native) are not looked up at all.
 func (n *Normalizer) declared() (leafType, bool) {
+	if len(n.elems) == 0 || !openConfigRoot(n.elems[0].name) {
+		return leafType{}, false
+	}
+	n.joinSchema()
+	lt, ok := openConfigLeaves[string(n.sbuf)]
+	return lt, ok
+}
+
+// joinSchema puts the schema path of the leaf at n.elems into n.sbuf.
+func (n *Normalizer) joinSchema() {
 	n.sbuf = n.sbuf[:n.sbase]
 	for i := n.base; i < len(n.elems); i++ {
 		if len(n.sbuf) > 0 {
@@ -55,8 +66,6 @@ func (n *Normalizer) declared() (leafType, bool) {
 		}
 		n.sbuf = append(n.sbuf, n.elems[i].name...)
 	}
-	lt, ok := openConfigLeaves[string(n.sbuf)]
-	return lt, ok
 }
 
 // setSchemaBase joins the names of the notification's prefix elements (n.elems[:n.base]).

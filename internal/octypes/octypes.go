@@ -263,6 +263,23 @@ func Generate(dir string) ([]byte, error) {
 	for _, l := range leaves {
 		fmt.Fprintf(&b, "\t%q: {collector.%s, %q},\n", l.Path, l.Kind, l.YANG)
 	}
-	b.WriteString("}\n")
+	b.WriteString("}\n\n")
+	var roots []string
+	for _, l := range leaves {
+		r, _, _ := strings.Cut(l.Path, "/")
+		if !slices.Contains(roots, r) {
+			roots = append(roots, r)
+		}
+	}
+	b.WriteString("// openConfigRoot reports whether a schema path starting with element name can be in\n")
+	b.WriteString("// openConfigLeaves, so that other paths (vendor-native ones) skip the lookup.\n")
+	b.WriteString("func openConfigRoot(name string) bool {\n\tswitch name {\n\tcase ")
+	for i, r := range roots {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q", r)
+	}
+	b.WriteString(":\n\t\treturn true\n\t}\n\treturn false\n}\n")
 	return format.Source(b.Bytes())
 }

@@ -20,7 +20,7 @@ func TestBrokenSNMPFirmware(t *testing.T) {
 	g := goSNMP(t, d, gosnmp.Version2c)
 	const (
 		hcIn, in32, inErr, ifName = ".1.3.6.1.2.1.31.1.1.1.6.1", ".1.3.6.1.2.1.2.2.1.10.1", ".1.3.6.1.2.1.2.2.1.14.1", ".1.3.6.1.2.1.31.1.1.1.1.1"
-		mtu, oper, ucast, alias  = ".1.3.6.1.2.1.2.2.1.4.1", ".1.3.6.1.2.1.2.2.1.8.1", ".1.3.6.1.2.1.31.1.1.1.7.1", ".1.3.6.1.2.1.31.1.1.1.18.1"
+		mtu, oper, ucast, alias   = ".1.3.6.1.2.1.2.2.1.4.1", ".1.3.6.1.2.1.2.2.1.8.1", ".1.3.6.1.2.1.31.1.1.1.7.1", ".1.3.6.1.2.1.31.1.1.1.18.1"
 	)
 	r, err := g.Get([]string{hcIn, in32, inErr, ifName, mtu, oper, ucast, alias})
 	if err != nil {

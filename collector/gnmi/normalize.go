@@ -85,8 +85,12 @@ type Normalizer struct {
 	fields []pendingField
 	pts    []pendingPoint
 	buf    []byte
-	sbuf   []byte // the schema path of the current leaf (declared)
+	sbuf   []byte // the schema path of the current leaf (joinSchema)
 	sbase  int    // sbuf[:sbase] is the prefix's part of it
+	suf    []byte // the leaf's path below the prefix (declared)
+	// field-type lookups cached per prefix schema path, then per suffix (declared)
+	prefixCache map[string]map[string]cachedLeaf
+	cur         map[string]cachedLeaf
 	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
 	conflicts []TypeConflict
 	explain   bool
@@ -140,6 +144,7 @@ func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
 		fallback:    cfg.Measurement,
 		emitDeletes: cfg.EmitDeletes,
 		explain:     cfg.Explain,
+		prefixCache: map[string]map[string]cachedLeaf{},
 		names:       map[string]string{},
 		tkeys:       map[[2]string]string{},
 		qkeys:       map[[3]string]string{},

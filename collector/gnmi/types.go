@@ -45,16 +45,39 @@ type TypeConflict struct {
 	YANG  string
 }
 
-// declared looks up the leaf at n.elems in the OpenConfig table, without allocating. The
-// prefix's part of the schema path is joined once per notification (setSchemaBase); paths
-// under other roots (vendor-native) are not looked up at all.
+// declared looks up the leaf at n.elems in the OpenConfig table, without allocating in the
+// steady state. Paths under other roots (vendor-native) are not looked up at all. Devices
+// repeat the same few prefixes (…/interface[name=X]/state/counters) and leaves, so results
+// are cached per prefix schema path and leaf suffix (setSchemaBase picks the prefix's
+// cache): a hit hashes only the suffix ("in-octets"), not the whole path.
 func (n *Normalizer) declared() (leafType, bool) {
 	if len(n.elems) == 0 || !openConfigRoot(n.elems[0].name) {
 		return leafType{}, false
 	}
+	n.suf = n.suf[:0]
+	for i := n.base; i < len(n.elems); i++ {
+		if i > n.base {
+			n.suf = append(n.suf, '/')
+		}
+		n.suf = append(n.suf, n.elems[i].name...)
+	}
+	if n.cur != nil {
+		if c, ok := n.cur[string(n.suf)]; ok {
+			return c.lt, c.ok
+		}
+	}
 	n.joinSchema()
 	lt, ok := openConfigLeaves[string(n.sbuf)]
+	if n.cur != nil && len(n.cur) < maxInterned {
+		n.cur[string(n.suf)] = cachedLeaf{lt, ok}
+	}
 	return lt, ok
+}
+
+// cachedLeaf is one cached lookup result.
+type cachedLeaf struct {
+	lt leafType
+	ok bool
 }
 
 // joinSchema puts the schema path of the leaf at n.elems into n.sbuf.
@@ -68,7 +91,8 @@ func (n *Normalizer) joinSchema() {
 	}
 }
 
-// setSchemaBase joins the names of the notification's prefix elements (n.elems[:n.base]).
+// setSchemaBase joins the names of the notification's prefix elements (n.elems[:n.base])
+// and selects the lookup cache of that prefix.
 func (n *Normalizer) setSchemaBase() {
 	n.sbuf = n.sbuf[:0]
 	for i, e := range n.elems[:n.base] {
@@ -78,12 +102,23 @@ func (n *Normalizer) setSchemaBase() {
 		n.sbuf = append(n.sbuf, e.name...)
 	}
 	n.sbase = len(n.sbuf)
+	n.cur = nil
+	if n.base > 0 && !openConfigRoot(n.elems[0].name) {
+		return
+	}
+	if c, ok := n.prefixCache[string(n.sbuf)]; ok {
+		n.cur = c
+	} else if len(n.prefixCache) < 1024 { // bounded like the intern maps
+		n.cur = map[string]cachedLeaf{}
+		n.prefixCache[string(n.sbuf)] = n.cur
+	}
 }
 
 // conflict records a value that does not fit its declared type.
 func (n *Normalizer) conflict(value string, lt leafType, c *Counts) {
 	c.Conflicts++
 	if len(n.conflicts) < 64 { // for the log; the count is exact
+		n.joinSchema()
 		n.conflicts = append(n.conflicts, TypeConflict{Path: string(n.sbuf), Value: value, Want: lt.kind, YANG: lt.yang})
 	}
 }

@@ -171,7 +171,13 @@ func explainGNMI(w io.Writer, t targets.Target) error {
 			fmt.Fprintf(w, "    prefix %q origin %q\n", s.Prefix, s.Origin)
 		}
 		for _, p := range s.Paths {
-			fmt.Fprintf(w, "    path %s\n", p)
+			line := "    path " + p
+			if n, err := gnmi.DeclaredUnder(p); err == nil && n > 0 {
+				line += fmt.Sprintf(" (%d leaves typed by the OpenConfig models; others learned at write time)", n)
+			} else if err == nil {
+				line += " (no OpenConfig-typed leaves: types learned at write time)"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	return nil

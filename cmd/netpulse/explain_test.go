@@ -103,6 +103,10 @@ func TestExplainBadInput(t *testing.T) {
 func TestExplainFieldTypes(t *testing.T) {
 	cfg := writeConfig(t, explainConfig)
 	_, out, _ := runCLI(t, "explain", "--config", cfg, "--target", "sw1")
+	_, gout, _ := runCLI(t, "explain", "--config", cfg, "--target", "leaf1")
+	if want := "path /interfaces/interface/state/counters (21 leaves typed by the OpenConfig models; others learned at write time)"; !strings.Contains(gout, want) {
+		t.Errorf("explain lacks %q:\n%s", want, gout)
+	}
 	for _, want := range []string{
 		"(ifHCInOctets), else 1.3.6.1.2.1.2.2.1.10 (ifInOctets), type uint",
 		"(ifOperStatus) [enum], type string",

@@ -36,6 +36,31 @@ func DeclaredType(schemaPath string) (kind collector.Kind, yangType string, ok b
 	return lt.kind, lt.yang, ok
 }
 
+// DeclaredUnder counts the leaves the OpenConfig table declares at or below a subscription
+// path ("/interfaces/interface[name=*]/state", keys, origin and module prefixes ignored),
+// for `netpulse explain`.
+func DeclaredUnder(path string) (int, error) {
+	p, err := ParsePath(path)
+	if err != nil {
+		return 0, err
+	}
+	var b strings.Builder
+	for i, e := range p.GetElem() {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(stripModule(e.GetName()))
+	}
+	prefix := b.String()
+	n := 0
+	for k := range openConfigLeaves {
+		if prefix == "" || k == prefix || strings.HasPrefix(k, prefix+"/") {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // TypeConflict is a leaf value that cannot be converted exactly into its declared type: the
 // field is dropped (the rest of the point is written) and counted as type_conflict.
 type TypeConflict struct {

@@ -52,15 +52,18 @@ type ManagerConfig struct {
 
 // Result is one target's outcome, for the --once summary and exit code.
 type Result struct {
-	Name     string        `json:"name"`
-	Proto    string        `json:"proto"`
-	Address  string        `json:"address"`
-	OK       bool          `json:"ok"`
-	Error    string        `json:"error,omitempty"`
-	Points   int64         `json:"points"`
-	Updates  int64         `json:"updates"`
-	Duration time.Duration `json:"-"`
-	Seconds  float64       `json:"duration_seconds"`
+	Name    string `json:"name"`
+	Proto   string `json:"proto"`
+	Address string `json:"address"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Points  int64  `json:"points"`
+	Updates int64  `json:"updates"`
+	// Dropped counts fields dropped by reason; "type_conflict": values that do not fit the
+	// field's declared type (README "Field types").
+	Dropped  map[string]int64 `json:"dropped,omitempty"`
+	Duration time.Duration    `json:"-"`
+	Seconds  float64          `json:"duration_seconds"`
 }
 
 // Manager supervises one collector goroutine per target. One dead or slow target never
@@ -239,6 +242,9 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 		res := Result{Name: t.Name, Proto: t.Proto(), Address: t.Address, OK: err == nil,
 			Points: r.stats.Points.Load(), Updates: r.stats.Updates.Load(), Duration: time.Since(began)}
 		res.Seconds = res.Duration.Seconds()
+		if n := r.stats.TypeConflicts.Load(); n > 0 {
+			res.Dropped = map[string]int64{"type_conflict": n}
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}

@@ -30,6 +30,9 @@ type Session struct {
 
 	// Bad input is counted always and logged once per target (not once per redial).
 	loggedSkip, loggedDelete, loggedUTF8 atomic.Bool
+	// Type conflicts are logged once per target and leaf (schema path).
+	conflictMu     sync.Mutex
+	conflictLogged map[string]bool
 }
 
 // streamSpec is one Subscribe stream of the session.
@@ -221,6 +224,25 @@ func (s *Session) runStreamSafely(ctx context.Context, conn *grpc.ClientConn, sp
 	return s.runStream(ctx, conn, spec, sink)
 }
 
+// logConflicts logs the first type conflict of each leaf: a device repeats the same wrong
+// encoding every sample, and the count keeps growing in /metrics
+// (netpulse_target_dropped_fields_total{reason="type_conflict"}).
+func (s *Session) logConflicts(log *slog.Logger, cs []TypeConflict) {
+	s.conflictMu.Lock()
+	defer s.conflictMu.Unlock()
+	for _, c := range cs {
+		if s.conflictLogged[c.Path] || len(s.conflictLogged) >= 1024 {
+			continue
+		}
+		if s.conflictLogged == nil {
+			s.conflictLogged = map[string]bool{}
+		}
+		s.conflictLogged[c.Path] = true
+		log.Warn("gNMI value does not fit the leaf's OpenConfig type: field dropped, the rest of the point is written (logged once per leaf)",
+			"path", c.Path, "value", c.Value, "declared_type", c.Want.String(), "yang_type", c.YANG, "reason", "type_conflict")
+	}
+}
+
 // runStream runs one Subscribe stream, normalizing every notification into the sink.
 func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink) error {
 	norm, err := NewNormalizer(NormalizerConfig{
@@ -250,6 +272,11 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 				if !s.loggedSkip.Swap(true) {
 					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
+			}
+			if c.Conflicts > 0 {
+				st.Dropped.Add(int64(c.Conflicts))
+				st.TypeConflicts.Add(int64(c.Conflicts))
+				s.logConflicts(log, norm.TypeConflicts())
 			}
 			st.Deletes.Add(int64(c.Deletes))
 			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {

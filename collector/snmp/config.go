@@ -99,9 +99,12 @@ type Scalar struct {
 	Measurement string            `yaml:"measurement"`
 	Fields      map[string]string `yaml:"fields"` // field name → OID (instance .0 added when missing)
 	Tags        map[string]string `yaml:"tags"`   // tag name → OID whose value becomes a tag
-	// Formats and Enums convert values as for Table.
+	// Formats, Enums and Types convert values as for Table.
 	Formats map[string]string           `yaml:"formats"`
 	Enums   map[string]map[int64]string `yaml:"enums"`
+	Types   map[string]string           `yaml:"types"`
+
+	typeErrs []string // unknown types values with their config lines (UnmarshalYAML); nil when valid
 }
 
 // Table is a conceptual table walked column by column (GETBULK; GETNEXT on v1); the columns
@@ -126,6 +129,15 @@ type Table struct {
 	// Enums maps a field or tag name to integer → name; unknown numbers are written as
 	// their decimal string.
 	Enums map[string]map[int64]string `yaml:"enums"`
+	// Types declares a field's line-protocol type: uint, int, float, bool or string (README
+	// "Field types"). A Formats entry that implies a type declares it too (see FieldType);
+	// an explicit Types entry must agree with it. A received value of another SNMP type is
+	// converted when the conversion is exact (a decimal OctetString into a uint field), else
+	// only that field is dropped and counted as a type_conflict: one field never changes
+	// type in InfluxDB because one agent's firmware encodes it differently.
+	Types map[string]string `yaml:"types"`
+	// typeErrs: unknown types values with their config lines (UnmarshalYAML); nil when valid.
+	typeErrs []string
 	// DuplicateTag is the tag that carries the row index on rows whose measurement and tags
 	// would otherwise collide with another row of the same poll (so no row overwrites another
 	// in InfluxDB). Default "index"; if-mib uses "interface_index".

@@ -27,6 +27,8 @@ type Session struct {
 	failing     bool   // the last poll failed
 	lastErr     string // its message, to log once per state change
 	overrunning bool   // the last poll overran its interval (logged once per state change)
+
+	conflictLogged map[string]bool // measurement/field whose type conflict was logged
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
@@ -91,13 +93,16 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	start := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
-	points, updates, dropped, err := s.poll(pctx, start)
+	var ns normStats
+	points, updates, err := s.poll(pctx, start, &ns)
 	if c, ok := s.client.(idler); ok {
 		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
 	}
 	st := s.rt.Stats
 	st.Updates.Add(int64(updates))
-	st.Dropped.Add(int64(dropped))
+	st.Dropped.Add(int64(ns.dropped + len(ns.conflicts)))
+	st.TypeConflicts.Add(int64(len(ns.conflicts)))
+	s.logConflicts(ns.conflicts)
 	if err != nil {
 		if !ended(ctx) {
 			// A poll cut short by the caller (shutdown, reload, the once-mode target
@@ -117,11 +122,29 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	return points, nil
 }
 
-func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point, int, int, error) {
+// logConflicts logs each field's first type conflict: once per session and field, since a
+// broken agent repeats the same wrong value every poll (the count keeps growing in
+// /metrics as netpulse_target_dropped_fields_total{reason="type_conflict"}).
+func (s *Session) logConflicts(cs []typeConflict) {
+	for _, c := range cs {
+		if s.conflictLogged[c.Field] || len(s.conflictLogged) >= 1024 {
+			continue
+		}
+		if s.conflictLogged == nil {
+			s.conflictLogged = map[string]bool{}
+		}
+		s.conflictLogged[c.Field] = true
+		s.log.Warn("SNMP value does not fit the field's declared type: field dropped, the rest of the row is written (logged once per field)",
+			"target", s.cfg.Name, "field", c.Field, "value", c.Value, "snmp_type", c.SNMPType.String(),
+			"declared_type", c.Want.String(), "reason", "type_conflict")
+	}
+}
+
+func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]collector.Point, int, error) {
 	if s.client == nil {
 		c, err := s.dial(ctx)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("connect: %w", err)
+			return nil, 0, fmt.Errorf("connect: %w", err)
 		}
 		s.client = c
 	}
@@ -129,7 +152,6 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
-	var st normStats
 	var points []collector.Point
 	var firstErr error
 	for pi := range s.profiles {
@@ -140,12 +162,12 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("get", spec.measurement))
 				if fatal(err) {
-					return points, w.updates, st.dropped, err
+					return points, w.updates, err
 				}
 				firstErr = cmpErr(firstErr, err)
 				continue
 			}
-			if pt, ok := scalarPoint(spec, cells, s.base, start, &st); ok {
+			if pt, ok := scalarPoint(spec, cells, s.base, start, st); ok {
 				points = append(points, pt)
 			}
 		}
@@ -155,16 +177,16 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {
-					return points, w.updates, st.dropped, err
+					return points, w.updates, err
 				}
 				firstErr = cmpErr(firstErr, err)
 				continue
 			}
 			s.rowsHint[pi][i] = len(d.indexes)
-			points = append(points, tablePoints(spec, d, s.base, start, &st)...)
+			points = append(points, tablePoints(spec, d, s.base, start, st)...)
 		}
 	}
-	return points, w.updates, st.dropped, firstErr
+	return points, w.updates, firstErr
 }
 
 // what names a request for error messages: "walk interfaces (profile if-mib)".

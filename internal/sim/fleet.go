@@ -106,6 +106,17 @@ type Config struct {
 	// at a time (as net-snmp's single-threaded snmpd does), so a walk of n requests takes
 	// at least n × the delay. Default 0 (as fast as the model computes).
 	SNMPResponseDelay time.Duration
+	// GNMIEncoding is how the gNMI devices encode leaf values (default EncodingProto), so
+	// one model can be served as PROTO, JSON_IETF and JSON by three fleets.
+	GNMIEncoding Encoding
+	// BrokenSNMPFirmware makes every SNMP device answer like an agent with broken firmware
+	// (issue 8): ifHCInOctets, ifHCOutOctets, ifInOctets and ifOutOctets as an OctetString
+	// holding the counter's 8 bytes, ifInErrors, ifOutErrors and ifInDiscards as negative
+	// Integers, and ifName as binary bytes. Every other object is answered normally.
+	BrokenSNMPFirmware bool
+	// NumericDescription gives every device's first interface the description "100" (SNMP
+	// ifAlias and gNMI description): text that looks like a number.
+	NumericDescription bool
 }
 
 // Validate fills defaults and checks the configuration.
@@ -203,6 +214,15 @@ type Fleet struct {
 	gnmiTicks       atomic.Uint64
 	gnmiMaxTick     atomic.Int64
 	gnmiTickSum     atomic.Int64
+}
+
+// newModel is device i's model, with the configured quirks.
+func (f *Fleet) newModel(i int, name string) *Model {
+	m := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
+	if f.cfg.NumericDescription && len(m.Interfaces) > 0 {
+		m.Interfaces[0].Description = "100"
+	}
+	return m
 }
 
 // deviceName is the hostname of device i of proto: sim-snmp-0001, sim-gnmi-0001, …
@@ -312,9 +332,10 @@ func (f *Fleet) startSNMP() error {
 	}
 	for i := 0; i < f.cfg.SNMPDevices; i++ {
 		name := deviceName("snmp", i)
-		model := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
+		model := f.newModel(i, name)
 		a := &agent{
-			dev: model, mib: m, start: f.start, community: []byte(f.cfg.Community),
+			broken: f.cfg.BrokenSNMPFirmware,
+			dev:    model, mib: m, start: f.start, community: []byte(f.cfg.Community),
 			engineID: engineIDFor(model), boots: 1 + uint32(i%3), maxMsg: f.cfg.SNMPMaxMsgSize,
 			bulkTooBig: f.cfg.SNMPBulkTooBig, genErr: genErr,
 		}

@@ -24,6 +24,12 @@ type Session struct {
 
 	failing bool   // the last poll failed
 	lastErr string // its message, to log once per state change
+
+	// Profile matching (match.go): which profiles apply to this device, and why.
+	device *deviceID
+	active []bool
+	why    []string
+	polls  int // polls started, for Table.Every
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does). No
@@ -137,11 +143,20 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
+	if err := s.matchProfiles(ctx, w); err != nil {
+		err = explain(err, &s.cfg, "match profiles")
+		return nil, w.updates, 0, err
+	}
+	s.polls++
+	cache := columnCache{}
 	var st normStats
 	var points []collector.Point
 	var firstErr error
 	for pi := range s.profiles {
 		p := &s.profiles[pi]
+		if !s.active[pi] {
+			continue
+		}
 		for i := range p.scalars {
 			spec := &p.scalars[i]
 			cells, err := w.getScalars(ctx, spec.oids)
@@ -157,8 +172,22 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 				points = append(points, pt)
 			}
 		}
+		prev := 0 // points of the profile's previous table (Table.Otherwise)
 		for i := range p.tables {
 			spec := &p.tables[i]
+			if spec.ext != nil {
+				pts, err := s.pollDerived(ctx, w, cache, spec, &s.rowsHint[pi][i], start, prev, &st)
+				prev = len(pts)
+				if err != nil {
+					err = explain(err, &s.cfg, p.what("walk", spec.measurement))
+					if fatal(err) {
+						return points, w.updates, st.dropped, err
+					}
+					firstErr = cmpErr(firstErr, err)
+				}
+				points = append(points, pts...)
+				continue
+			}
 			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))

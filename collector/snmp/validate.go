@@ -110,7 +110,7 @@ func ValidateProfile(p Profile) error {
 		if t.Measurement == "" {
 			return fmt.Errorf("tables[%d]: measurement is empty", i)
 		}
-		if len(t.Fields) == 0 {
+		if len(t.Fields) == 0 && len(t.ComputedFields) == 0 {
 			return fmt.Errorf("tables[%d]: fields is empty", i)
 		}
 		for name, oid := range t.Fields {

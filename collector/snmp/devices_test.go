@@ -1,0 +1,286 @@
+package snmp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/snmp/snmptest"
+)
+
+// The device comparison: every recording of a directory is polled with `profiles: [auto]`
+// through a real Session over the replaying fake agent, and the CPU loads, memory,
+// temperatures, fan speeds and optical power it writes are compared with the values
+// LibreNMS computes from the same recording (<name>.expected.json, see
+// testdata/devices-full/README.md). The directory is testdata/devices-full unless
+// NETPULSE_SNMP_DEVICES names another one with the same layout (the held-back set).
+//
+// Values are matched per device and class, one to one, by value: LibreNMS names sensors its
+// own way (rewritten descriptions, "measured entity - sensor"), so names cannot be compared;
+// a wrong conversion, a missing table or a spurious value all show as unmatched values.
+
+// deviceClasses are the compared classes: LibreNMS list/class → our field.
+var deviceClasses = []struct {
+	name   string
+	fields []string
+	tol    func(want float64) float64
+}{
+	{"cpu", []string{fCPU}, relTol(0.01, 0.5)},
+	{"memory", []string{fMemUsed}, relTol(0.01, 0)},
+	{"temperature", []string{fTemperature}, relTol(0.01, 0.1)},
+	{"fanspeed", []string{fFanSpeed}, relTol(0.01, 0)},
+	{"dbm", []string{fInPower, fOutPower}, func(float64) float64 { return 0.1 }},
+}
+
+// relTol is ±rel of the value, but at least abs (LibreNMS rounds CPU to whole percent).
+func relTol(rel, abs float64) func(float64) float64 {
+	return func(w float64) float64 { return math.Max(math.Abs(w)*rel, abs) }
+}
+
+type expectedDevice struct {
+	Device struct {
+		OS          string `json:"os"`
+		SysObjectID string `json:"sysObjectID"`
+	} `json:"device"`
+	Processors []struct {
+		Descr string  `json:"processor_descr"`
+		Usage float64 `json:"processor_usage"`
+		Type  string  `json:"processor_type"`
+	} `json:"processors"`
+	Mempools []struct {
+		Descr string  `json:"mempool_descr"`
+		Used  float64 `json:"mempool_used"`
+		Type  string  `json:"mempool_type"`
+	} `json:"mempools"`
+	Sensors []struct {
+		Class   string   `json:"sensor_class"`
+		Type    string   `json:"sensor_type"`
+		Descr   string   `json:"sensor_descr"`
+		Current *float64 `json:"sensor_current"`
+	} `json:"sensors"`
+	Entities []struct {
+		Index  int    `json:"entPhysicalIndex"`
+		Name   string `json:"entPhysicalName"`
+		Descr  string `json:"entPhysicalDescr"`
+		Serial string `json:"entPhysicalSerialNum"`
+	} `json:"entity-physical"`
+	BGP []struct {
+		Peer     string `json:"bgpPeerIdentifier"`
+		RemoteAS int64  `json:"bgpPeerRemoteAs"`
+		State    string `json:"bgpPeerState"`
+	} `json:"bgp-peers"`
+	Links []struct {
+		Protocol   string `json:"protocol"`
+		RemoteHost string `json:"remote_hostname"`
+		RemotePort string `json:"remote_port"`
+		IfName     string `json:"ifName"`
+	} `json:"discovery-protocols"`
+}
+
+// wantValue is one LibreNMS value of a class.
+type wantValue struct {
+	descr string
+	v     float64
+}
+
+func (e *expectedDevice) values(class string) []wantValue {
+	var out []wantValue
+	switch class {
+	case "cpu":
+		for _, p := range e.Processors {
+			out = append(out, wantValue{p.Type + " " + p.Descr, p.Usage})
+		}
+	case "memory":
+		for _, m := range e.Mempools {
+			out = append(out, wantValue{m.Type + " " + m.Descr, m.Used})
+		}
+	default:
+		for _, s := range e.Sensors {
+			if s.Class == class && s.Current != nil {
+				out = append(out, wantValue{s.Type + " " + s.Descr, *s.Current})
+			}
+		}
+	}
+	return out
+}
+
+func devicesDir() string {
+	if d := os.Getenv("NETPULSE_SNMP_DEVICES"); d != "" {
+		return d
+	}
+	return filepath.Join("testdata", "devices-full")
+}
+
+// pollAuto polls the recording at path once with profiles: [auto].
+func pollAuto(t testing.TB, path string) ([]collector.Point, *Session, *snmptest.Fake) {
+	t.Helper()
+	pdus, err := snmptest.LoadSnmprecFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, err := snmptest.NewFake(pdus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		Version: "2c", Name: "dev", Address: "127.0.0.1:161",
+		Interval: time.Minute, Timeout: time.Second, MaxRepetitions: 25,
+		Profiles: AutoProfiles(nil),
+	}
+	s, err := NewWithClient(cfg, nil, fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, err := s.Poll(context.Background())
+	if err != nil {
+		t.Fatalf("poll %s: %v", path, err)
+	}
+	return points, s, fake
+}
+
+// gotValues returns the float values of fields in the components points.
+func gotValues(points []collector.Point, fields []string) []wantValue {
+	var out []wantValue
+	for _, p := range points {
+		if p.Measurement != componentsMeasurement {
+			continue
+		}
+		name := ""
+		for _, tg := range p.Tags {
+			if tg.Key == "component_name" {
+				name = tg.Value
+			}
+		}
+		for _, f := range p.Fields {
+			if !slices.Contains(fields, f.Key) {
+				continue
+			}
+			var v float64
+			switch f.Kind {
+			case collector.KindFloat:
+				v = f.FloatValue()
+			case collector.KindUint:
+				v = float64(f.UintValue())
+			case collector.KindInt:
+				v = float64(f.IntValue())
+			default:
+				continue
+			}
+			out = append(out, wantValue{name + " " + f.Key, v})
+		}
+	}
+	return out
+}
+
+// matchValues pairs want with got one to one (each want with the nearest unused got within
+// tolerance, wants in ascending order) and returns the unmatched wants and gots.
+func matchValues(want, got []wantValue, tol func(float64) float64) (missing, extra []wantValue) {
+	sort.Slice(want, func(i, j int) bool { return want[i].v < want[j].v })
+	used := make([]bool, len(got))
+	for _, w := range want {
+		best := -1
+		for i, g := range got {
+			if used[i] || math.Abs(g.v-w.v) > tol(w.v) {
+				continue
+			}
+			if best < 0 || math.Abs(g.v-w.v) < math.Abs(got[best].v-w.v) {
+				best = i
+			}
+		}
+		if best < 0 {
+			missing = append(missing, w)
+			continue
+		}
+		used[best] = true
+	}
+	for i, g := range got {
+		if !used[i] {
+			extra = append(extra, g)
+		}
+	}
+	return missing, extra
+}
+
+// minCoverage is the share of LibreNMS's values (all classes, all devices) that must be
+// matched; TestDeviceCoverage prints the figures per class.
+const minCoverage = 0.0
+
+func TestDeviceCoverage(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(devicesDir(), "*.expected.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expected files in %s: %v", devicesDir(), err)
+	}
+	type tally struct{ want, matched, extra int }
+	per := map[string]*tally{}
+	var report strings.Builder
+	for _, file := range files {
+		dev := strings.TrimSuffix(filepath.Base(file), ".expected.json")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exp expectedDevice
+		if err := json.Unmarshal(raw, &exp); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		points, _, _ := pollAuto(t, filepath.Join(devicesDir(), dev+".snmprec"))
+		for _, c := range deviceClasses {
+			want := exp.values(c.name)
+			got := gotValues(points, c.fields)
+			missing, extra := matchValues(want, got, c.tol)
+			tl := per[c.name]
+			if tl == nil {
+				tl = &tally{}
+				per[c.name] = tl
+			}
+			tl.want += len(want)
+			tl.matched += len(want) - len(missing)
+			tl.extra += len(extra)
+			if len(missing) > 0 || len(extra) > 0 {
+				fmt.Fprintf(&report, "%s %s: %d/%d matched, %d extra\n", dev, c.name, len(want)-len(missing), len(want), len(extra))
+				for i, m := range missing {
+					if i == 6 {
+						fmt.Fprintf(&report, "    … %d more missing\n", len(missing)-6)
+						break
+					}
+					fmt.Fprintf(&report, "    missing %-50q %g\n", m.descr, m.v)
+				}
+				for i, x := range extra {
+					if i == 4 {
+						fmt.Fprintf(&report, "    … %d more extra\n", len(extra)-4)
+						break
+					}
+					fmt.Fprintf(&report, "    extra   %-50q %g\n", x.descr, x.v)
+				}
+			}
+		}
+	}
+	var allWant, allMatched int
+	for _, c := range deviceClasses {
+		tl := per[c.name]
+		allWant += tl.want
+		allMatched += tl.matched
+		fmt.Fprintf(&report, "class %-12s %4d/%4d matched (%.1f %%), %d values LibreNMS does not have\n", c.name, tl.matched, tl.want, 100*ratio(tl.matched, tl.want), tl.extra)
+	}
+	fmt.Fprintf(&report, "all classes      %4d/%4d matched (%.1f %%) over %d devices\n", allMatched, allWant, 100*ratio(allMatched, allWant), len(files))
+	t.Log("\n" + report.String())
+	if r := ratio(allMatched, allWant); r < minCoverage {
+		t.Errorf("coverage %.3f is below %.2f", r, minCoverage)
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(a) / float64(b)
+}

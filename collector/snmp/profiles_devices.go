@@ -1,0 +1,57 @@
+package snmp
+
+import "slices"
+
+// deviceProfiles lists the built-in profiles beyond system and if-mib, in the order `auto`
+// polls them (generic MIBs first, then vendors). Each entry builds a fresh copy.
+var deviceProfiles = []func() Profile{
+	entityProfile,
+	entitySensorProfile,
+	hostResourcesProfile,
+	ucdProfile,
+	lldpProfile,
+	lldpV2Profile,
+	bgp4Profile,
+	ciscoProfile,
+}
+
+// deviceProfile returns the built-in device profile called name.
+func deviceProfile(name string) (Profile, bool) {
+	for _, f := range deviceProfiles {
+		if p := f(); p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+func deviceProfileNames() []string {
+	names := make([]string, 0, len(deviceProfiles))
+	for _, f := range deviceProfiles {
+		names = append(names, f().Name)
+	}
+	return names
+}
+
+func sortedNames(names []string) []string {
+	slices.Sort(names)
+	return names
+}
+
+// AutoProfiles returns what `profiles: [auto]` stands for: system, if-mib and every device
+// profile, in polling order. user holds the config's snmp_profiles; those that declare a
+// match are added after the built-ins (sorted by name), each then polled only where it
+// matches.
+func AutoProfiles(user map[string]Profile) []Profile {
+	out := []Profile{systemProfile(), ifMIBProfile()}
+	for _, f := range deviceProfiles {
+		out = append(out, f())
+	}
+	for _, name := range sortedKeys(user) {
+		if p := user[name]; p.Match != nil {
+			p.Name = name
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,431 @@
+package snmp
+
+import "strings"
+
+// Built-in profiles for the standard MIBs beyond IF-MIB: ENTITY-MIB inventory,
+// ENTITY-SENSOR-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB, LLDP-MIB, LLDP-V2-MIB and BGP4-MIB.
+// Every value is written under the measurement, tags and field name that netpulse's gNMI
+// normalizer gives the OpenConfig leaf carrying it (PROFILES.md has the full mapping), so
+// one dashboard reads both transports.
+
+const (
+	oidEntPhysicalEntry = "1.3.6.1.2.1.47.1.1.1.1" // ENTITY-MIB::entPhysicalEntry (RFC 6933)
+	oidEntPhySensor     = "1.3.6.1.2.1.99.1.1.1"   // ENTITY-SENSOR-MIB::entPhySensorEntry (RFC 3433)
+	oidHrStorageEntry   = "1.3.6.1.2.1.25.2.3.1"   // HOST-RESOURCES-MIB::hrStorageEntry (RFC 2790)
+	oidHrDeviceDescr    = "1.3.6.1.2.1.25.3.2.1.3" // HOST-RESOURCES-MIB::hrDeviceDescr
+	oidHrProcessorLoad  = "1.3.6.1.2.1.25.3.3.1.2" // HOST-RESOURCES-MIB::hrProcessorLoad
+	oidUcdMemory        = "1.3.6.1.4.1.2021.4"     // UCD-SNMP-MIB::memory (scalars, instance 0)
+	oidUcdSystemStats   = "1.3.6.1.4.1.2021.11"    // UCD-SNMP-MIB::systemStats
+	oidLldpRemEntry     = "1.0.8802.1.1.2.1.4.1.1" // LLDP-MIB::lldpRemEntry (IEEE 802.1AB-2005)
+	oidLldpLocPortEntry = "1.0.8802.1.1.2.1.3.7.1" // LLDP-MIB::lldpLocPortEntry
+	oidLldpV2RemEntry   = "1.3.111.2.802.1.1.13.1.4.1.1"
+	oidBgpPeerEntry     = "1.3.6.1.2.1.15.3.1" // BGP4-MIB::bgpPeerEntry (RFC 4273)
+	oidBgpLocalAs       = "1.3.6.1.2.1.15.2"   // BGP4-MIB::bgpLocalAs (instance 0)
+	oidIfName           = "1.3.6.1.2.1.31.1.1.1.1"
+	oidIfDescr          = "1.3.6.1.2.1.2.2.1.2"
+)
+
+// Field names of the components measurement (openconfig-platform and its augments).
+const (
+	fCPU         = "cpu/utilization/state/instant" // percent
+	fMemUsed     = "state/memory/utilized"         // bytes
+	fMemAvail    = "state/memory/available"        // bytes
+	fTemperature = "state/temperature/instant"     // °C
+	fFanSpeed    = "fan/state/speed"               // rpm
+	fInPower     = "state/input-power/instant"     // dBm (transceiver channel)
+	fOutPower    = "state/output-power/instant"    // dBm (transceiver channel)
+	fLaserBias   = "state/laser-bias-current/instant"
+	// No OpenConfig leaf: names chosen under the same measurement (PROFILES.md).
+	fVoltage = "state/voltage/instant" // V
+	fCurrent = "state/current/instant" // A
+	fPower   = "state/power/instant"   // W
+)
+
+// componentsMeasurement is the measurement of every /components value.
+const componentsMeasurement = "components"
+
+// componentDuplicateTag disambiguates components of one device with the same name (the
+// entity index, cpu index or pool index), as interface_index does for interfaces.
+const componentDuplicateTag = "component_index"
+
+// inventoryEvery is the poll divisor of inventory tables: part numbers and serials change
+// when hardware is swapped, not between polls.
+const inventoryEvery = 10
+
+// entPhysicalClass names entPhysicalClass (RFC 6933 PhysicalClass) as the
+// openconfig-platform-types identities a gNMI device sends for /components/component/state/type.
+func entPhysicalClass() map[int64]string {
+	m := map[int64]string{
+		1: "other", 2: "unknown", 3: "CHASSIS", 4: "BACKPLANE", 5: "container", 6: "POWER_SUPPLY",
+		7: "FAN", 8: "SENSOR", 9: "module", 10: "PORT", 11: "stack", 12: "CPU",
+		13: "ENERGY_OBJECT", 14: "BATTERY", 15: "STORAGE",
+	}
+	for k, v := range m {
+		if v[0] >= 'A' && v[0] <= 'Z' {
+			m[k] = "openconfig-platform-types:" + v
+		}
+	}
+	return m
+}
+
+// entityProfile reads ENTITY-MIB's entPhysicalTable as /components/component/state.
+func entityProfile() Profile {
+	e := oidEntPhysicalEntry
+	return Profile{
+		Name: "entity",
+		Tables: []Table{{
+			Measurement: componentsMeasurement,
+			Tags:        map[string]string{"component_name": e + ".7"},
+			Fallbacks:   map[string]string{"component_name": e + ".2"},
+			Fields: map[string]string{
+				"state/description":      e + ".2",
+				"state/type":             e + ".5",
+				"state/hardware-version": e + ".8",
+				"state/firmware-version": e + ".9",
+				"state/software-version": e + ".10",
+				"state/serial-no":        e + ".11",
+				"state/mfg-name":         e + ".12",
+				"state/part-no":          e + ".13",
+				"state/removable":        e + ".16",
+			},
+			Formats: map[string]string{"state/type": "enum", "state/removable": "truthvalue"},
+			Enums:   map[string]map[int64]string{"state/type": entPhysicalClass()},
+			Columns: map[string]string{"parent_idx": e + ".4"},
+			Lookups: map[string]Lookup{
+				"parent_name":  {Column: e + ".7", Key: "parent_idx"},
+				"parent_descr": {Column: e + ".2", Key: "parent_idx"},
+			},
+			ComputedFields: map[string]string{"state/parent": "first(parent_name, parent_descr)"},
+			Types: map[string]string{
+				"state/description": "string", "state/type": "string", "state/hardware-version": "string",
+				"state/firmware-version": "string", "state/software-version": "string",
+				"state/serial-no": "string", "state/mfg-name": "string", "state/part-no": "string",
+				"state/removable": "bool", "state/parent": "string",
+			},
+			DuplicateTag: componentDuplicateTag,
+			Every:        inventoryEvery,
+		}},
+	}
+}
+
+// sensorClass is one OpenConfig value an entity sensor table yields.
+type sensorClass struct {
+	filter string // on the row's columns (type, name, descr)
+	field  string
+	expr   string // of value (scaled to the SI unit)
+	valid  string
+}
+
+// entitySensorClasses maps entPhySensorType (RFC 3433 EntitySensorDataType: voltsAC 3,
+// voltsDC 4, amperes 5, watts 6, celsius 8, rpm 10, dBm 14) to fields. Optical power comes
+// as dBm, or (Arista DOM) as watts on a sensor named "… Power …": written as dBm.
+func entitySensorClasses() []sensorClass {
+	// LibreNMS's entity-sensor rules, which RFC 3433 implies: −1000000000 and −127 are the
+	// "no reading" values devices send; no board sensor reads above 200 °C.
+	const noReading = "raw != -1000000000 && raw != -127"
+	// A watts sensor is optical power when its name says so (Arista "DOM RX Power Sensor",
+	// "Lane 1 … Power"); a power supply's "Input Power" is not.
+	optic := `(contains(label, "dom") || contains(label, "lane") || contains(label, "rx power") || contains(label, "tx power") || contains(label, "transceiver"))`
+	rx := `(contains(label, "rx") || contains(label, "receive"))`
+	classes := []sensorClass{
+		{filter: "type == 8", field: fTemperature, expr: "value", valid: noReading + " && value <= 200"},
+		{filter: "type == 10", field: fFanSpeed, expr: "value", valid: noReading + " && value >= 0"},
+		{filter: "(type == 14 || type == 6 && " + optic + ") && " + rx, field: fInPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
+		{filter: "(type == 14 || type == 6 && " + optic + ") && !" + rx, field: fOutPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
+		{filter: "type == 3 || type == 4", field: fVoltage, expr: "value", valid: noReading},
+		{filter: "type == 5 && contains(label, \"bias\")", field: fLaserBias, expr: "value * 1000", valid: noReading},
+		{filter: "type == 5 && !contains(label, \"bias\")", field: fCurrent, expr: "value", valid: noReading},
+		{filter: "type == 6 && !" + optic, field: fPower, expr: "value", valid: noReading},
+	}
+	for i := range classes {
+		classes[i].filter = strings.ReplaceAll(classes[i].filter, "label", `(first(name, "") + " " + first(descr, ""))`)
+	}
+	return classes
+}
+
+// entitySensorTables builds one table per class over a sensor table with ENTITY-SENSOR's
+// layout (type .1, scale .2, precision .3, value .4, oper status .5), indexed by
+// entPhysicalIndex: CISCO-ENTITY-SENSOR-MIB has the same columns under its own OID.
+func entitySensorTables(base string) []Table {
+	var out []Table
+	for _, c := range entitySensorClasses() {
+		isOptic := c.field == fInPower || c.field == fOutPower || c.field == fLaserBias
+		name := "first(name, descr)"
+		tags := map[string]string{"component_name": name}
+		if isOptic {
+			// The transceiver component carries the channel (openconfig-platform-transceiver:
+			// /components/component/transceiver/physical-channels/channel/state/…): the
+			// sensor's parent entity is the transceiver.
+			tags["component_name"] = "first(parent_name, parent_descr, name, descr)"
+			tags["channel_index"] = `"0"`
+		}
+		out = append(out, Table{
+			Measurement: componentsMeasurement,
+			Columns: map[string]string{
+				"type": base + ".1", "scale": base + ".2", "prec": base + ".3", "raw": base + ".4",
+				"oper": base + ".5",
+				"name": oidEntPhysicalEntry + ".7", "descr": oidEntPhysicalEntry + ".2",
+				"parent": oidEntPhysicalEntry + ".4",
+			},
+			Lookups: map[string]Lookup{
+				"parent_name":  {Column: oidEntPhysicalEntry + ".7", Key: "parent"},
+				"parent_descr": {Column: oidEntPhysicalEntry + ".2", Key: "parent"},
+			},
+			// oper: ok(1); unavailable(2) and nonoperational(3) readings are not values.
+			Filter:       "has(raw) && first(oper, 1) == 1 && (" + c.filter + ")",
+			ComputedTags: tags,
+			// RFC 3433 §4: value × 10^(3·(scale−9)) (SI prefix yocto=1 … units=9 … yotta=17),
+			// with precision decimal places.
+			ComputedFields: map[string]string{c.field: sensorExpr(c.expr)},
+			Valid:          map[string]string{c.field: c.valid},
+			Types:          map[string]string{c.field: "float"},
+			DuplicateTag:   componentDuplicateTag,
+		})
+	}
+	return out
+}
+
+// sensorExpr substitutes the scaled reading for "value" in expr.
+func sensorExpr(expr string) string {
+	const scaled = "(raw * pow10(3 * (scale - 9) - prec))"
+	out := ""
+	for i := 0; i < len(expr); {
+		if i+5 <= len(expr) && expr[i:i+5] == "value" {
+			out += scaled
+			i += 5
+			continue
+		}
+		out += expr[i : i+1]
+		i++
+	}
+	return out
+}
+
+// entitySensorProfile reads ENTITY-SENSOR-MIB (RFC 3433).
+func entitySensorProfile() Profile {
+	return Profile{Name: "entity-sensor", Tables: entitySensorTables(oidEntPhySensor)}
+}
+
+// hrStorageMemory is the hrStorage part shared by host-resources: RAM-like rows
+// (hrStorageOther 1, hrStorageRam 2, hrStorageVirtualMemory 3; disks are not memory).
+func hrStorageTable() Table {
+	s := oidHrStorageEntry
+	// Buffers and cache are reclaimable: on the RAM row they are not counted as utilized,
+	// as `free` and LibreNMS do. net-snmp puts them at fixed rows 6 ("Memory buffers") and
+	// 7 ("Cached memory"); Arista EOS at 2 ("RAM (Buffers)") and 3 ("RAM (Cache)").
+	reclaim := `if(descr == "Physical memory" || descr == "RAM", ` +
+		`if(d6 == "Memory buffers", u6, 0) + if(d7 == "Cached memory", u7, 0) + ` +
+		`if(d2 == "RAM (Buffers)", u2, 0) + if(d3 == "RAM (Cache)", u3, 0), 0)`
+	return Table{
+		Measurement: componentsMeasurement,
+		Tags:        map[string]string{"component_name": s + ".3"},
+		Columns:     map[string]string{"type": s + ".2", "descr": s + ".3", "units": s + ".4", "size": s + ".5", "used": s + ".6"},
+		Lookups: map[string]Lookup{
+			"d2": {Column: s + ".3", Key: `"2"`}, "u2": {Column: s + ".6", Key: `"2"`},
+			"d3": {Column: s + ".3", Key: `"3"`}, "u3": {Column: s + ".6", Key: `"3"`},
+			"d6": {Column: s + ".3", Key: `"6"`}, "u6": {Column: s + ".6", Key: `"6"`},
+			"d7": {Column: s + ".3", Key: `"7"`}, "u7": {Column: s + ".6", Key: `"7"`},
+		},
+		Filter: `(type == "1.3.6.1.2.1.25.2.1.1" || type == "1.3.6.1.2.1.25.2.1.2" || type == "1.3.6.1.2.1.25.2.1.3") && size > 0`,
+		ComputedFields: map[string]string{
+			fMemUsed:  "(used - " + reclaim + ") * units",
+			fMemAvail: "(size - used + " + reclaim + ") * units",
+		},
+		Types:        map[string]string{fMemUsed: "uint", fMemAvail: "uint"},
+		DuplicateTag: componentDuplicateTag,
+	}
+}
+
+// hostResourcesProfile reads HOST-RESOURCES-MIB (RFC 2790): hrProcessorLoad per processor
+// (a one-minute average, RFC 2790) named by hrDeviceDescr, and RAM from hrStorage.
+func hostResourcesProfile() Profile {
+	return Profile{
+		Name: "host-resources",
+		Tables: []Table{{
+			Measurement:    componentsMeasurement,
+			Tags:           map[string]string{"component_name": oidHrDeviceDescr},
+			Columns:        map[string]string{"load": oidHrProcessorLoad},
+			Filter:         "has(load)",
+			ComputedFields: map[string]string{fCPU: "load"},
+			Types:          map[string]string{fCPU: "float"},
+			DuplicateTag:   componentDuplicateTag,
+		}, hrStorageTable()},
+	}
+}
+
+// ucdProfile reads UCD-SNMP-MIB memory (net-snmp's /proc/meminfo figures, KiB) as the
+// component "Physical memory" (hrStorage's name for it), and CPU as 100 − ssCpuIdle. Matched
+// to net-snmp agents (sysObjectID NET-SNMP-MIB netSnmpAgentOIDs 1.3.6.1.4.1.8072.3.2), where
+// it replaces host-resources' memory rows.
+func ucdProfile() Profile {
+	m := oidUcdMemory
+	return Profile{
+		Name:  "ucd",
+		Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.8072.3.2"}},
+		Tables: []Table{{
+			Measurement: componentsMeasurement,
+			// memTotalReal .5, memAvailReal .6 (MemFree), memBuffer .14, memCached .15.
+			Columns:      map[string]string{"total": m + ".5", "free": m + ".6", "buffer": m + ".14", "cached": m + ".15"},
+			Filter:       "has(total)",
+			ComputedTags: map[string]string{"component_name": `"Physical memory"`},
+			ComputedFields: map[string]string{
+				fMemUsed:  "(total - free - first(buffer, 0) - first(cached, 0)) * 1024",
+				fMemAvail: "(free + first(buffer, 0) + first(cached, 0)) * 1024",
+			},
+			Types: map[string]string{fMemUsed: "uint", fMemAvail: "uint"},
+		}},
+	}
+}
+
+// lldpSessionState is not needed: LLDP neighbours are state only.
+
+// lldpProfile reads LLDP-MIB's remote table as openconfig-lldp
+// /lldp/interfaces/interface[name]/neighbors/neighbor[id]/state (measurement lldp, tags
+// interface_name and neighbor_id). The index is lldpRemTimeMark.lldpRemLocalPortNum.
+// lldpRemIndex; the local port is named by lldpLocPortDesc/lldpLocPortId, or ifName when the
+// port number is the ifIndex (as on most agents).
+func lldpProfile() Profile {
+	r := oidLldpRemEntry
+	return Profile{
+		Name: "lldp",
+		Tables: []Table{{
+			Measurement: "lldp",
+			Index:       []IndexPart{{Name: "timemark", Type: "int"}, {Name: "port", Type: "int"}, {Name: "remidx", Type: "int"}},
+			Columns: map[string]string{
+				"csub": r + ".4", "chassis": r + ".5", "psub": r + ".6", "portid": r + ".7",
+			},
+			Lookups: map[string]Lookup{
+				"ifname":   {Column: oidIfName, Key: "port"},
+				"locpid":   {Column: oidLldpLocPortEntry + ".3", Key: "port"},
+				"locpdesc": {Column: oidLldpLocPortEntry + ".4", Key: "port"},
+				"locpsub":  {Column: oidLldpLocPortEntry + ".2", Key: "port"},
+			},
+			Fields: map[string]string{
+				"state/port-description":   r + ".8",
+				"state/system-name":        r + ".9",
+				"state/system-description": r + ".10",
+			},
+			ComputedTags: map[string]string{
+				// lldpLocPortId of subtype interfaceName(5) or local(7) is the name; else
+				// ifName of the port number; else the port description.
+				"interface_name": "first(if(locpsub == 5 || locpsub == 7, locpid, \"\"), ifname, locpdesc, locpid, str(port))",
+				"neighbor_id":    "str(remidx)",
+			},
+			ComputedFields: map[string]string{
+				// Subtype macAddress(4) is six bytes: written as a MAC, as OpenConfig does.
+				"state/chassis-id":         "if(csub == 4, mac(chassis), chassis)",
+				"state/chassis-id-type":    "str(csub)",
+				"state/port-id":            "if(psub == 3, mac(portid), portid)",
+				"state/port-id-type":       "str(psub)",
+				"state/id":                 "str(remidx)",
+				"state/local-port-number":  "port",
+				"state/age-timemark-ticks": "timemark",
+			},
+			Types: map[string]string{
+				"state/port-description": "string", "state/system-name": "string",
+				"state/system-description": "string", "state/chassis-id": "string",
+				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
+				"state/id": "string", "state/local-port-number": "uint", "state/age-timemark-ticks": "uint",
+			},
+			DuplicateTag: "neighbor_index",
+		}},
+	}
+}
+
+// lldpV2Profile reads LLDP-V2-MIB (IEEE 802.1AB-2009), whose remote index carries the local
+// ifIndex directly: timeMark.ifIndex.destAddressIndex.remIndex.
+func lldpV2Profile() Profile {
+	r := oidLldpV2RemEntry
+	return Profile{
+		Name: "lldp-v2",
+		Tables: []Table{{
+			Measurement: "lldp",
+			Index: []IndexPart{{Name: "timemark", Type: "int"}, {Name: "ifindex", Type: "int"},
+				{Name: "dest", Type: "int"}, {Name: "remidx", Type: "int"}},
+			Columns: map[string]string{"csub": r + ".5", "chassis": r + ".6", "psub": r + ".7", "portid": r + ".8"},
+			Lookups: map[string]Lookup{
+				"ifname":  {Column: oidIfName, Key: "ifindex"},
+				"ifdescr": {Column: oidIfDescr, Key: "ifindex"},
+			},
+			Fields: map[string]string{
+				"state/port-description":   r + ".9",
+				"state/system-name":        r + ".10",
+				"state/system-description": r + ".11",
+			},
+			ComputedTags: map[string]string{
+				"interface_name": "first(ifname, ifdescr, str(ifindex))",
+				"neighbor_id":    "str(remidx)",
+			},
+			ComputedFields: map[string]string{
+				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
+				"state/chassis-id-type": "str(csub)",
+				"state/port-id":         "if(psub == 3, mac(portid), portid)",
+				"state/port-id-type":    "str(psub)",
+				"state/id":              "str(remidx)",
+			},
+			Types: map[string]string{
+				"state/port-description": "string", "state/system-name": "string",
+				"state/system-description": "string", "state/chassis-id": "string",
+				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
+				"state/id": "string",
+			},
+			DuplicateTag: "neighbor_index",
+		}},
+	}
+}
+
+// bgpSessionState names bgpPeerState (RFC 4273) as openconfig-bgp's session-state enum.
+func bgpSessionState() map[int64]string {
+	return map[int64]string{1: "IDLE", 2: "CONNECT", 3: "ACTIVE", 4: "OPENSENT", 5: "OPENCONFIRM", 6: "ESTABLISHED"}
+}
+
+// bgpTags are the keys of openconfig-network-instance's path to a BGP neighbor
+// (/network-instances/network-instance[name]/protocols/protocol[identifier][name]/bgp/
+// neighbors/neighbor[neighbor-address]) for the default instance, as the gNMI normalizer
+// names them.
+func bgpTags(addr string) map[string]string {
+	return map[string]string{
+		"network-instance_name":     `"DEFAULT"`,
+		"protocol_identifier":       `"BGP"`,
+		"protocol_name":             `"BGP"`,
+		"neighbor_neighbor-address": addr,
+	}
+}
+
+// bgp4Profile reads BGP4-MIB's bgpPeerTable (RFC 4273, IPv4 peers, indexed by the remote
+// address) as openconfig-bgp neighbor state (measurement bgp).
+func bgp4Profile() Profile {
+	b := oidBgpPeerEntry
+	return Profile{
+		Name: "bgp4",
+		Tables: []Table{{
+			Measurement: "bgp",
+			Index:       []IndexPart{{Name: "addr", Type: "ipv4"}},
+			Columns:     map[string]string{"admin": b + ".3", "ras": b + ".9"},
+			Lookups:     map[string]Lookup{"las": {Column: oidBgpLocalAs, Key: `"0"`}},
+			Fields: map[string]string{
+				"state/session-state":            b + ".2",
+				"state/local-address":            b + ".5",
+				"state/remote-router-id":         b + ".1",
+				"state/messages/received/UPDATE": b + ".10",
+				"state/messages/sent/UPDATE":     b + ".11",
+				"state/established-transitions":  b + ".15",
+			},
+			Formats:      map[string]string{"state/session-state": "enum"},
+			Enums:        map[string]map[int64]string{"state/session-state": bgpSessionState()},
+			ComputedTags: bgpTags("addr"),
+			ComputedFields: map[string]string{
+				"state/peer-as":          "ras",
+				"state/local-as":         "las",
+				"state/neighbor-address": "addr",
+				"state/enabled":          "admin == 2", // bgpPeerAdminStatus start(2)
+			},
+			Types: map[string]string{
+				"state/session-state": "string", "state/local-address": "string", "state/remote-router-id": "string",
+				"state/messages/received/UPDATE": "uint", "state/messages/sent/UPDATE": "uint",
+				"state/established-transitions": "uint", "state/peer-as": "uint", "state/local-as": "uint",
+				"state/neighbor-address": "string", "state/enabled": "bool",
+			},
+		}},
+	}
+}

@@ -545,10 +545,20 @@ func (f *File) finishSNMP(t *Target, where string) error {
 		c.MaxRepetitions = DefaultMaxRepetitions
 	}
 	if len(c.ProfileNames) == 0 {
-		c.ProfileNames = []string{"system", "if-mib"}
+		c.ProfileNames = []string{snmp.AutoProfile}
 	}
 	c.Profiles = c.Profiles[:0]
 	for _, name := range c.ProfileNames {
+		if _, user := f.SNMPProfiles[name]; name == snmp.AutoProfile && !user {
+			// Every built-in plus the user profiles with a match rule; each then polls
+			// only the devices it matches (snmp/match.go).
+			for _, p := range snmp.AutoProfiles(f.SNMPProfiles) {
+				if !slices.ContainsFunc(c.Profiles, func(q snmp.Profile) bool { return q.Name == p.Name }) {
+					c.Profiles = append(c.Profiles, p)
+				}
+			}
+			continue
+		}
 		if p, ok := f.SNMPProfiles[name]; ok {
 			c.Profiles = append(c.Profiles, p)
 			continue
@@ -560,7 +570,7 @@ func (f *File) finishSNMP(t *Target, where string) error {
 				known = append(known, n)
 			}
 			slices.Sort(known)
-			return fmt.Errorf("%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
+			return fmt.Errorf("%s: snmp.profiles: unknown profile %q: use auto or one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
 		}
 		c.Profiles = append(c.Profiles, p)
 	}

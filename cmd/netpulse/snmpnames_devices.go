@@ -23,6 +23,7 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 		"memAvailRealTXT", "memTotalFree", "memMinimumSwap", "memShared", "memBuffer", "memCached")
 	add("1.3.6.1.4.1.2021.11", true, "ssIndex", "ssErrorName", "ssSwapIn", "ssSwapOut", "ssIOSent",
 		"ssIOReceive", "ssSysInterrupts", "ssSysContext", "ssCpuUser", "ssCpuSystem", "ssCpuIdle")
+	add("1.3.6.1.4.1.2021.13.16.2.1", false, "lmTempSensorsIndex", "lmTempSensorsDevice", "lmTempSensorsValue")
 	// LLDP-MIB (IEEE 802.1AB-2005) and LLDP-V2-MIB (802.1AB-2009).
 	add("1.0.8802.1.1.2.1.4.1.1", false, "lldpRemTimeMark", "lldpRemLocalPortNum", "lldpRemIndex",
 		"lldpRemChassisIdSubtype", "lldpRemChassisId", "lldpRemPortIdSubtype", "lldpRemPortId",

@@ -38,7 +38,7 @@ var deviceClasses = []struct {
 	{"memory", []string{fMemUsed}, relTol(0.01, 0)},
 	{"temperature", []string{fTemperature}, relTol(0.01, 0.1)},
 	{"fanspeed", []string{fFanSpeed}, relTol(0.01, 0)},
-	{"dbm", []string{fInPower, fOutPower}, func(float64) float64 { return 0.1 }},
+	{"dbm", []string{fInPower, fOutPower, "transceiver/state/input-power/instant", "transceiver/state/output-power/instant"}, func(float64) float64 { return 0.1 }},
 }
 
 // relTol is ±rel of the value, but at least abs (LibreNMS rounds CPU to whole percent).
@@ -59,6 +59,7 @@ type expectedDevice struct {
 	Mempools []struct {
 		Descr string  `json:"mempool_descr"`
 		Used  float64 `json:"mempool_used"`
+		Perc  float64 `json:"mempool_perc"`
 		Type  string  `json:"mempool_type"`
 	} `json:"mempools"`
 	Sensors []struct {
@@ -90,6 +91,10 @@ type expectedDevice struct {
 type wantValue struct {
 	descr string
 	v     float64
+	// pct is the memory percent used (LibreNMS's mempool_perc; ours utilized/(utilized+
+	// available)), compared when the byte figures differ: LibreNMS records percent-only
+	// pools (comware, vrp, junos, fortigate) with a total of 100 or a capped size.
+	pct float64
 }
 
 func (e *expectedDevice) values(class string) []wantValue {
@@ -97,16 +102,16 @@ func (e *expectedDevice) values(class string) []wantValue {
 	switch class {
 	case "cpu":
 		for _, p := range e.Processors {
-			out = append(out, wantValue{p.Type + " " + p.Descr, p.Usage})
+			out = append(out, wantValue{descr: p.Type + " " + p.Descr, v: p.Usage})
 		}
 	case "memory":
 		for _, m := range e.Mempools {
-			out = append(out, wantValue{m.Type + " " + m.Descr, m.Used})
+			out = append(out, wantValue{m.Type + " " + m.Descr, m.Used, m.Perc})
 		}
 	default:
 		for _, s := range e.Sensors {
 			if s.Class == class && s.Current != nil {
-				out = append(out, wantValue{s.Type + " " + s.Descr, *s.Current})
+				out = append(out, wantValue{descr: s.Type + " " + s.Descr, v: *s.Current})
 			}
 		}
 	}
@@ -160,6 +165,12 @@ func gotValues(points []collector.Point, fields []string) []wantValue {
 				name = tg.Value
 			}
 		}
+		pct := -1.0
+		if u, ok := fieldNum(p, fMemUsed); ok {
+			if a, ok := fieldNum(p, fMemAvail); ok && u+a > 0 {
+				pct = 100 * u / (u + a)
+			}
+		}
 		for _, f := range p.Fields {
 			if !slices.Contains(fields, f.Key) {
 				continue
@@ -175,10 +186,26 @@ func gotValues(points []collector.Point, fields []string) []wantValue {
 			default:
 				continue
 			}
-			out = append(out, wantValue{name + " " + f.Key, v})
+			out = append(out, wantValue{name + " " + f.Key, v, pct})
 		}
 	}
 	return out
+}
+
+func fieldNum(p collector.Point, key string) (float64, bool) {
+	for _, f := range p.Fields {
+		if f.Key == key {
+			switch f.Kind {
+			case collector.KindFloat:
+				return f.FloatValue(), true
+			case collector.KindUint:
+				return float64(f.UintValue()), true
+			case collector.KindInt:
+				return float64(f.IntValue()), true
+			}
+		}
+	}
+	return 0, false
 }
 
 // matchValues pairs want with got one to one (each want with the nearest unused got within
@@ -189,7 +216,10 @@ func matchValues(want, got []wantValue, tol func(float64) float64) (missing, ext
 	for _, w := range want {
 		best := -1
 		for i, g := range got {
-			if used[i] || math.Abs(g.v-w.v) > tol(w.v) {
+			if used[i] {
+				continue
+			}
+			if math.Abs(g.v-w.v) > tol(w.v) && !(w.pct > 0 && g.pct >= 0 && math.Abs(g.pct-w.pct) <= 1) {
 				continue
 			}
 			if best < 0 || math.Abs(g.v-w.v) < math.Abs(got[best].v-w.v) {

@@ -13,6 +13,15 @@ var deviceProfiles = []func() Profile{
 	lldpV2Profile,
 	bgp4Profile,
 	ciscoProfile,
+	juniperProfile,
+	nokiaProfile,
+	huaweiProfile,
+	comwareProfile,
+	dellProfile,
+	fortinetProfile,
+	arubaCXProfile,
+	mikrotikProfile,
+	extremeProfile,
 }
 
 // deviceProfile returns the built-in device profile called name.

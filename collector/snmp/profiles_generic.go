@@ -273,6 +273,16 @@ func ucdProfile() Profile {
 				fMemAvail: "(free + first(buffer, 0) + first(cached, 0)) * 1024",
 			},
 			Types: map[string]string{fMemUsed: "uint", fMemAvail: "uint"},
+		}, {
+			// LM-SENSORS-MIB (under UCD) lmTempSensorsTable: name .2, milli-°C .3.
+			Measurement:    componentsMeasurement,
+			Tags:           map[string]string{"component_name": "1.3.6.1.4.1.2021.13.16.2.1.2"},
+			Columns:        map[string]string{"t": "1.3.6.1.4.1.2021.13.16.2.1.3"},
+			Filter:         "has(t)",
+			ComputedFields: map[string]string{fTemperature: "t / 1000"},
+			Valid:          map[string]string{fTemperature: "value > -127 && value <= 200"},
+			Types:          map[string]string{fTemperature: "float"},
+			DuplicateTag:   componentDuplicateTag,
 		}},
 	}
 }

@@ -198,6 +198,7 @@ var exprFuncs = map[string]int{
 	"lower":    1,  // a string in lower case
 	"contains": 2,  // 1 when the first string contains the second (case-insensitive), else 0
 	"if":       3,  // if(c, a, b): a when c is true, else b
+	"after":    2,  // the part of the first string after the last occurrence of the second ("" if none)
 }
 
 func (n xcall) eval(e env) xval {
@@ -228,6 +229,17 @@ func (n xcall) eval(e env) xval {
 			return xval{}
 		}
 		return boolVal(strings.Contains(strings.ToLower(v.String()), strings.ToLower(w.String())))
+	case "after":
+		w := n.args[1].eval(e)
+		if v.kind == xMissing || w.kind == xMissing {
+			return xval{}
+		}
+		str, sep := v.String(), w.String()
+		i := strings.LastIndex(str, sep)
+		if i < 0 {
+			return xstr("")
+		}
+		return xstr(str[i+len(sep):])
 	case "lower":
 		if v.kind == xMissing {
 			return v
@@ -492,6 +504,9 @@ func (p *xparser) parsePrimary() (xnode, error) {
 				return nil, fmt.Errorf("%s takes %d argument(s), got %d", tok, max(arity, 1), len(args))
 			}
 			return xcall{fn: tok, args: args}, nil
+		}
+		if tok == "null" {
+			return xconst{}, nil // absent: the field is not written
 		}
 		slot, ok := p.scope.slot(tok)
 		if !ok {

@@ -22,6 +22,9 @@ var deviceProfiles = []func() Profile{
 	arubaCXProfile,
 	mikrotikProfile,
 	extremeProfile,
+	fcMgmtProfile,
+	dellPowerConnectProfile,
+	hpProCurveProfile,
 }
 
 // deviceProfile returns the built-in device profile called name.

@@ -27,13 +27,15 @@ const (
 
 // Field names of the components measurement (openconfig-platform and its augments).
 const (
-	fCPU         = "cpu/utilization/state/instant" // percent
-	fMemUsed     = "state/memory/utilized"         // bytes
-	fMemAvail    = "state/memory/available"        // bytes
-	fTemperature = "state/temperature/instant"     // °C
-	fFanSpeed    = "fan/state/speed"               // rpm
-	fInPower     = "state/input-power/instant"     // dBm (transceiver channel)
-	fOutPower    = "state/output-power/instant"    // dBm (transceiver channel)
+	fCPU      = "cpu/utilization/state/instant" // percent
+	fMemUsed  = "state/memory/utilized"         // bytes
+	fMemAvail = "state/memory/available"        // bytes
+	// No OpenConfig leaf: devices that report memory only as a percentage (PROFILES.md).
+	fMemPct      = "state/memory/utilized-percent"
+	fTemperature = "state/temperature/instant"  // °C
+	fFanSpeed    = "fan/state/speed"            // rpm
+	fInPower     = "state/input-power/instant"  // dBm (transceiver channel)
+	fOutPower    = "state/output-power/instant" // dBm (transceiver channel)
 	fLaserBias   = "state/laser-bias-current/instant"
 	// No OpenConfig leaf: names chosen under the same measurement (PROFILES.md).
 	fVoltage = "state/voltage/instant" // V

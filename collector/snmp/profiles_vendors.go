@@ -28,18 +28,26 @@ func memFields(used, free string) (map[string]string, map[string]string) {
 	return map[string]string{fMemUsed: used, fMemAvail: free}, map[string]string{fMemUsed: "uint", fMemAvail: "uint"}
 }
 
+// percentMemTable writes memory a device reports as a percentage of a size in bytes (an
+// expression; absent or not positive: the percentage alone).
+func percentMemTable(name, pct, size string, cols map[string]string) Table {
+	return componentTable(name, map[string]string{
+		fMemPct:   pct,
+		fMemUsed:  "if(" + size + " > 0, " + size + " * " + pct + " / 100, null)",
+		fMemAvail: "if(" + size + " > 0, " + size + " * (100 - " + pct + ") / 100, null)",
+	}, map[string]string{fMemPct: "float", fMemUsed: "uint", fMemAvail: "uint"}, cols)
+}
+
 // opticsTable is a transceiver channel's optical power in dBm (and optionally bias in mA and
 // module temperature): name is the transceiver component, channel the channel_index.
 func opticsTable(name, channel string, fields map[string]string, cols map[string]string, lookups map[string]Lookup) Table {
+	// A reading of 0 µW/mW has no dBm value (−∞): it is skipped and counted, not written.
+	// Readings the device itself reports as −40 dBm ("no light") are kept: a dark fibre
+	// is worth seeing.
 	types := map[string]string{}
 	valid := map[string]string{}
 	for f := range fields {
 		types[f] = "float"
-		// −40 dBm and below is the "no light"/no-reading floor of every DOM implementation
-		// (SFF-8472 0 µW); such a reading is not a value.
-		if f == fInPower || f == fOutPower {
-			valid[f] = "value > -40"
-		}
 	}
 	tags := map[string]string{"component_name": name}
 	if channel != "" {
@@ -90,8 +98,8 @@ func juniperProfile() Profile {
 		"transceiver/state/output-power/instant": "tx / 100",
 		fTemperature:                             "mtemp",
 	}, domCols, ifNameLookup("index"))
-	module.Valid["transceiver/state/input-power/instant"] = "value > -40"
-	module.Valid["transceiver/state/output-power/instant"] = "value > -40"
+	// An empty port reads 0 in every column.
+	module.Filter = "!(rx == 0 && tx == 0 && mtemp == 0)"
 	lanes := opticsTable("first(ifname, ifdescr, str(ifindex))", "str(ln)", map[string]string{
 		fInPower:  "rx / 100",
 		fOutPower: "tx / 100",
@@ -132,14 +140,11 @@ func nokiaProfile() Profile {
 	}, map[string]string{"t": ddm + ".1", "tx": ddm + ".16", "rx": ddm + ".21"}, ifNameLookup("port"))
 	module.Index = portIdx
 	module.Filter = "has(t) || has(rx)"
-	module.Valid["transceiver/state/input-power/instant"] = "value >= -40"
-	module.Valid["transceiver/state/output-power/instant"] = "value >= -40"
 	lanes := opticsTable("first(ifname, ifdescr, str(port))", "str(ln)", map[string]string{
 		fOutPower: "uw_dbm(tx / 10)",
 		fInPower:  "uw_dbm(rx / 10)",
 	}, map[string]string{"tx": lane + ".12", "rx": lane + ".17"}, ifNameLookup("port"))
 	lanes.Index = append(portIdx, IndexPart{Name: "ln", Type: "int"})
-	lanes.Valid = map[string]string{fInPower: "value >= -40", fOutPower: "value >= -40"}
 	return Profile{Name: "nokia-sros", Match: enterprise(6527), Tables: []Table{cpu, mem, temp, module, lanes}}
 }
 
@@ -153,12 +158,12 @@ func huaweiProfile() Profile {
 	name := `first(name, descr, "entity " + index)`
 	stCols := map[string]string{"cpu": st + ".5", "memp": st + ".7", "size": st + ".9", "temp": st + ".11",
 		"name": oidEntPhysicalEntry + ".7", "descr": oidEntPhysicalEntry + ".2"}
-	// Only boards with memory have a CPU (hwEntityMemSize ≠ 0; LibreNMS's rule too).
+	// Only boards with memory have a CPU (hwEntityMemSize ≠ 0; LibreNMS's rule too). A size
+	// of −1 (NetEngine 8000: unknown) gives the percentage alone.
 	cpu := cpuTable(name, "cpu", stCols)
-	cpu.Filter = "size > 0 && has(cpu)"
-	memF, memT := memFields("size * memp / 100", "size * (100 - memp) / 100")
-	mem := componentTable(name, memF, memT, stCols)
-	mem.Filter = "size > 0 && has(memp)"
+	cpu.Filter = "size != 0 && has(cpu)"
+	mem := percentMemTable(name, "memp", "size", stCols)
+	mem.Filter = "size != 0 && has(memp)"
 	temp := componentTable(name, map[string]string{fTemperature: "temp"}, map[string]string{fTemperature: "float"}, stCols)
 	temp.Filter = "temp != 0 && has(temp)"
 	temp.Valid = map[string]string{fTemperature: "value > -127 && value < 255"}
@@ -167,10 +172,9 @@ func huaweiProfile() Profile {
 	optics := opticsTable(name, `"0"`, map[string]string{
 		// The 0.01 dBm string where the agent has it, else µW.
 		fInPower:  "first(num(rxdbm) / 100, uw_dbm(rxuw))",
-		fOutPower: "first(num(txdbm) / 100, uw_dbm(txuw))",
+		fOutPower: "uw_dbm(txuw)",
 	}, optCols, nil)
 	optics.Filter = "has(rxuw) || has(rxdbm)"
-	optics.Valid = map[string]string{fInPower: "value > -40", fOutPower: "value > -40"}
 	optTemp := componentTable(name, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"}, optCols)
 	optTemp.Filter = "has(t) && t != -255"
 	optTemp.Valid = map[string]string{fTemperature: "value > -127 && value < 255"}
@@ -190,9 +194,8 @@ func comwareProfile() Profile {
 		"name": oidEntPhysicalEntry + ".7", "descr": oidEntPhysicalEntry + ".2"}
 	cpu := cpuTable(name, "cpu", cols)
 	cpu.Filter = "cpu > 0" // LibreNMS's rule: modules reporting 0 have no CPU
-	memF, memT := memFields("size * memp / 100", "size * (100 - memp) / 100")
-	mem := componentTable(name, memF, memT, cols)
-	mem.Filter = "memp > 0 && size > 0"
+	mem := percentMemTable(name, "memp", "size", cols)
+	mem.Filter = "memp > 0"
 	temp := componentTable(name, map[string]string{fTemperature: "temp"}, map[string]string{fTemperature: "float"}, cols)
 	temp.Filter = "temp > 0 && temp != 65535"
 	return Profile{Name: "hpe-comware", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.25506", "1.3.6.1.4.1.2011.2.23"}},
@@ -239,8 +242,8 @@ func fortinetProfile() Profile {
 	cpu := cpuTable(`"CPU"`, "cpu", sysCols)
 	cpu.Filter = "has(cpu)"
 	cores := cpuTable(`"CPU Core " + index`, "load", map[string]string{"load": core})
-	memF, memT := memFields("cap * 1024 * memp / 100", "cap * 1024 * (100 - memp) / 100")
-	mem := componentTable(`"Main Memory"`, memF, memT, sysCols)
+	sysCols["capb"] = sys + ".5" // fgSysMemCapacity is in KB
+	mem := percentMemTable(`"Main Memory"`, "memp", "cap * 1024", sysCols)
 	mem.Filter = "has(memp)"
 	hwCols := map[string]string{"name": hw + ".2", "v": hw + ".3"}
 	fan := componentTable("name", map[string]string{fFanSpeed: "num(v)"}, map[string]string{fFanSpeed: "float"}, hwCols)
@@ -306,4 +309,50 @@ func extremeProfile() Profile {
 	cpu := cpuTable(`"CPU"`, "load", map[string]string{"load": "1.3.6.1.4.1.1916.1.32.1.2"})
 	cpu.Filter = "has(load)"
 	return Profile{Name: "extreme", Match: enterprise(1916), Tables: []Table{cpu, temp, fan}}
+}
+
+// fcMgmtProfile: FIBRE-CHANNEL-MGMT-MIB (experimental 1.3.6.1.3.94, RFC 4044's
+// predecessor) connUnitSensorTable, which storage enclosures (Seagate/Dot Hill, enterprise
+// 347) fill with text: "CPU Temperature-Ctlr B: 67 C 152.60F". The reading is the number
+// after the last ": " of connUnitSensorMessage for characteristic temperature(3), status
+// not failed(5).
+func fcMgmtProfile() Profile {
+	const s = "1.3.6.1.3.94.1.8.1"
+	temp := componentTable("name", map[string]string{fTemperature: `num(after(msg, ": "))`}, map[string]string{fTemperature: "float"},
+		map[string]string{"name": s + ".3", "status": s + ".4", "msg": s + ".6", "char": s + ".8"})
+	temp.Filter = "char == 3 && status != 5"
+	temp.Valid = map[string]string{fTemperature: "value > -127 && value <= 200"}
+	return Profile{Name: "fc-mgmt", Match: enterprise(347), Tables: []Table{temp}}
+}
+
+// dellPowerConnectProfile: Dell PowerConnect (RADLAN-MIB, enterprise 89, sysObjectID under
+// Dell 674.10895): rlCpuUtilDuringLastMinute (%) and rlEnvMonTemperature (°C).
+func dellPowerConnectProfile() Profile {
+	cpu := cpuTable(`"CPU"`, "load", map[string]string{"load": "1.3.6.1.4.1.89.1.7"})
+	cpu.Filter = "has(load) && load <= 100" // 101: not measured yet
+	temp := componentTable(`"Internal " + index`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},
+		map[string]string{"t": "1.3.6.1.4.1.89.53.15.1.9"})
+	temp.Filter = "has(t)"
+	return Profile{Name: "dell-powerconnect", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.674.10895", "1.3.6.1.4.1.89"}},
+		Tables: []Table{cpu, temp}}
+}
+
+// hpProCurveProfile: HP ProCurve/ArubaOS-Switch (sysObjectID under hpEtherSwitch 11.2.3.7): the CPU
+// statistic (STATISTICS-MIB hpSwitchCpuStat, %) and HP-ICF-TRANSCEIVER-MIB DOM (temperature in milli-°C, power in thousandths of dBm).
+func hpProCurveProfile() Profile {
+	const x = "1.3.6.1.4.1.11.2.14.11.5.1.82.1.1.1.1" // hpicfXcvrInfoEntry, index ifIndex
+	cpu := cpuTable(`"CPU"`, "load", map[string]string{"load": "1.3.6.1.4.1.11.2.14.11.5.1.9.6.1"})
+	cpu.Filter = "has(load)"
+	cols := map[string]string{"t": x + ".11", "tx": x + ".14", "rx": x + ".15"}
+	optics := opticsTable("first(ifname, ifdescr, index)", `"0"`, map[string]string{
+		fOutPower: "tx / 1000",
+		fInPower:  "rx / 1000",
+	}, cols, ifNameLookup("index"))
+	optics.Filter = "has(tx) || has(rx)"
+	// −99999 is the transceiver's "not available" (no receive power on an unlit port).
+	optics.Valid = map[string]string{fInPower: "value > -99", fOutPower: "value > -99"}
+	temp := componentTable("first(ifname, ifdescr, index)", map[string]string{fTemperature: "t / 1000"}, map[string]string{fTemperature: "float"}, cols)
+	temp.Lookups = ifNameLookup("index")
+	temp.Filter = "has(t)"
+	return Profile{Name: "hp-procurve", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.11.2.3.7"}}, Tables: []Table{cpu, optics, temp}}
 }

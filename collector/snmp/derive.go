@@ -422,6 +422,9 @@ func computeField(ev *exprValue, e env, st *normStats) (collector.Field, bool) {
 	}
 	switch ev.typ {
 	case "string":
+		if v.String() == "" {
+			return collector.Field{}, false // blank inventory columns are no value
+		}
 		return collector.String(ev.name, v.String()), true
 	case "bool":
 		return collector.Bool(ev.name, v.truthy()), true

@@ -325,3 +325,169 @@ func ratio(a, b int) float64 {
 	}
 	return float64(a) / float64(b)
 }
+
+// tagOf returns a point's tag value.
+func tagOf(p collector.Point, key string) string {
+	for _, t := range p.Tags {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
+}
+
+func stringField(p collector.Point, key string) (string, bool) {
+	for _, f := range p.Fields {
+		if f.Key == key {
+			switch f.Kind {
+			case collector.KindString:
+				return f.StringValue(), true
+			case collector.KindUint:
+				return fmt.Sprint(f.UintValue()), true
+			case collector.KindInt:
+				return fmt.Sprint(f.IntValue()), true
+			}
+		}
+	}
+	return "", false
+}
+
+// TestDeviceInventoryBGPLLDP compares ENTITY-MIB inventory rows (name, serial, model),
+// BGP peers (address, remote AS, state) and LLDP neighbours (local interface, remote system
+// name, remote port) with LibreNMS's lists, for every device of the directory that has them.
+// LibreNMS builds entity rows of Junos and SR OS from vendor tables, BGP of Arista, Junos and
+// IOS-XR from vendor BGP MIBs, and links from CDP too: those rows are reported as not covered
+// (netpulse reads ENTITY-MIB, BGP4-MIB and LLDP only) and not failed.
+func TestDeviceInventoryBGPLLDP(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(devicesDir(), "*.expected.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expected files in %s: %v", devicesDir(), err)
+	}
+	var report strings.Builder
+	type count struct{ want, matched, notCovered int }
+	var ent, bgp, lldp count
+	for _, file := range files {
+		dev := strings.TrimSuffix(filepath.Base(file), ".expected.json")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exp expectedDevice
+		if err := json.Unmarshal(raw, &exp); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if len(exp.Entities) == 0 && len(exp.BGP) == 0 && len(exp.Links) == 0 {
+			continue
+		}
+		rec, err := os.ReadFile(filepath.Join(devicesDir(), dev+".snmprec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := func(prefix string) bool { return strings.Contains(string(rec), "\n"+prefix+".") }
+		points, _, _ := pollAuto(t, filepath.Join(devicesDir(), dev+".snmprec"))
+
+		// Inventory: each row by name (entPhysicalName, else entPhysicalDescr, as the
+		// component_name tag) and serial number.
+		inv := map[string][]collector.Point{}
+		for _, p := range points {
+			_, d := stringField(p, "state/description")
+			_, ty := stringField(p, "state/type")
+			_, sn := stringField(p, "state/serial-no")
+			if (d || ty || sn) && p.Measurement == componentsMeasurement {
+				inv[tagOf(p, "component_name")] = append(inv[tagOf(p, "component_name")], p)
+			}
+		}
+		for _, e := range exp.Entities {
+			ent.want++
+			if !has("1.3.6.1.2.1.47.1.1.1.1.2") {
+				ent.notCovered++
+				continue
+			}
+			// LibreNMS prints NUL bytes as dots (cumulus "..") and cuts EdgeOS's padded
+			// names at the NUL; netpulse cuts at the NUL and falls back to the description.
+			name := e.Name
+			if strings.Trim(name, ".") == "" {
+				name = strings.TrimSpace(e.Descr)
+			}
+			if name == "" {
+				name = fmt.Sprint(e.Index)
+			}
+			ok := false
+			for _, p := range inv[name] {
+				s, _ := stringField(p, "state/serial-no")
+				if s == strings.TrimSpace(e.Serial) || e.Serial == "" {
+					ok = true
+				}
+			}
+			if ok {
+				ent.matched++
+			} else {
+				fmt.Fprintf(&report, "%s entity %d %q serial %q: no component\n", dev, e.Index, name, e.Serial)
+			}
+		}
+
+		// BGP: neighbor address, peer AS, session state.
+		peers := map[string]collector.Point{}
+		for _, p := range points {
+			if p.Measurement == "bgp" {
+				peers[tagOf(p, "neighbor_neighbor-address")] = p
+			}
+		}
+		for _, b := range exp.BGP {
+			bgp.want++
+			if !has("1.3.6.1.2.1.15.3.1.2") {
+				bgp.notCovered++
+				continue
+			}
+			p, ok := peers[b.Peer]
+			as, _ := stringField(p, "state/peer-as")
+			st, _ := stringField(p, "state/session-state")
+			if ok && as == fmt.Sprint(b.RemoteAS) && strings.EqualFold(st, b.State) {
+				bgp.matched++
+			} else {
+				fmt.Fprintf(&report, "%s bgp %s AS%d %s: got %v AS%s %s\n", dev, b.Peer, b.RemoteAS, b.State, ok, as, st)
+			}
+		}
+
+		// LLDP: local interface, remote system name, remote port (id or description).
+		for _, l := range exp.Links {
+			if l.Protocol != "lldp" {
+				continue
+			}
+			lldp.want++
+			if !has("1.0.8802.1.1.2.1.4.1.1.9") && !has("1.3.111.2.802.1.1.13.1.4.1.1.10") {
+				lldp.notCovered++
+				continue
+			}
+			found := false
+			for _, p := range points {
+				if p.Measurement != "lldp" || tagOf(p, "interface_name") != l.IfName {
+					continue
+				}
+				sys, _ := stringField(p, "state/system-name")
+				pid, _ := stringField(p, "state/port-id")
+				pdesc, _ := stringField(p, "state/port-description")
+				// LibreNMS appends the chassis MAC to some ports: "612 (182ad384c247)".
+				port, _, _ := strings.Cut(l.RemotePort, " (")
+				if sys == l.RemoteHost && (pid == port || pdesc == port) {
+					found = true
+				}
+			}
+			if found {
+				lldp.matched++
+			} else {
+				fmt.Fprintf(&report, "%s lldp %s → %s %s: not found\n", dev, l.IfName, l.RemoteHost, l.RemotePort)
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		c    count
+	}{{"entity rows", ent}, {"bgp peers", bgp}, {"lldp links", lldp}} {
+		fmt.Fprintf(&report, "%-12s %d/%d matched, %d not covered (from a vendor MIB netpulse does not read)\n", c.name, c.c.matched, c.c.want-c.c.notCovered, c.c.notCovered)
+		if c.c.matched != c.c.want-c.c.notCovered {
+			t.Errorf("%s: %d of %d covered rows do not match", c.name, c.c.want-c.c.notCovered-c.c.matched, c.c.want-c.c.notCovered)
+		}
+	}
+	t.Log("\n" + report.String())
+}

@@ -63,6 +63,9 @@ func (v xval) asNum() (float64, bool) {
 func (v xval) String() string {
 	switch v.kind {
 	case xNum:
+		if v.num == math.Trunc(v.num) && math.Abs(v.num) < 1e15 {
+			return strconv.FormatFloat(v.num, 'f', -1, 64) // indexes: 436404224, not 4.36404224e+08
+		}
 		return strconv.FormatFloat(v.num, 'g', -1, 64)
 	case xStr:
 		if v.raw {
@@ -198,6 +201,8 @@ var exprFuncs = map[string]int{
 	"lower":    1,  // a string in lower case
 	"contains": 2,  // 1 when the first string contains the second (case-insensitive), else 0
 	"if":       3,  // if(c, a, b): a when c is true, else b
+	"trim":     1,  // a string without leading and trailing white space
+	"cstr":     1,  // an octet string up to its first NUL byte (EdgeOS pads names with NUL and garbage)
 	"after":    2,  // the part of the first string after the last occurrence of the second ("" if none)
 }
 
@@ -229,6 +234,19 @@ func (n xcall) eval(e env) xval {
 			return xval{}
 		}
 		return boolVal(strings.Contains(strings.ToLower(v.String()), strings.ToLower(w.String())))
+	case "trim":
+		if v.kind != xStr {
+			return v
+		}
+		return xstr(strings.TrimSpace(v.String()))
+	case "cstr":
+		if v.kind != xStr {
+			return v
+		}
+		if i := strings.IndexByte(v.str, 0); i >= 0 && v.raw {
+			return xstr(strings.TrimSpace(octetString([]byte(v.str[:i]))))
+		}
+		return xstr(strings.TrimSpace(v.String()))
 	case "after":
 		w := n.args[1].eval(e)
 		if v.kind == xMissing || w.kind == xMissing {

@@ -77,27 +77,33 @@ func entityProfile() Profile {
 		Name: "entity",
 		Tables: []Table{{
 			Measurement: componentsMeasurement,
-			Tags:        map[string]string{"component_name": e + ".7"},
-			Fallbacks:   map[string]string{"component_name": e + ".2"},
+			// Names and strings up to a NUL (EdgeOS pads them with NULs and garbage), without
+			// the padding spaces Cisco IDPROMs carry ("TED2502H16L     ").
+			Columns: map[string]string{
+				"name": e + ".7", "descr": e + ".2", "parent_idx": e + ".4", "hw": e + ".8", "fw": e + ".9",
+				"sw": e + ".10", "serial": e + ".11", "mfg": e + ".12", "model": e + ".13",
+			},
 			Fields: map[string]string{
-				"state/description":      e + ".2",
-				"state/type":             e + ".5",
-				"state/hardware-version": e + ".8",
-				"state/firmware-version": e + ".9",
-				"state/software-version": e + ".10",
-				"state/serial-no":        e + ".11",
-				"state/mfg-name":         e + ".12",
-				"state/part-no":          e + ".13",
-				"state/removable":        e + ".16",
+				"state/type":      e + ".5",
+				"state/removable": e + ".16",
 			},
 			Formats: map[string]string{"state/type": "enum", "state/removable": "truthvalue"},
 			Enums:   map[string]map[int64]string{"state/type": entPhysicalClass()},
-			Columns: map[string]string{"parent_idx": e + ".4"},
 			Lookups: map[string]Lookup{
 				"parent_name":  {Column: e + ".7", Key: "parent_idx"},
 				"parent_descr": {Column: e + ".2", Key: "parent_idx"},
 			},
-			ComputedFields: map[string]string{"state/parent": "first(parent_name, parent_descr)"},
+			ComputedTags: map[string]string{"component_name": "first(cstr(name), cstr(descr), index)"},
+			ComputedFields: map[string]string{
+				"state/description":      "cstr(descr)",
+				"state/hardware-version": "cstr(hw)",
+				"state/firmware-version": "cstr(fw)",
+				"state/software-version": "cstr(sw)",
+				"state/serial-no":        "cstr(serial)",
+				"state/mfg-name":         "cstr(mfg)",
+				"state/part-no":          "cstr(model)",
+				"state/parent":           "first(cstr(parent_name), cstr(parent_descr))",
+			},
 			Types: map[string]string{
 				"state/description": "string", "state/type": "string", "state/hardware-version": "string",
 				"state/firmware-version": "string", "state/software-version": "string",
@@ -311,6 +317,8 @@ func lldpProfile() Profile {
 				"locpid":   {Column: oidLldpLocPortEntry + ".3", Key: "port"},
 				"locpdesc": {Column: oidLldpLocPortEntry + ".4", Key: "port"},
 				"locpsub":  {Column: oidLldpLocPortEntry + ".2", Key: "port"},
+				// Junos sends lldpLocPortId as the ifIndex in decimal.
+				"pidifname": {Column: oidIfName, Key: "locpid"},
 			},
 			Fields: map[string]string{
 				"state/port-description":   r + ".8",
@@ -318,9 +326,10 @@ func lldpProfile() Profile {
 				"state/system-description": r + ".10",
 			},
 			ComputedTags: map[string]string{
-				// lldpLocPortId of subtype interfaceName(5) or local(7) is the name; else
-				// ifName of the port number; else the port description.
-				"interface_name": "first(if(locpsub == 5 || locpsub == 7, locpid, \"\"), ifname, locpdesc, locpid, str(port))",
+				// lldpLocPortId names the port (VRP, NX-OS), unless it is a number: then it
+				// is the ifIndex (Junos). Else the port description, else ifName of the
+				// port number (many agents number LLDP ports by ifIndex).
+				"interface_name": "first(if(str(num(locpid)) == trim(locpid), pidifname, trim(locpid)), trim(locpdesc), ifname, str(port))",
 				"neighbor_id":    "str(remidx)",
 			},
 			ComputedFields: map[string]string{

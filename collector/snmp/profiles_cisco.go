@@ -41,7 +41,7 @@ func ciscoProfile() Profile {
 		Filter:         "has(load)",
 		ComputedTags:   map[string]string{"component_name": `first(physname, "CPU " + str(cpu)) + " core " + str(core)`},
 		ComputedFields: map[string]string{fCPU: "load"},
-		Types:          map[string]string{fCPU: "float"},
+		Types:          map[string]string{fCPU: "uint"},
 		DuplicateTag:   componentDuplicateTag,
 	}, {
 		// cpmCPUTotalTable: cpmCPUTotal5minRev (.8), the figure Cisco's own tools chart;
@@ -52,7 +52,7 @@ func ciscoProfile() Profile {
 		Filter:         "has(load)",
 		ComputedTags:   map[string]string{"component_name": `first(physname, "CPU " + index)`},
 		ComputedFields: map[string]string{fCPU: "load"},
-		Types:          map[string]string{fCPU: "float"},
+		Types:          map[string]string{fCPU: "uint"},
 		DuplicateTag:   componentDuplicateTag,
 		Otherwise:      true,
 	}}

@@ -186,11 +186,20 @@ func entitySensorTables(base string) []Table {
 			// with precision decimal places.
 			ComputedFields: map[string]string{c.field: sensorExpr(c.expr)},
 			Valid:          map[string]string{c.field: c.valid},
-			Types:          map[string]string{c.field: "float"},
+			Types:          map[string]string{c.field: sensorType(c.field)},
 			DuplicateTag:   componentDuplicateTag,
 		})
 	}
 	return out
+}
+
+// sensorType is the type of a sensor field: OpenConfig's fan speed is uint32 rpm, the
+// other readings decimal64.
+func sensorType(field string) string {
+	if field == fFanSpeed {
+		return "uint"
+	}
+	return "float"
 }
 
 // sensorExpr substitutes the scaled reading for "value" in expr.
@@ -255,7 +264,7 @@ func hostResourcesProfile() Profile {
 			Columns:        map[string]string{"load": oidHrProcessorLoad},
 			Filter:         "has(load)",
 			ComputedFields: map[string]string{fCPU: "load"},
-			Types:          map[string]string{fCPU: "float"},
+			Types:          map[string]string{fCPU: "uint"},
 			DuplicateTag:   componentDuplicateTag,
 		}, hrStorageTable()},
 	}
@@ -334,19 +343,17 @@ func lldpProfile() Profile {
 			},
 			ComputedFields: map[string]string{
 				// Subtype macAddress(4) is six bytes: written as a MAC, as OpenConfig does.
-				"state/chassis-id":         "if(csub == 4, mac(chassis), chassis)",
-				"state/chassis-id-type":    "str(csub)",
-				"state/port-id":            "if(psub == 3, mac(portid), portid)",
-				"state/port-id-type":       "str(psub)",
-				"state/id":                 "str(remidx)",
-				"state/local-port-number":  "port",
-				"state/age-timemark-ticks": "timemark",
+				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
+				"state/chassis-id-type": lldpChassisIDType,
+				"state/port-id":         "if(psub == 3, mac(portid), portid)",
+				"state/port-id-type":    lldpPortIDType,
+				"state/id":              "str(remidx)",
 			},
 			Types: map[string]string{
 				"state/port-description": "string", "state/system-name": "string",
 				"state/system-description": "string", "state/chassis-id": "string",
 				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
-				"state/id": "string", "state/local-port-number": "uint", "state/age-timemark-ticks": "uint",
+				"state/id": "string",
 			},
 			DuplicateTag: "neighbor_index",
 		}},
@@ -379,9 +386,9 @@ func lldpV2Profile() Profile {
 			},
 			ComputedFields: map[string]string{
 				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
-				"state/chassis-id-type": "str(csub)",
+				"state/chassis-id-type": lldpChassisIDType,
 				"state/port-id":         "if(psub == 3, mac(portid), portid)",
-				"state/port-id-type":    "str(psub)",
+				"state/port-id-type":    lldpPortIDType,
 				"state/id":              "str(remidx)",
 			},
 			Types: map[string]string{
@@ -394,6 +401,15 @@ func lldpV2Profile() Profile {
 		}},
 	}
 }
+
+// lldpChassisIDType names LldpChassisIdSubtype (IEEE 802.1AB) as openconfig-lldp's
+// chassis-id-type enum.
+const lldpChassisIDType = `if(csub == 1, "CHASSIS_COMPONENT", if(csub == 2, "INTERFACE_ALIAS", if(csub == 3, "PORT_COMPONENT", ` +
+	`if(csub == 4, "MAC_ADDRESS", if(csub == 5, "NETWORK_ADDRESS", if(csub == 6, "INTERFACE_NAME", if(csub == 7, "LOCAL", str(csub))))))))`
+
+// lldpPortIDType names LldpPortIdSubtype as openconfig-lldp's port-id-type enum.
+const lldpPortIDType = `if(psub == 1, "INTERFACE_ALIAS", if(psub == 2, "PORT_COMPONENT", if(psub == 3, "MAC_ADDRESS", ` +
+	`if(psub == 4, "NETWORK_ADDRESS", if(psub == 5, "INTERFACE_NAME", if(psub == 6, "AGENT_CIRCUIT_ID", if(psub == 7, "LOCAL", str(psub))))))))`
 
 // bgpSessionState names bgpPeerState (RFC 4273) as openconfig-bgp's session-state enum.
 func bgpSessionState() map[int64]string {

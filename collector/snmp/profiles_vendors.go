@@ -8,7 +8,7 @@ import "fmt"
 
 // cpuTable is a components table whose rows carry one CPU load in percent.
 func cpuTable(name, load string, cols map[string]string) Table {
-	return componentTable(name, map[string]string{fCPU: load}, map[string]string{fCPU: "float"}, cols)
+	return componentTable(name, map[string]string{fCPU: load}, map[string]string{fCPU: "uint"}, cols)
 }
 
 // componentTable is a components table with computed name and fields over cols.
@@ -35,7 +35,7 @@ func percentMemTable(name, pct, size string, cols map[string]string) Table {
 		fMemPct:   pct,
 		fMemUsed:  "if(" + size + " > 0, " + size + " * " + pct + " / 100, null)",
 		fMemAvail: "if(" + size + " > 0, " + size + " * (100 - " + pct + ") / 100, null)",
-	}, map[string]string{fMemPct: "float", fMemUsed: "uint", fMemAvail: "uint"}, cols)
+	}, map[string]string{fMemPct: "uint", fMemUsed: "uint", fMemAvail: "uint"}, cols)
 }
 
 // opticsTable is a transceiver channel's optical power in dBm (and optionally bias in mA and
@@ -246,7 +246,7 @@ func fortinetProfile() Profile {
 	mem := percentMemTable(`"Main Memory"`, "memp", "cap * 1024", sysCols)
 	mem.Filter = "has(memp)"
 	hwCols := map[string]string{"name": hw + ".2", "v": hw + ".3"}
-	fan := componentTable("name", map[string]string{fFanSpeed: "num(v)"}, map[string]string{fFanSpeed: "float"}, hwCols)
+	fan := componentTable("name", map[string]string{fFanSpeed: "num(v)"}, map[string]string{fFanSpeed: "uint"}, hwCols)
 	fan.Filter = `contains(name, "fan")`
 	temp := componentTable("name", map[string]string{fTemperature: "num(v)"}, map[string]string{fTemperature: "float"}, hwCols)
 	temp.Filter = `contains(name, "temp")`
@@ -292,7 +292,7 @@ func mikrotikProfile() Profile {
 	gCols := map[string]string{"name": g + ".2", "v": g + ".3", "unit": g + ".4"}
 	temp := componentTable("name", map[string]string{fTemperature: "v"}, map[string]string{fTemperature: "float"}, gCols)
 	temp.Filter = "unit == 1"
-	fan := componentTable("name", map[string]string{fFanSpeed: "v"}, map[string]string{fFanSpeed: "float"}, gCols)
+	fan := componentTable("name", map[string]string{fFanSpeed: "v"}, map[string]string{fFanSpeed: "uint"}, gCols)
 	fan.Filter = "unit == 2"
 	return Profile{Name: "mikrotik", Match: enterprise(14988), Tables: []Table{optics, otemp, temp, fan}}
 }
@@ -300,7 +300,7 @@ func mikrotikProfile() Profile {
 // extremeProfile: EXTREME-SYSTEM-MIB extremeCurrentTemperature (°C), extremeFanStatusTable
 // speed (rpm) and EXTREME-SOFTWARE-MONITOR-MIB total CPU utilization (%).
 func extremeProfile() Profile {
-	fan := componentTable(`"Fan " + index`, map[string]string{fFanSpeed: "rpm"}, map[string]string{fFanSpeed: "float"},
+	fan := componentTable(`"Fan " + index`, map[string]string{fFanSpeed: "rpm"}, map[string]string{fFanSpeed: "uint"},
 		map[string]string{"rpm": "1.3.6.1.4.1.1916.1.1.1.9.1.4"})
 	fan.Filter = "has(rpm)"
 	temp := componentTable(`"Chassis"`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},

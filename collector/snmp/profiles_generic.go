@@ -15,7 +15,6 @@ const (
 	oidHrDeviceDescr    = "1.3.6.1.2.1.25.3.2.1.3" // HOST-RESOURCES-MIB::hrDeviceDescr
 	oidHrProcessorLoad  = "1.3.6.1.2.1.25.3.3.1.2" // HOST-RESOURCES-MIB::hrProcessorLoad
 	oidUcdMemory        = "1.3.6.1.4.1.2021.4"     // UCD-SNMP-MIB::memory (scalars, instance 0)
-	oidUcdSystemStats   = "1.3.6.1.4.1.2021.11"    // UCD-SNMP-MIB::systemStats
 	oidLldpRemEntry     = "1.0.8802.1.1.2.1.4.1.1" // LLDP-MIB::lldpRemEntry (IEEE 802.1AB-2005)
 	oidLldpLocPortEntry = "1.0.8802.1.1.2.1.3.7.1" // LLDP-MIB::lldpLocPortEntry
 	oidLldpV2RemEntry   = "1.3.111.2.802.1.1.13.1.4.1.1"
@@ -271,9 +270,9 @@ func hostResourcesProfile() Profile {
 }
 
 // ucdProfile reads UCD-SNMP-MIB memory (net-snmp's /proc/meminfo figures, KiB) as the
-// component "Physical memory" (hrStorage's name for it), and CPU as 100 − ssCpuIdle. Matched
-// to net-snmp agents (sysObjectID NET-SNMP-MIB netSnmpAgentOIDs 1.3.6.1.4.1.8072.3.2), where
-// it replaces host-resources' memory rows.
+// component "Physical memory" (hrStorage's name for it) where hrStorage lacks it, and
+// LM-SENSORS-MIB temperatures. Matched to net-snmp agents (sysObjectID NET-SNMP-MIB
+// netSnmpAgentOIDs 1.3.6.1.4.1.8072.3.2).
 func ucdProfile() Profile {
 	m := oidUcdMemory
 	return Profile{
@@ -282,8 +281,12 @@ func ucdProfile() Profile {
 		Tables: []Table{{
 			Measurement: componentsMeasurement,
 			// memTotalReal .5, memAvailReal .6 (MemFree), memBuffer .14, memCached .15.
-			Columns:      map[string]string{"total": m + ".5", "free": m + ".6", "buffer": m + ".14", "cached": m + ".15"},
-			Filter:       "has(total)",
+			Columns: map[string]string{"total": m + ".5", "free": m + ".6", "buffer": m + ".14", "cached": m + ".15"},
+			// net-snmp serves the same figures as hrStorage "Physical memory" (row 1), which
+			// host-resources already writes under that name: UCD is the fallback for agents
+			// built without the hr_storage module.
+			Lookups:      map[string]Lookup{"hr1": {Column: oidHrStorageEntry + ".3", Key: `"1"`}},
+			Filter:       `has(total) && hr1 != "Physical memory"`,
 			ComputedTags: map[string]string{"component_name": `"Physical memory"`},
 			ComputedFields: map[string]string{
 				fMemUsed:  "(total - free - first(buffer, 0) - first(cached, 0)) * 1024",

@@ -113,10 +113,16 @@ type Table struct {
 	// Lookups names values of another table's column, read at the row whose index is the
 	// Key expression's value (cpmCPUTotalPhysicalIndex → entPhysicalName).
 	Lookups map[string]Lookup `yaml:"lookups"`
+	// Vars names expressions computed once per row (after columns, index and lookups, in
+	// sorted order, each able to use the ones before it), for use in the filter and the
+	// computed values.
+	Vars map[string]string `yaml:"vars"`
 	// Filter keeps only the rows for which the expression is true (entPhySensorType ==
 	// celsius); other rows are not written and not counted.
 	Filter string `yaml:"filter"`
-	// ComputedTags and ComputedFields map a tag or field name to an expression.
+	// ComputedTags and ComputedFields map a tag or field name to an expression. A tag
+	// whose expression has no value (null, an absent column) is left out; an empty one
+	// carries the row index.
 	ComputedTags   map[string]string `yaml:"computed_tags"`
 	ComputedFields map[string]string `yaml:"computed_fields"`
 	// Valid maps a computed field to a check on its value (named value): a value failing it,

@@ -27,6 +27,7 @@ type extSpec struct {
 	index     []indexSlot  // Index parts
 	indexSlot int          // the whole index string, named "index"
 	lookups   []lookupSlot // Lookups, evaluated in this order
+	vars      []varSlot    // Vars, evaluated in this order
 	filter    xnode        // nil: every row
 	tags      []exprValue
 	fields    []exprValue
@@ -36,15 +37,22 @@ type extSpec struct {
 
 type colSlot struct{ slot, col int }
 
+type varSlot struct {
+	slot int
+	x    xnode
+}
+
 type indexSlot struct {
 	slot int
 	typ  string
 }
 
 type lookupSlot struct {
+	name   string
 	slot   int
 	column string // leading-dot OID
 	key    xnode
+	stage  int // fetched after the lookups of lower stages (its key may use them)
 }
 
 // exprValue is one computed tag or field.
@@ -58,7 +66,7 @@ type exprValue struct {
 
 // hasExt reports whether t uses derived values.
 func hasExt(t *Table) bool {
-	return len(t.Index) > 0 || len(t.Columns) > 0 || len(t.Lookups) > 0 || t.Filter != "" ||
+	return len(t.Index) > 0 || len(t.Columns) > 0 || len(t.Lookups) > 0 || len(t.Vars) > 0 || t.Filter != "" ||
 		len(t.ComputedTags) > 0 || len(t.ComputedFields) > 0 || t.Every > 1 || t.Otherwise
 }
 
@@ -109,22 +117,67 @@ func compileExt(t *Table, ts *tableSpec) error {
 		}
 		x.index = append(x.index, indexSlot{slot: slot, typ: p.Type})
 	}
-	// Lookup keys may use columns and index parts; names are added first so a key may also
-	// use a lookup declared before it in sorted order.
-	for _, name := range sortedKeys(t.Lookups) {
-		l := t.Lookups[name]
-		if err := checkOID(l.Column); err != nil {
-			return fmt.Errorf("lookups.%s.column: %w", name, err)
+	// Lookup keys may use columns, index parts and other lookups. Each lookup gets a stage:
+	// 0 when its key needs no lookup, else one more than the lookups it needs; the lookups of
+	// one stage are fetched together (fetchTable).
+	pendingL := sortedKeys(t.Lookups)
+	for stage := 0; len(pendingL) > 0; stage++ {
+		var next []string
+		var firstErr error
+		var added []lookupSlot
+		for _, name := range pendingL {
+			l := t.Lookups[name]
+			if err := checkOID(l.Column); err != nil {
+				return fmt.Errorf("lookups.%s.column: %w", name, err)
+			}
+			key, err := compileExpr(l.Key, scope)
+			if err != nil {
+				next = append(next, name)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("lookups.%s.key: %w", name, err)
+				}
+				continue
+			}
+			added = append(added, lookupSlot{name: name, column: normalOID(l.Column), key: key, stage: stage})
 		}
-		key, err := compileExpr(l.Key, scope)
-		if err != nil {
-			return fmt.Errorf("lookups.%s.key: %w", name, err)
+		if len(added) == 0 {
+			return firstErr // an unknown name or a cycle
 		}
-		slot, err := add(name)
-		if err != nil {
-			return fmt.Errorf("lookups.%s: %w", name, err)
+		// Names become visible to the next stage only.
+		for _, l := range added {
+			slot, err := add(l.name)
+			if err != nil {
+				return fmt.Errorf("lookups.%s: %w", l.name, err)
+			}
+			l.slot = slot
+			x.lookups = append(x.lookups, l)
 		}
-		x.lookups = append(x.lookups, lookupSlot{slot: slot, column: normalOID(l.Column), key: key})
+		pendingL = next
+	}
+	// Vars in dependency order: each pass compiles those whose names are all known.
+	pending := sortedKeys(t.Vars)
+	for len(pending) > 0 {
+		var next []string
+		var firstErr error
+		for _, name := range pending {
+			n, err := compileExpr(t.Vars[name], scope)
+			if err != nil {
+				next = append(next, name)
+				if firstErr == nil {
+					firstErr = fmt.Errorf("vars.%s: %w", name, err)
+				}
+				continue
+			}
+			slot, err := add(name)
+			if err != nil {
+				return fmt.Errorf("vars.%s: %w", name, err)
+			}
+			x.vars = append(x.vars, varSlot{slot: slot, x: n})
+		}
+		if len(next) == len(pending) {
+			return firstErr // no progress: an unknown name or a cycle
+		}
+		pending = next
 	}
 	if t.Filter != "" {
 		f, err := compileExpr(t.Filter, scope)
@@ -329,23 +382,12 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 	for _, r := range order {
 		idx := d.indexes[r]
 		cells := d.cells[r*d.ncols : (r+1)*d.ncols]
-		clear(e)
-		e[x.indexSlot] = xstr(idx)
-		for _, c := range x.colSlots {
-			e[c.slot] = cellVal(cells[c.col])
-		}
-		if !decodeIndex(x.index, idx, e) {
+		if !rowEnv(x, d, r, e, lk, math.MaxInt) {
 			st.dropped++ // a row whose index has not the MIB's shape
 			continue
 		}
-		for _, l := range x.lookups {
-			k := l.key.eval(e)
-			if k.kind == xMissing {
-				continue
-			}
-			if c, ok := lk[l.column][k.String()]; ok {
-				e[l.slot] = cellVal(c)
-			}
+		for _, v := range x.vars {
+			e[v.slot] = v.x.eval(e)
 		}
 		if x.filter != nil && !x.filter.eval(e).truthy() {
 			continue
@@ -363,7 +405,11 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 			tags = setTag(tags, spec.tags[i].name, v)
 		}
 		for _, t := range x.tags {
-			v := t.x.eval(e).String()
+			xv := t.x.eval(e)
+			if xv.kind == xMissing {
+				continue // no such key on this row (channel_index of a temperature)
+			}
+			v := xv.String()
 			if v == "" {
 				v = idx // InfluxDB has no empty tag values; the index keeps the row addressable
 			}
@@ -454,34 +500,61 @@ func computeField(ev *exprValue, e env, st *normStats) (collector.Field, bool) {
 	return collector.Float(ev.name, f), true
 }
 
-// columnCache holds the columns walked during one poll, so tables sharing columns (one per
-// sensor class over entPhySensorTable) walk each once.
+// columnCache holds the columns read during one poll, so tables sharing columns (the
+// entity names several sensor tables look up) read each once.
 type columnCache map[string]*columnData
 
 type columnData struct {
-	indexes []string
-	cells   map[string]cell
+	indexes  []string
+	cells    map[string]cell
+	complete bool                // walked; else only the instances in asked were fetched
+	asked    map[string]struct{} // instances fetched by GET (absent ones too)
+}
+
+// lookupGetMax is the largest number of instances a lookup fetches with GETs (in batches of
+// lookupGetBatch) rather than by walking the whole column: two CPUs' entPhysicalName cost
+// one GET, not a walk of a 300-row entPhysicalTable. Small batches keep each answer well
+// inside an agent's message size.
+const (
+	lookupGetMax   = 48
+	lookupGetBatch = 16
+)
+
+// rowEnv fills e with row r's columns, index parts and the lookups of stages below upTo
+// (from lk); ok is false when the index has not the declared shape.
+func rowEnv(x *extSpec, d *tableData, r int, e env, lk lookupTables, upTo int) bool {
+	idx := d.indexes[r]
+	cells := d.cells[r*d.ncols : (r+1)*d.ncols]
+	clear(e)
+	e[x.indexSlot] = xstr(idx)
+	for _, c := range x.colSlots {
+		e[c.slot] = cellVal(cells[c.col])
+	}
+	if !decodeIndex(x.index, idx, e) {
+		return false
+	}
+	for _, l := range x.lookups {
+		if l.stage >= upTo {
+			break
+		}
+		k := l.key.eval(e)
+		if k.kind == xMissing {
+			continue
+		}
+		if c, ok := lk[l.column][k.String()]; ok {
+			e[l.slot] = cellVal(c)
+		}
+	}
+	return true
 }
 
 // fetchTable returns spec's rows, walking only the columns not yet in cache, and the
-// lookup columns its Lookups read.
+// lookup values its rows need: per stage, the keys are computed for every row, and each
+// lookup column is read with GETs when few instances are missing, else walked (the
+// stage's walks together).
 func fetchTable(ctx context.Context, w *walker, cache columnCache, spec *tableSpec, rowsHint int) (*tableData, lookupTables, error) {
 	if err := fetchColumns(ctx, w, cache, spec.columns, rowsHint); err != nil {
 		return nil, nil, err
-	}
-	var lk lookupTables
-	if spec.ext != nil && len(spec.ext.lookups) > 0 {
-		cols := make([]string, 0, len(spec.ext.lookups))
-		for _, l := range spec.ext.lookups {
-			cols = append(cols, l.column)
-		}
-		if err := fetchColumns(ctx, w, cache, cols, rowsHint); err != nil {
-			return nil, nil, err
-		}
-		lk = make(lookupTables, len(cols))
-		for _, c := range cols {
-			lk[c] = cache[c].cells
-		}
 	}
 	d := newTableData(len(spec.columns), rowsHint)
 	for c, oid := range spec.columns {
@@ -491,26 +564,127 @@ func fetchTable(ctx context.Context, w *walker, cache columnCache, spec *tableSp
 			d.set(c, idx, v.typ, v.val)
 		}
 	}
+	x := spec.ext
+	if x == nil || len(x.lookups) == 0 || len(d.indexes) == 0 {
+		return d, nil, nil // no rows: nothing to look up
+	}
+	lk := make(lookupTables, len(x.lookups))
+	e := make(env, x.nslots)
+	for stage := 0; ; stage++ {
+		keys := map[string]map[string]struct{}{} // column → instances
+		any := false
+		for _, l := range x.lookups {
+			if l.stage == stage {
+				any = true
+				if keys[l.column] == nil {
+					keys[l.column] = map[string]struct{}{}
+				}
+			}
+		}
+		if !any {
+			break
+		}
+		for r := range d.indexes {
+			if !rowEnv(x, d, r, e, lk, stage) {
+				continue
+			}
+			for _, l := range x.lookups {
+				if l.stage != stage {
+					continue
+				}
+				// A key that is no OID instance ("Ethernet1") names no row of any column.
+				if k := l.key.eval(e); k.kind != xMissing && checkOID(k.String()) == nil {
+					keys[l.column][k.String()] = struct{}{}
+				}
+			}
+		}
+		var walk []string
+		for col, ks := range keys {
+			cd := cache[col]
+			if cd != nil && cd.complete {
+				continue
+			}
+			var missing []string
+			for k := range ks {
+				if cd == nil {
+					missing = append(missing, k)
+				} else if _, ok := cd.asked[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			if len(missing) > lookupGetMax {
+				walk = append(walk, col)
+				continue
+			}
+			if err := getInstances(ctx, w, cache, col, missing); err != nil {
+				return nil, nil, err
+			}
+		}
+		slices.Sort(walk) // deterministic request order
+		if err := walkColumns(ctx, w, cache, walk, rowsHint); err != nil {
+			return nil, nil, err
+		}
+		for col := range keys {
+			lk[col] = cache[col].cells
+		}
+	}
 	return d, lk, nil
 }
 
-// fetchColumns walks the columns of cols that cache lacks, together (one multi-column walk).
+// getInstances GETs col.instance for each instance (sorted, in small batches) into cache.
+func getInstances(ctx context.Context, w *walker, cache columnCache, col string, instances []string) error {
+	cd := cache[col]
+	if cd == nil {
+		cd = &columnData{cells: map[string]cell{}, asked: map[string]struct{}{}}
+		cache[col] = cd
+	}
+	slices.SortFunc(instances, compareOID)
+	for len(instances) > 0 {
+		n := min(len(instances), lookupGetBatch)
+		oids := make([]string, n)
+		for i, k := range instances[:n] {
+			oids[i] = col + "." + k
+		}
+		cells, err := w.getScalars(ctx, oids)
+		if err != nil {
+			return err
+		}
+		for i, k := range instances[:n] {
+			cd.asked[k] = struct{}{}
+			switch cells[i].typ {
+			case gosnmp.UnknownType, gosnmp.NoSuchObject, gosnmp.NoSuchInstance, gosnmp.EndOfMibView, gosnmp.Null:
+				continue
+			}
+			cd.indexes = append(cd.indexes, k)
+			cd.cells[k] = cells[i]
+		}
+		instances = instances[n:]
+	}
+	return nil
+}
+
+// fetchColumns walks the columns of cols that cache lacks (or has only partly, from GETs).
 func fetchColumns(ctx context.Context, w *walker, cache columnCache, cols []string, rowsHint int) error {
 	var missing []string
 	for _, c := range cols {
-		if _, ok := cache[c]; !ok && !slices.Contains(missing, c) {
+		if cd, ok := cache[c]; (!ok || !cd.complete) && !slices.Contains(missing, c) {
 			missing = append(missing, c)
 		}
 	}
-	if len(missing) == 0 {
+	return walkColumns(ctx, w, cache, missing, rowsHint)
+}
+
+// walkColumns walks cols together (one multi-column walk) into cache.
+func walkColumns(ctx context.Context, w *walker, cache columnCache, cols []string, rowsHint int) error {
+	if len(cols) == 0 {
 		return nil
 	}
-	d, err := w.walkTable(ctx, &tableSpec{columns: missing}, rowsHint)
+	d, err := w.walkTable(ctx, &tableSpec{columns: cols}, rowsHint)
 	if err != nil {
 		return err
 	}
-	for c, oid := range missing {
-		cd := &columnData{cells: make(map[string]cell, len(d.indexes))}
+	for c, oid := range cols {
+		cd := &columnData{cells: make(map[string]cell, len(d.indexes)), complete: true}
 		for r, idx := range d.indexes {
 			if v := d.cells[r*d.ncols+c]; v.typ != gosnmp.UnknownType {
 				cd.indexes = append(cd.indexes, idx)

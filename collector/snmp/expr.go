@@ -233,7 +233,7 @@ func (n xcall) eval(e env) xval {
 		if v.kind == xMissing || w.kind == xMissing {
 			return xval{}
 		}
-		return boolVal(strings.Contains(strings.ToLower(v.String()), strings.ToLower(w.String())))
+		return boolVal(containsFold(v.String(), w.String()))
 	case "trim":
 		if v.kind != xStr {
 			return v
@@ -339,6 +339,20 @@ func firstNumber(s string) (float64, bool) {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// containsFold is strings.Contains ignoring case, without allocating (it runs per sensor row
+// and poll).
+func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
 
 // exprScope resolves names to env slots while compiling.
 type exprScope struct {

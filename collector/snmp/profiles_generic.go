@@ -1,7 +1,5 @@
 package snmp
 
-import "strings"
-
 // Built-in profiles for the standard MIBs beyond IF-MIB: ENTITY-MIB inventory,
 // ENTITY-SENSOR-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB, LLDP-MIB, LLDP-V2-MIB and BGP4-MIB.
 // Every value is written under the measurement, tags and field name that netpulse's gNMI
@@ -115,12 +113,12 @@ func entityProfile() Profile {
 	}
 }
 
-// sensorClass is one OpenConfig value an entity sensor table yields.
+// sensorClass is one OpenConfig value an entity sensor row may yield.
 type sensorClass struct {
-	filter string // on the row's columns (type, name, descr)
-	field  string
-	expr   string // of value (scaled to the SI unit)
-	valid  string
+	cond  string // on the row's vars (type, label, optic, rx)
+	field string
+	expr  string // of value (scaled to the SI unit)
+	valid string
 }
 
 // entitySensorClasses maps entPhySensorType (RFC 3433 EntitySensorDataType: voltsAC 3,
@@ -130,66 +128,70 @@ func entitySensorClasses() []sensorClass {
 	// LibreNMS's entity-sensor rules, which RFC 3433 implies: −1000000000 and −127 are the
 	// "no reading" values devices send; no board sensor reads above 200 °C.
 	const noReading = "raw != -1000000000 && raw != -127"
-	// A watts sensor is optical power when its name says so (Arista "DOM RX Power Sensor",
-	// "Lane 1 … Power"); a power supply's "Input Power" is not.
-	optic := `(contains(label, "dom") || contains(label, "lane") || contains(label, "rx power") || contains(label, "tx power") || contains(label, "transceiver"))`
-	rx := `(contains(label, "rx") || contains(label, "receive"))`
-	classes := []sensorClass{
-		{filter: "type == 8", field: fTemperature, expr: "value", valid: noReading + " && value <= 200"},
-		{filter: "type == 10", field: fFanSpeed, expr: "value", valid: noReading + " && value >= 0"},
-		{filter: "(type == 14 || type == 6 && " + optic + ") && " + rx, field: fInPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
-		{filter: "(type == 14 || type == 6 && " + optic + ") && !" + rx, field: fOutPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
-		{filter: "type == 3 || type == 4", field: fVoltage, expr: "value", valid: noReading},
-		{filter: "type == 5 && contains(label, \"bias\")", field: fLaserBias, expr: "value * 1000", valid: noReading},
-		{filter: "type == 5 && !contains(label, \"bias\")", field: fCurrent, expr: "value", valid: noReading},
-		{filter: "type == 6 && !" + optic, field: fPower, expr: "value", valid: noReading},
+	return []sensorClass{
+		{cond: "type == 8", field: fTemperature, expr: "value", valid: noReading + " && value <= 200"},
+		{cond: "type == 10", field: fFanSpeed, expr: "value", valid: noReading + " && value >= 0"},
+		{cond: "optic && rx", field: fInPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
+		{cond: "optic && !rx", field: fOutPower, expr: "if(type == 6, mw_dbm(value * 1000), value)", valid: noReading},
+		{cond: "type == 3 || type == 4", field: fVoltage, expr: "value", valid: noReading},
+		{cond: "bias", field: fLaserBias, expr: "value * 1000", valid: noReading},
+		{cond: "type == 5 && !bias", field: fCurrent, expr: "value", valid: noReading},
+		{cond: "type == 6 && !optic", field: fPower, expr: "value", valid: noReading},
 	}
-	for i := range classes {
-		classes[i].filter = strings.ReplaceAll(classes[i].filter, "label", `(first(name, "") + " " + first(descr, ""))`)
-	}
-	return classes
 }
 
-// entitySensorTables builds one table per class over a sensor table with ENTITY-SENSOR's
-// layout (type .1, scale .2, precision .3, value .4, oper status .5), indexed by
-// entPhysicalIndex: CISCO-ENTITY-SENSOR-MIB has the same columns under its own OID.
+// entitySensorTables reads a sensor table with ENTITY-SENSOR's layout (type .1, scale .2,
+// precision .3, value .4, oper status .5), indexed by entPhysicalIndex:
+// CISCO-ENTITY-SENSOR-MIB has the same columns under its own OID. One table serves every
+// class: each row yields the one field its type (and name) selects, so the sensor table is
+// walked and its rows evaluated once per poll.
 func entitySensorTables(base string) []Table {
-	var out []Table
+	fields := map[string]string{}
+	valid := map[string]string{}
+	types := map[string]string{}
 	for _, c := range entitySensorClasses() {
-		isOptic := c.field == fInPower || c.field == fOutPower || c.field == fLaserBias
-		name := "first(name, descr)"
-		tags := map[string]string{"component_name": name}
-		if isOptic {
-			// The transceiver component carries the channel (openconfig-platform-transceiver:
+		// RFC 3433 §4: value × 10^(3·(scale−9)) (SI prefix yocto=1 … units=9 … yotta=17),
+		// with precision decimal places.
+		fields[c.field] = "if(" + c.cond + ", " + sensorExpr(c.expr) + ", null)"
+		valid[c.field] = c.valid
+		types[c.field] = sensorType(c.field)
+	}
+	e := oidEntPhysicalEntry
+	return []Table{{
+		Measurement: componentsMeasurement,
+		Columns: map[string]string{
+			"type": base + ".1", "scale": base + ".2", "prec": base + ".3", "raw": base + ".4", "oper": base + ".5",
+		},
+		Lookups: map[string]Lookup{
+			"name":         {Column: e + ".7", Key: "index"},
+			"descr":        {Column: e + ".2", Key: "index"},
+			"parent":       {Column: e + ".4", Key: "index"},
+			"parent_descr": {Column: e + ".2", Key: "parent"},
+			"parent_name":  {Column: e + ".7", Key: "parent"},
+		},
+		Vars: map[string]string{
+			"label": `first(name, "") + " " + first(descr, "")`,
+			// A watts sensor is optical power when its name says so (Arista "DOM RX Power
+			// Sensor", "Lane 1 … Power"); a power supply's "Input Power" is not.
+			"optic": `type == 14 || type == 6 && (contains(label, "dom") || contains(label, "lane") || contains(label, "rx power") || contains(label, "tx power") || contains(label, "transceiver"))`,
+			"rx":    `contains(label, "rx") || contains(label, "receive")`,
+			"bias":  `type == 5 && contains(label, "bias")`,
+		},
+		// oper: ok(1); unavailable(2) and nonoperational(3) readings are not values (an
+		// agent without the column, NX-OS, counts as ok).
+		Filter: "has(raw) && first(oper, 1) == 1",
+		ComputedTags: map[string]string{
+			// The transceiver component carries the channel (openconfig-platform-transceiver
 			// /components/component/transceiver/physical-channels/channel/state/…): the
 			// sensor's parent entity is the transceiver.
-			tags["component_name"] = "first(parent_name, parent_descr, name, descr)"
-			tags["channel_index"] = `"0"`
-		}
-		out = append(out, Table{
-			Measurement: componentsMeasurement,
-			Columns: map[string]string{
-				"type": base + ".1", "scale": base + ".2", "prec": base + ".3", "raw": base + ".4",
-				"oper": base + ".5",
-				"name": oidEntPhysicalEntry + ".7", "descr": oidEntPhysicalEntry + ".2",
-				"parent": oidEntPhysicalEntry + ".4",
-			},
-			Lookups: map[string]Lookup{
-				"parent_name":  {Column: oidEntPhysicalEntry + ".7", Key: "parent"},
-				"parent_descr": {Column: oidEntPhysicalEntry + ".2", Key: "parent"},
-			},
-			// oper: ok(1); unavailable(2) and nonoperational(3) readings are not values.
-			Filter:       "has(raw) && first(oper, 1) == 1 && (" + c.filter + ")",
-			ComputedTags: tags,
-			// RFC 3433 §4: value × 10^(3·(scale−9)) (SI prefix yocto=1 … units=9 … yotta=17),
-			// with precision decimal places.
-			ComputedFields: map[string]string{c.field: sensorExpr(c.expr)},
-			Valid:          map[string]string{c.field: c.valid},
-			Types:          map[string]string{c.field: sensorType(c.field)},
-			DuplicateTag:   componentDuplicateTag,
-		})
-	}
-	return out
+			"component_name": "if(optic || bias, first(parent_name, parent_descr, name, descr, index), first(name, descr, index))",
+			"channel_index":  `if(optic || bias, "0", null)`,
+		},
+		ComputedFields: fields,
+		Valid:          valid,
+		Types:          types,
+		DuplicateTag:   componentDuplicateTag,
+	}}
 }
 
 // sensorType is the type of a sensor field: OpenConfig's fan speed is uint32 rpm, the

@@ -16,7 +16,7 @@ func componentTable(name string, fields, types, cols map[string]string) Table {
 	return Table{
 		Measurement:    componentsMeasurement,
 		Columns:        cols,
-		ComputedTags:   map[string]string{"component_name": name},
+		ComputedTags:   map[string]string{"component_name": "first(" + name + ", index)"},
 		ComputedFields: fields,
 		Types:          types,
 		DuplicateTag:   componentDuplicateTag,

@@ -442,8 +442,48 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 		points = append(points, p)
 		rowIdx = append(rowIdx, idx)
 	}
-	disambiguate(points, rowIdx, spec.duplicateTag)
-	return points
+	return mergeRows(points, rowIdx, spec.duplicateTag)
+}
+
+// mergeRows joins rows whose tags are equal and whose fields differ into one point (an
+// optic's Rx and Tx sensors are two rows but one transceiver channel, which a gNMI device
+// sends as one point); rows that would overwrite each other's fields get the duplicate tag
+// instead (disambiguate).
+func mergeRows(points []collector.Point, rowIdx []string, dupTag string) []collector.Point {
+	var b strings.Builder
+	first := map[string]int{} // tag set → position in out
+	out := points[:0]
+	outIdx := rowIdx[:0]
+	var clash []int // positions in out of groups with a field clash
+	for i := range points {
+		b.Reset()
+		for _, t := range points[i].Tags {
+			b.WriteString(t.Key)
+			b.WriteByte(0)
+			b.WriteString(t.Value)
+			b.WriteByte(0)
+		}
+		k := b.String()
+		j, seen := first[k]
+		if seen && !slices.ContainsFunc(points[i].Fields, func(f collector.Field) bool {
+			return slices.ContainsFunc(out[j].Fields, func(g collector.Field) bool { return g.Key == f.Key })
+		}) {
+			out[j].Fields = append(out[j].Fields, points[i].Fields...)
+			slices.SortFunc(out[j].Fields, func(a, b collector.Field) int { return strings.Compare(a.Key, b.Key) })
+			continue
+		}
+		if seen {
+			clash = append(clash, j)
+		} else {
+			first[k] = len(out)
+		}
+		out = append(out, points[i])
+		outIdx = append(outIdx, rowIdx[i])
+	}
+	if len(clash) > 0 {
+		disambiguate(out, outIdx, dupTag)
+	}
+	return out
 }
 
 // computeField evaluates one computed field; a missing value is no field, a value that is

@@ -205,7 +205,9 @@ func sensorType(field string) string {
 
 // sensorExpr substitutes the scaled reading for "value" in expr.
 func sensorExpr(expr string) string {
-	const scaled = "(raw * pow10(3 * (scale - 9) - prec))"
+	// Divided by 10^precision rather than multiplied by 10^−precision: 315 / 10 is 31.5
+	// exactly, as a gNMI device's decimal64 is.
+	const scaled = "(raw * pow10(3 * (scale - 9)) / pow10(prec))"
 	out := ""
 	for i := 0; i < len(expr); {
 		if i+5 <= len(expr) && expr[i:i+5] == "value" {

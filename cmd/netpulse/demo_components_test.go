@@ -147,4 +147,3 @@ func TestDemoComponentsSameForGNMIAndSNMP(t *testing.T) {
 		}
 	}
 }
-

@@ -215,6 +215,7 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 	if err != nil {
 		return fmt.Errorf("normalize the sample: %w", err)
 	}
+	explainMatches(w, s) // snmpmatch.go: profiles matched on the sample's sysObjectID
 	if len(pts) == 0 {
 		fmt.Fprintln(w, "    → no point: no profile of this target reads these OIDs")
 		return nil

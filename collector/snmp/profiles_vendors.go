@@ -172,7 +172,8 @@ func huaweiProfile() Profile {
 	optics := opticsTable(name, `"0"`, map[string]string{
 		// The 0.01 dBm string where the agent has it, else µW.
 		fInPower:  "first(num(rxdbm) / 100, uw_dbm(rxuw))",
-		fOutPower: "uw_dbm(txuw)",
+		// Tx in µW where the agent has it (a positive value), else the 0.01 dBm string.
+		fOutPower: "first(if(txuw > 0, uw_dbm(txuw), null), num(txdbm) / 100)",
 	}, optCols, nil)
 	optics.Filter = "has(rxuw) || has(rxdbm)"
 	optTemp := componentTable(name, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"}, optCols)

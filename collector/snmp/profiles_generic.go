@@ -246,10 +246,13 @@ func hrStorageTable() Table {
 			"d6": {Column: s + ".3", Key: `"6"`}, "u6": {Column: s + ".6", Key: `"6"`},
 			"d7": {Column: s + ".3", Key: `"7"`}, "u7": {Column: s + ".6", Key: `"7"`},
 		},
+		// Some agents (Aruba CX) already leave buffers and cache out of "used": then there
+		// is nothing to subtract (used < buffers + cache).
+		Vars:   map[string]string{"rec": "if(used > " + reclaim + ", " + reclaim + ", 0)"},
 		Filter: `(type == "1.3.6.1.2.1.25.2.1.1" || type == "1.3.6.1.2.1.25.2.1.2" || type == "1.3.6.1.2.1.25.2.1.3") && size > 0`,
 		ComputedFields: map[string]string{
-			fMemUsed:  "(used - " + reclaim + ") * units",
-			fMemAvail: "(size - used + " + reclaim + ") * units",
+			fMemUsed:  "(used - rec) * units",
+			fMemAvail: "(size - used + rec) * units",
 		},
 		Types:        map[string]string{fMemUsed: "uint", fMemAvail: "uint"},
 		DuplicateTag: componentDuplicateTag,

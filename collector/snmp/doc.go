@@ -12,6 +12,7 @@
 // profiles from the config's snmp_profiles. `auto` selects profiles by their match rules
 // (match.go); derive.go evaluates the derived values (expressions, index decoding, lookups)
 // that device MIBs need to be written under OpenConfig names and units. normalize.go holds
-// the pure conversion from varbinds to points; walk.go the request logic; client.go the small Client interface over gosnmp, which tests replace with
-// the map-backed fake in package snmptest.
+// the pure conversion from varbinds to points; walk.go the request logic; client.go the
+// small Client interface over gosnmp, which tests replace with the map-backed fake in
+// package snmptest.
 package snmp

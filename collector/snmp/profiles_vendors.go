@@ -171,7 +171,7 @@ func huaweiProfile() Profile {
 		"name": oidEntPhysicalEntry + ".7", "descr": oidEntPhysicalEntry + ".2"}
 	optics := opticsTable(name, `"0"`, map[string]string{
 		// The 0.01 dBm string where the agent has it, else µW.
-		fInPower:  "first(num(rxdbm) / 100, uw_dbm(rxuw))",
+		fInPower: "first(num(rxdbm) / 100, uw_dbm(rxuw))",
 		// Tx in µW where the agent has it (a positive value), else the 0.01 dBm string.
 		fOutPower: "first(if(txuw > 0, uw_dbm(txuw), null), num(txdbm) / 100)",
 	}, optCols, nil)

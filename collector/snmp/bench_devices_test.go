@@ -2,6 +2,7 @@ package snmp
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,9 +82,10 @@ func extraTables(s *Session, steady bool) [][]string {
 
 // bareWalk walks each table's columns once, as snmpbulkwalk of the table would.
 func bareWalk(tb testing.TB, fake *snmptest.Fake, tables [][]string) {
-	w := &walker{client: fake, maxReps: DefaultMaxRepetitions}
+	w := &walker{client: fake, maxReps: DefaultMaxRepetitions, log: slog.New(slog.DiscardHandler)}
 	for _, cols := range tables {
-		if _, err := w.walkTable(context.Background(), &tableSpec{columns: cols}, 0); err != nil {
+		var plan tablePlan
+		if _, err := w.walkTable(context.Background(), &tableSpec{columns: cols}, 0, &plan); err != nil {
 			tb.Fatal(err)
 		}
 	}

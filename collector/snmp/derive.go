@@ -592,8 +592,8 @@ func rowEnv(x *extSpec, d *tableData, r int, e env, lk lookupTables, upTo int) b
 // lookup values its rows need: per stage, the keys are computed for every row, and each
 // lookup column is read with GETs when few instances are missing, else walked (the
 // stage's walks together).
-func fetchTable(ctx context.Context, w *walker, cache columnCache, spec *tableSpec, rowsHint int) (*tableData, lookupTables, error) {
-	if err := fetchColumns(ctx, w, cache, spec.columns, rowsHint); err != nil {
+func fetchTable(ctx context.Context, w *walker, cache columnCache, plans planFor, spec *tableSpec, rowsHint int) (*tableData, lookupTables, error) {
+	if err := fetchColumns(ctx, w, cache, plans, spec.columns, rowsHint); err != nil {
 		return nil, nil, err
 	}
 	d := newTableData(len(spec.columns), rowsHint)
@@ -661,7 +661,7 @@ func fetchTable(ctx context.Context, w *walker, cache columnCache, spec *tableSp
 			}
 		}
 		slices.Sort(walk) // deterministic request order
-		if err := walkColumns(ctx, w, cache, walk, rowsHint); err != nil {
+		if err := walkColumns(ctx, w, cache, plans, walk, rowsHint); err != nil {
 			return nil, nil, err
 		}
 		for col := range keys {
@@ -704,22 +704,39 @@ func getInstances(ctx context.Context, w *walker, cache columnCache, col string,
 }
 
 // fetchColumns walks the columns of cols that cache lacks (or has only partly, from GETs).
-func fetchColumns(ctx context.Context, w *walker, cache columnCache, cols []string, rowsHint int) error {
+func fetchColumns(ctx context.Context, w *walker, cache columnCache, plans planFor, cols []string, rowsHint int) error {
 	var missing []string
 	for _, c := range cols {
 		if cd, ok := cache[c]; (!ok || !cd.complete) && !slices.Contains(missing, c) {
 			missing = append(missing, c)
 		}
 	}
-	return walkColumns(ctx, w, cache, missing, rowsHint)
+	return walkColumns(ctx, w, cache, plans, missing, rowsHint)
+}
+
+// planFor returns the walk plan (walk.go) kept for a set of columns across polls.
+type planFor func(cols []string) *tablePlan
+
+// plan is the Session's planFor: plans by column set, kept while the session lives.
+func (s *Session) plan(cols []string) *tablePlan {
+	if s.derivedPlans == nil {
+		s.derivedPlans = map[string]*tablePlan{}
+	}
+	k := strings.Join(cols, " ")
+	p := s.derivedPlans[k]
+	if p == nil {
+		p = &tablePlan{}
+		s.derivedPlans[k] = p
+	}
+	return p
 }
 
 // walkColumns walks cols together (one multi-column walk) into cache.
-func walkColumns(ctx context.Context, w *walker, cache columnCache, cols []string, rowsHint int) error {
+func walkColumns(ctx context.Context, w *walker, cache columnCache, plans planFor, cols []string, rowsHint int) error {
 	if len(cols) == 0 {
 		return nil
 	}
-	d, err := w.walkTable(ctx, &tableSpec{columns: cols}, rowsHint)
+	d, err := w.walkTable(ctx, &tableSpec{columns: cols}, rowsHint, plans(cols))
 	if err != nil {
 		return err
 	}
@@ -746,7 +763,7 @@ func (s *Session) pollDerived(ctx context.Context, w *walker, cache columnCache,
 	if spec.ext.otherwise && prevPoints > 0 {
 		return nil, nil
 	}
-	d, lk, err := fetchTable(ctx, w, cache, spec, *hint)
+	d, lk, err := fetchTable(ctx, w, cache, s.plan, spec, *hint)
 	if err != nil {
 		return nil, err
 	}

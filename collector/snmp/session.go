@@ -19,8 +19,9 @@ type Session struct {
 	base     []collector.Tag
 	dial     func(ctx context.Context) (Client, error)
 	client   Client
-	owned    bool    // the session dialed client (New), so it may drop it after a failure
-	rowsHint [][]int // per profile, per table: rows seen last poll (preallocation)
+	owned    bool          // the session dialed client (New), so it may drop it after a failure
+	rowsHint [][]int       // per profile, per table: rows seen last poll (preallocation)
+	plans    [][]tablePlan // per profile, per table: how the agent lets it be walked
 
 	failing bool   // the last poll failed
 	lastErr string // its message, to log once per state change
@@ -30,6 +31,8 @@ type Session struct {
 	active []bool
 	why    []string
 	polls  int // polls started, for Table.Every
+	// How the agent lets derived tables' column sets be walked (derive.go), by column set.
+	derivedPlans map[string]*tablePlan
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does). No
@@ -78,6 +81,7 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 		}
 		s.profiles = append(s.profiles, cp)
 		s.rowsHint = append(s.rowsHint, make([]int, len(cp.tables)))
+		s.plans = append(s.plans, make([]tablePlan, len(cp.tables)))
 	}
 	return s, nil
 }
@@ -109,6 +113,9 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.pollDeadline())
 	defer cancel()
 	points, updates, dropped, err := s.poll(ctx, start)
+	if c, ok := s.client.(idler); ok {
+		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
+	}
 	st := s.cfg.Stats
 	if st != nil {
 		st.Updates.Add(int64(updates))
@@ -139,7 +146,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.cfg.Stats}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
@@ -188,7 +195,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 				points = append(points, pts...)
 				continue
 			}
-			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i])
+			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {

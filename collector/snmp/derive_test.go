@@ -246,3 +246,25 @@ func TestSensorValidityCounted(t *testing.T) {
 		t.Errorf("dropped %d, want 1 (the −1000000000 reading)", d)
 	}
 }
+
+// Every field of every built-in device profile declares its type, so the written InfluxDB
+// type never depends on what an agent sends.
+func TestDeviceProfilesDeclareTypes(t *testing.T) {
+	for _, f := range deviceProfiles {
+		p := f()
+		for i, tb := range p.Tables {
+			for _, m := range []map[string]string{tb.Fields, tb.ComputedFields} {
+				for name := range m {
+					switch tb.Types[name] {
+					case "uint", "int", "float", "bool", "string":
+					default:
+						t.Errorf("%s tables[%d]: field %s has type %q", p.Name, i, name, tb.Types[name])
+					}
+				}
+			}
+		}
+		if _, err := compileProfile(p); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
+	}
+}

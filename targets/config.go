@@ -830,9 +830,10 @@ func (c *checker) finishSNMP(f *File, t *Target, path, where string) {
 		}
 		p, ok := snmp.BuiltinProfile(name)
 		if !ok {
-			known := append(snmp.BuiltinProfileNames(), slices.Collect(maps.Keys(f.SNMPProfiles))...)
+			known := append(snmp.BuiltinProfileNames(), snmp.AutoProfile)
+			known = append(known, slices.Collect(maps.Keys(f.SNMPProfiles))...)
 			slices.Sort(known)
-			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use auto or one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
+			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
 			// An empty stand-in keeps Validate from adding "no profiles" for the same mistake;
 			// the file is refused anyway.
 			p = snmp.Profile{Name: name}

@@ -46,12 +46,13 @@ func ciscoProfile() Profile {
 	}, {
 		// cpmCPUTotalTable: cpmCPUTotal5minRev (.8), the figure Cisco's own tools chart;
 		// named by the entPhysicalName of cpmCPUTotalPhysicalIndex (.2).
-		Measurement:    componentsMeasurement,
-		Columns:        map[string]string{"load": oidCpmCPUTotal + ".8", "phys": oidCpmCPUTotal + ".2"},
+		Measurement: componentsMeasurement,
+		// cpmCPUTotal5min (.5, deprecated) on IOS releases without the Rev objects.
+		Columns:        map[string]string{"load": oidCpmCPUTotal + ".8", "old": oidCpmCPUTotal + ".5", "phys": oidCpmCPUTotal + ".2"},
 		Lookups:        physName,
-		Filter:         "has(load)",
+		Filter:         "has(load) || has(old)",
 		ComputedTags:   map[string]string{"component_name": `first(physname, "CPU " + index)`},
-		ComputedFields: map[string]string{fCPU: "load"},
+		ComputedFields: map[string]string{fCPU: "first(load, old)"},
 		Types:          map[string]string{fCPU: "uint"},
 		DuplicateTag:   componentDuplicateTag,
 		Otherwise:      true,

@@ -207,7 +207,9 @@ func sensorType(field string) string {
 func sensorExpr(expr string) string {
 	// Divided by 10^precision rather than multiplied by 10^−precision: 315 / 10 is 31.5
 	// exactly, as a gNMI device's decimal64 is.
-	const scaled = "(raw * pow10(3 * (scale - 9)) / pow10(prec))"
+	// An absent scale is units(9), an absent precision 0; a precision outside the MIB's
+	// −8..9 is an agent bug (Cisco's 1615384784, which LibreNMS ignores too) and ignored.
+	const scaled = "(raw * pow10(3 * (first(scale, 9) - 9)) / pow10(if(first(prec, 0) > 9 || first(prec, 0) < -8, 0, first(prec, 0))))"
 	out := ""
 	for i := 0; i < len(expr); {
 		if i+5 <= len(expr) && expr[i:i+5] == "value" {

@@ -43,6 +43,8 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	add("1.3.6.1.4.1.9.9.109.1.1.1.1", false, "cpmCPUTotalIndex", "cpmCPUTotalPhysicalIndex",
 		"cpmCPUTotal5sec", "cpmCPUTotal1min", "cpmCPUTotal5min", "cpmCPUTotal5secRev",
 		"cpmCPUTotal1minRev", "cpmCPUTotal5minRev")
+	// OLD-CISCO-CPU-MIB avgBusy5 is lsystem.58.
+	add("1.3.6.1.4.1.9.2.1", true, append(make([]string, 57), "avgBusy5")...)
 	add("1.3.6.1.4.1.9.9.109.1.1.2.1", false, "cpmCoreIndex", "cpmCorePhysicalIndex", "cpmCore5sec",
 		"cpmCore1min", "cpmCore5min")
 	add("1.3.6.1.4.1.9.9.221.1.1.1.1", false, "cempMemPoolIndex", "cempMemPoolType", "cempMemPoolName",

@@ -56,6 +56,16 @@ func ciscoProfile() Profile {
 		Types:          map[string]string{fCPU: "uint"},
 		DuplicateTag:   componentDuplicateTag,
 		Otherwise:      true,
+	}, {
+		// OLD-CISCO-CPU-MIB avgBusy5 (1.3.6.1.4.1.9.2.1.58.0), the last resort of IOS 11/12
+		// images without CISCO-PROCESS-MIB.
+		Measurement:    componentsMeasurement,
+		Columns:        map[string]string{"load": "1.3.6.1.4.1.9.2.1.58"},
+		Filter:         "has(load)",
+		ComputedTags:   map[string]string{"component_name": `"CPU"`},
+		ComputedFields: map[string]string{fCPU: "load"},
+		Types:          map[string]string{fCPU: "uint"},
+		Otherwise:      true,
 	}}
 	memTables := []Table{{
 		// cempMemPoolTable, index entPhysicalIndex.cempMemPoolIndex: 64-bit HC counters

@@ -184,7 +184,9 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			spec := &p.tables[i]
 			if spec.ext != nil {
 				pts, err := s.pollDerived(ctx, w, cache, spec, &s.rowsHint[pi][i], start, prev, &st)
-				prev = len(pts)
+				if len(pts) > 0 || !spec.ext.otherwise {
+					prev = len(pts) // a chain of otherwise tables stops at the first that wrote
+				}
 				if err != nil {
 					err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 					if fatal(err) {

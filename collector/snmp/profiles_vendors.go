@@ -81,13 +81,18 @@ func juniperProfile() Profile {
 	const op = "1.3.6.1.4.1.2636.3.1.13.1"
 	const dom = "1.3.6.1.4.1.2636.3.60.1.1.1.1"  // jnxDomCurrentEntry, index ifIndex
 	const lane = "1.3.6.1.4.1.2636.3.60.1.2.1.1" // jnxDomModuleLaneEntry, index ifIndex.lane
-	opCols := map[string]string{"descr": op + ".5", "temp": op + ".7", "cpu": op + ".8", "buf": op + ".11", "mem": op + ".15"}
+	opCols := map[string]string{"descr": op + ".5", "temp": op + ".7", "cpu": op + ".8", "dram": op + ".10", "buf": op + ".11", "mem": op + ".15"}
+	// Memory in bytes: jnxOperatingMemory (MB), else the deprecated jnxOperatingDRAMSize
+	// (bytes) of older releases.
+	memVars := map[string]string{"memb": "first(mem * 1048576, dram)"}
 	cpu := cpuTable("descr", "cpu", opCols)
+	cpu.Vars = memVars
 	// Rows without memory are not processors (fans, PEMs, the chassis).
-	cpu.Filter = "mem > 0"
-	memF, memT := memFields("mem * 1048576 * buf / 100", "mem * 1048576 * (100 - buf) / 100")
+	cpu.Filter = "memb > 0"
+	memF, memT := memFields("memb * buf / 100", "memb * (100 - buf) / 100")
 	mem := componentTable("descr", memF, memT, opCols)
-	mem.Filter = "mem > 0"
+	mem.Vars = memVars
+	mem.Filter = "memb > 0"
 	temp := componentTable("descr", map[string]string{fTemperature: "temp"}, map[string]string{fTemperature: "float"}, opCols)
 	temp.Filter = "temp != 0" // jnxOperatingTemp is 0 on rows without a sensor
 	domCols := map[string]string{"rx": dom + ".5", "bias": dom + ".6", "tx": dom + ".7", "mtemp": dom + ".8"}

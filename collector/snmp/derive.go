@@ -70,6 +70,13 @@ func hasExt(t *Table) bool {
 		len(t.ComputedTags) > 0 || len(t.ComputedFields) > 0 || t.Every > 1 || t.Otherwise
 }
 
+// validateDerived checks t's derived values (expressions, index parts, lookups) so that a
+// config with a bad expression is refused when it is loaded, not when the session starts.
+func validateDerived(t *Table) error {
+	ts := tableSpec{}
+	return compileExt(t, &ts)
+}
+
 // compileExt compiles t's derived values into ts (whose columns it extends).
 func compileExt(t *Table, ts *tableSpec) error {
 	if !hasExt(t) {

@@ -138,6 +138,12 @@ func ValidateProfile(p Profile) error {
 		if _, ok := t.Tags[t.DuplicateTag]; ok && t.DuplicateTag != "" {
 			return fmt.Errorf("tables[%d]: duplicate_tag %s is also under tags: rename one", i, t.DuplicateTag)
 		}
+		if err := validateDerived(&p.Tables[i]); err != nil { // derive.go
+			return fmt.Errorf("tables[%d]: %w", i, err)
+		}
+	}
+	if _, err := compileMatch(p.Match); err != nil { // match.go
+		return fmt.Errorf("match: %w", err)
 	}
 	return nil
 }

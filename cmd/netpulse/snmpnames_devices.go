@@ -64,5 +64,4 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	add("1.3.6.1.4.1.9.9.13.1.4.1", false, "ciscoEnvMonFanStatusIndex", "ciscoEnvMonFanStatusDescr", "ciscoEnvMonFanState")
 	add("1.3.6.1.4.1.9.9.13.1.5.1", false, "ciscoEnvMonSupplyStatusIndex", "ciscoEnvMonSupplyStatusDescr",
 		"ciscoEnvMonSupplyState", "ciscoEnvMonSupplySource")
-	addVendorMIBNames(add)
 }

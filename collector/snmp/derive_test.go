@@ -268,3 +268,31 @@ func TestDeviceProfilesDeclareTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateProfileDerived(t *testing.T) {
+	base := Table{Measurement: "m", Columns: map[string]string{"v": "1.3.6.1.4.1.99.1"}, ComputedFields: map[string]string{"f": "v"}}
+	cases := []struct {
+		edit func(p *Profile)
+		want string
+	}{
+		{func(p *Profile) { p.Tables[0].ComputedFields = map[string]string{"f": "v +"} }, "tables[0]: computed_fields.f"},
+		{func(p *Profile) { p.Tables[0].Filter = "nosuch == 1" }, "filter: expression \"nosuch == 1\": unknown name nosuch"},
+		{func(p *Profile) { p.Tables[0].Index = []IndexPart{{Name: "a", Type: "float"}} }, "index[0].type \"float\""},
+		{func(p *Profile) { p.Tables[0].Lookups = map[string]Lookup{"l": {Column: "ifName", Key: "v"}} }, "lookups.l.column"},
+		{func(p *Profile) { p.Tables[0].Valid = map[string]string{"g": "value > 0"} }, "valid.g: no computed field"},
+		{func(p *Profile) { p.Match = &Match{SysObjectID: []string{"enterprises.9"}} }, "match: sys_object_id[0]"},
+		{func(p *Profile) { p.Match = &Match{} }, "match: give sys_object_id"},
+	}
+	for _, c := range cases {
+		p := Profile{Tables: []Table{base}}
+		p.Tables[0].ComputedFields = map[string]string{"f": "v"}
+		c.edit(&p)
+		err := ValidateProfile(p)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ValidateProfile = %v, want an error containing %q", err, c.want)
+		}
+	}
+	if err := ValidateProfile(Profile{Tables: []Table{base}}); err != nil {
+		t.Errorf("valid profile refused: %v", err)
+	}
+}

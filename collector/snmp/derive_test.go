@@ -296,3 +296,21 @@ func TestValidateProfileDerived(t *testing.T) {
 		t.Errorf("valid profile refused: %v", err)
 	}
 }
+
+func TestAutoProfilesUserOverride(t *testing.T) {
+	mine := Profile{Tables: []Table{{Measurement: "components", Columns: map[string]string{"v": "1.3.6.1.2.1.47.1.1.1.1.2"},
+		ComputedFields: map[string]string{"state/description": "v"}, Types: map[string]string{"state/description": "string"}, Every: 60}}}
+	vendor := Profile{Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.99999"}}, Tables: mine.Tables}
+	plain := Profile{Tables: mine.Tables}
+	got := AutoProfiles(map[string]Profile{"entity": mine, "acme": vendor, "unmatched": plain})
+	var names []string
+	for _, p := range got {
+		names = append(names, p.Name)
+		if p.Name == "entity" && p.Tables[0].Every != 60 {
+			t.Errorf("entity is the built-in, not the user's: every %d", p.Tables[0].Every)
+		}
+	}
+	if names[len(names)-1] != "acme" || strings.Contains(strings.Join(names, " "), "unmatched") {
+		t.Errorf("auto = %v: want the user's matched profile last and no profile without a match rule", names)
+	}
+}

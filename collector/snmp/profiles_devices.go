@@ -51,16 +51,23 @@ func sortedNames(names []string) []string {
 }
 
 // AutoProfiles returns what `profiles: [auto]` stands for: system, if-mib and every device
-// profile, in polling order. user holds the config's snmp_profiles; those that declare a
-// match are added after the built-ins (sorted by name), each then polled only where it
-// matches.
+// profile, in polling order. user holds the config's snmp_profiles: one named like a
+// built-in takes its place (how to change the inventory's `every`, say); the others that
+// declare a match are added after the built-ins (sorted by name), each then polled only
+// where it matches.
 func AutoProfiles(user map[string]Profile) []Profile {
 	out := []Profile{systemProfile(), ifMIBProfile()}
 	for _, f := range deviceProfiles {
 		out = append(out, f())
 	}
+	for i := range out {
+		if p, ok := user[out[i].Name]; ok {
+			p.Name = out[i].Name
+			out[i] = p
+		}
+	}
 	for _, name := range sortedKeys(user) {
-		if p := user[name]; p.Match != nil {
+		if p := user[name]; p.Match != nil && !slices.ContainsFunc(out, func(q Profile) bool { return q.Name == name }) {
 			p.Name = name
 			out = append(out, p)
 		}

@@ -813,17 +813,28 @@ func (c *checker) finishSNMP(f *File, t *Target, path, where string) {
 		s.MaxRepetitions = DefaultMaxRepetitions
 	}
 	if len(s.ProfileNames) == 0 {
-		s.ProfileNames = []string{"system", "if-mib"}
+		s.ProfileNames = []string{snmp.AutoProfile}
 	}
 	s.Profiles = s.Profiles[:0]
 	for i, name := range s.ProfileNames {
+		if _, user := f.SNMPProfiles[name]; name == snmp.AutoProfile && !user {
+			// Every built-in plus the user profiles with a match rule; each then polls
+			// only the devices it matches (snmp/match.go).
+			for _, p := range snmp.AutoProfiles(f.SNMPProfiles) {
+				if !slices.ContainsFunc(s.Profiles, func(q snmp.Profile) bool { return q.Name == p.Name }) {
+					s.Profiles = append(s.Profiles, p)
+				}
+			}
+			continue
+		}
 		if p, ok := f.SNMPProfiles[name]; ok {
 			s.Profiles = append(s.Profiles, p)
 			continue
 		}
 		p, ok := snmp.BuiltinProfile(name)
 		if !ok {
-			known := append(snmp.BuiltinProfileNames(), slices.Collect(maps.Keys(f.SNMPProfiles))...)
+			known := append(snmp.BuiltinProfileNames(), snmp.AutoProfile)
+			known = append(known, slices.Collect(maps.Keys(f.SNMPProfiles))...)
 			slices.Sort(known)
 			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
 			// An empty stand-in keeps Validate from adding "no profiles" for the same mistake;

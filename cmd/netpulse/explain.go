@@ -206,6 +206,7 @@ func explainSNMPTarget(w io.Writer, t targets.Target) {
 	fmt.Fprintf(w, "  interval %s, timeout %s, retries %d, max_repetitions %d\n", c.Interval, c.Timeout, retries, c.MaxRepetitions)
 	for _, p := range c.Profiles {
 		fmt.Fprintf(w, "  profile %s\n", p.Name)
+		explainMatch(w, p) // snmpmatch.go
 		for _, s := range p.Scalars {
 			fmt.Fprintf(w, "    scalars (GET) → measurement %q\n", s.Measurement)
 			explainColumns(w, "tag", s.Tags, nil, s.Formats, nil)
@@ -225,6 +226,7 @@ func explainSNMPTarget(w io.Writer, t targets.Target) {
 			}
 			explainColumns(w, "tag", tb.Tags, tb.Fallbacks, tb.Formats, nil)
 			explainColumns(w, "field", tb.Fields, tb.Fallbacks, tb.Formats, tb.FieldType)
+			explainDerived(w, tb) // snmpmatch.go
 			dup := tb.DuplicateTag
 			if dup == "" {
 				dup = "index"

@@ -239,6 +239,7 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 			fmt.Fprintf(w, "    ! %s\n", l[strings.Index(l, "msg="):])
 		}
 	}
+	explainMatches(w, s) // snmpmatch.go: profiles matched on the sample's sysObjectID
 	if len(pts) == 0 {
 		fmt.Fprintln(w, "    → no point: no profile of this target reads these OIDs")
 		return nil

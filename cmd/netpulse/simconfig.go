@@ -8,6 +8,12 @@ import (
 	"github.com/netpulse/netpulse/internal/sim"
 )
 
+// simProfiles are the SNMP profiles of simulated devices: the MIBs the simulator serves
+// (internal/sim components.go) rather than auto, whose vendor profiles would pick the
+// imitated vendor's own MIBs (Juniper's replace host-resources), which the simulator does not
+// serve.
+const simProfiles = "system, if-mib, entity, entity-sensor, host-resources"
+
 // fleetYAML renders a netpulse config that targets a simulated fleet. `netpulse sim` prints
 // it and `netpulse demo` loads it through the same loader as any user file, so the demo runs
 // exactly the `run` code path. SNMP devices alternate v2c and v3 authPriv so both are shown.
@@ -29,10 +35,10 @@ func fleetYAML(devs []sim.Device, interval time.Duration, outputs string) string
 				}
 			}
 			if snmpN%2 == 1 && u != nil {
-				fmt.Fprintf(&b, "    snmp:\n      version: 3\n      security_level: authPriv\n      user: %s\n      auth_protocol: %s\n      auth_password: %q\n      priv_protocol: %s\n      priv_password: %q\n      profiles: [system, if-mib]\n",
-					u.Name, u.AuthProtocol, u.AuthPassword, u.PrivProtocol, u.PrivPassword)
+				fmt.Fprintf(&b, "    snmp:\n      version: 3\n      security_level: authPriv\n      user: %s\n      auth_protocol: %s\n      auth_password: %q\n      priv_protocol: %s\n      priv_password: %q\n      profiles: [%s]\n",
+					u.Name, u.AuthProtocol, u.AuthPassword, u.PrivProtocol, u.PrivPassword, simProfiles)
 			} else {
-				fmt.Fprintf(&b, "    snmp:\n      version: 2c\n      community: %q\n      profiles: [system, if-mib]\n", d.Community)
+				fmt.Fprintf(&b, "    snmp:\n      version: 2c\n      community: %q\n      profiles: [%s]\n", d.Community, simProfiles)
 			}
 			snmpN++
 		case "gnmi":
@@ -40,7 +46,7 @@ func fleetYAML(devs []sim.Device, interval time.Duration, outputs string) string
 			if d.Username != "" {
 				fmt.Fprintf(&b, "      username: %q\n      password: %q\n", d.Username, d.Password)
 			}
-			b.WriteString("      subscriptions: [interfaces, system]\n      redial: {min: 500ms, max: 5s}\n")
+			b.WriteString("      subscriptions: [interfaces, system, components]\n      redial: {min: 500ms, max: 5s}\n")
 		}
 	}
 	fmt.Fprintf(&b, `subscriptions:
@@ -54,6 +60,11 @@ func fleetYAML(devs []sim.Device, interval time.Duration, outputs string) string
     mode: stream
     stream_mode: sample
     sample_interval: %s
-`, interval, interval)
+  components:
+    paths: [/components]
+    mode: stream
+    stream_mode: sample
+    sample_interval: %s
+`, interval, interval, interval)
 	return b.String()
 }

@@ -52,6 +52,7 @@ var mibNames = func() map[string]mibObject {
 		"ifLinkUpDownTrapEnable", "ifHighSpeed", "ifPromiscuousMode", "ifConnectorPresent", "ifAlias",
 		"ifCounterDiscontinuityTime")
 	add("1.3.6.1.6.3.10.2.1", true, "snmpEngineID", "snmpEngineBoots", "snmpEngineTime", "snmpEngineMaxMessageSize")
+	addDeviceMIBNames(add) // snmpnames_devices.go
 	return m
 }()
 

@@ -92,6 +92,14 @@ type Profile struct {
 	Name    string   `yaml:"-"`
 	Scalars []Scalar `yaml:"scalars"`
 	Tables  []Table  `yaml:"tables"`
+	// Match limits the profile to the devices it describes (by sysObjectID prefix and/or
+	// sysDescr regex, read once per session; see match.go). A profile without one is polled
+	// on every target that lists it. `profiles: [auto]` selects the built-in profiles and
+	// the snmp_profiles entries whose Match accepts the device.
+	Match *Match `yaml:"match"`
+	// Replaces names profiles this one supersedes on a device both match (a vendor CPU
+	// profile replaces host-resources), so one value is not written twice under two names.
+	Replaces []string `yaml:"replaces"`
 }
 
 // Scalar is a set of single-instance OIDs (GET) written as one point.
@@ -142,4 +150,63 @@ type Table struct {
 	// would otherwise collide with another row of the same poll (so no row overwrites another
 	// in InfluxDB). Default "index"; if-mib uses "interface_index".
 	DuplicateTag string `yaml:"duplicate_tag"`
+
+	// Derived values (derive.go; PROFILES.md documents them with examples). A table using
+	// any of these is read through the poll's column cache, so several tables of one MIB
+	// (one per sensor class, say) walk each column once.
+
+	// Index decodes the row index into named parts (LLDP timeMark.localPort.index, a BGP
+	// peer's IpAddress, Cisco cpu.core), usable in expressions.
+	Index []IndexPart `yaml:"index"`
+	// Columns names further columns of the same index for use in expressions.
+	Columns map[string]string `yaml:"columns"`
+	// Lookups names values of another table's column, read at the row whose index is the
+	// Key expression's value (cpmCPUTotalPhysicalIndex → entPhysicalName).
+	Lookups map[string]Lookup `yaml:"lookups"`
+	// Vars names expressions computed once per row (after columns, index and lookups, in
+	// sorted order, each able to use the ones before it), for use in the filter and the
+	// computed values.
+	Vars map[string]string `yaml:"vars"`
+	// Filter keeps only the rows for which the expression is true (entPhySensorType ==
+	// celsius); other rows are not written and not counted.
+	Filter string `yaml:"filter"`
+	// ComputedTags and ComputedFields map a tag or field name to an expression. A tag
+	// whose expression has no value (null, an absent column) is left out; an empty one
+	// carries the row index.
+	ComputedTags   map[string]string `yaml:"computed_tags"`
+	ComputedFields map[string]string `yaml:"computed_fields"`
+	// Valid maps a computed field to a check on its value (named value): a value failing it,
+	// or not finite, is skipped and counted in the target's dropped updates (a sensor that
+	// is unavailable or out of range, an empty optics cage reading 0 mW).
+	Valid map[string]string `yaml:"valid"`
+	// Otherwise reads the table only when the table before it in the profile wrote no
+	// point this poll (CISCO-ENHANCED-MEMPOOL-MIB, else CISCO-MEMORY-POOL-MIB).
+	Otherwise bool `yaml:"otherwise"`
+	// Every polls the table on every Nth poll only (the first poll always): inventory
+	// changes rarely. 0 or 1 is every poll.
+	Every int `yaml:"every"`
+}
+
+// Match says which devices a profile describes. Both given: both must hold.
+type Match struct {
+	// SysObjectID lists OID prefixes; the device's sysObjectID must start with one (arc
+	// boundary: 1.3.6.1.4.1.9 matches 1.3.6.1.4.1.9.1.2066, not 1.3.6.1.4.1.99).
+	SysObjectID []string `yaml:"sys_object_id"`
+	// SysDescr is a regular expression (Go RE2 syntax) sysDescr must match.
+	SysDescr string `yaml:"sys_descr"`
+}
+
+// IndexPart is one decoded component of a row index.
+type IndexPart struct {
+	Name string `yaml:"name"`
+	// Type: int (one arc), ipv4 (four arcs), mac (six arcs), string (length-prefixed
+	// OCTET STRING as text), inet (length-prefixed InetAddress as IP text), implied (the
+	// remaining arcs as text) or rest (the remaining arcs, dotted).
+	Type string `yaml:"type"`
+}
+
+// Lookup reads Column (an OID of another table) at the row whose index is Key's value.
+type Lookup struct {
+	Column string `yaml:"column"`
+	Key    string `yaml:"key"`
 }

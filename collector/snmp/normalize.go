@@ -80,6 +80,7 @@ type tableSpec struct {
 	columns      []string
 	tags         []valueSpec
 	fields       []valueSpec
+	ext          *extSpec // derived values (derive.go); nil for plain tables
 }
 
 // scalarSpec is a compiled Scalar: the OIDs to GET (with instance) and the values read.
@@ -92,9 +93,11 @@ type scalarSpec struct {
 
 // compiledProfile is a Profile ready to poll.
 type compiledProfile struct {
-	name    string
-	scalars []scalarSpec
-	tables  []tableSpec
+	name     string
+	scalars  []scalarSpec
+	tables   []tableSpec
+	match    *matcher // nil: every device (match.go)
+	replaces []string
 }
 
 // normalOID returns oid with one leading dot, the form gosnmp uses in varbind names.
@@ -111,7 +114,11 @@ func compileProfile(p Profile) (compiledProfile, error) {
 	if err := ValidateProfile(p); err != nil {
 		return compiledProfile{}, err
 	}
-	cp := compiledProfile{name: p.Name}
+	cp := compiledProfile{name: p.Name, replaces: p.Replaces}
+	var err error
+	if cp.match, err = compileMatch(p.Match); err != nil {
+		return compiledProfile{}, fmt.Errorf("match: %w", err)
+	}
 	for _, s := range p.Scalars {
 		ss := scalarSpec{measurement: s.Measurement}
 		col := func(oid string) int {
@@ -155,6 +162,9 @@ func compileProfile(p Profile) (compiledProfile, error) {
 			return compiledProfile{}, err
 		}
 		if ts.fields, err = compileValues(t.Fields, t.Fallbacks, t.Formats, t.Types, t.Enums, col); err != nil {
+			return compiledProfile{}, err
+		}
+		if err = compileExt(&t, &ts); err != nil {
 			return compiledProfile{}, err
 		}
 		cp.tables = append(cp.tables, ts)

@@ -16,11 +16,13 @@ func BuiltinProfile(name string) (Profile, bool) {
 	case "if-mib":
 		return ifMIBProfile(), true
 	}
-	return Profile{}, false
+	return deviceProfile(name) // profiles_devices.go
 }
 
 // BuiltinProfileNames lists the built-in profiles, sorted.
-func BuiltinProfileNames() []string { return []string{"if-mib", "system"} }
+func BuiltinProfileNames() []string {
+	return sortedNames(append([]string{"if-mib", "system"}, deviceProfileNames()...))
+}
 
 // systemProfile reads SNMPv2-MIB's system group (RFC 3418). Fields are named like the
 // OpenConfig /system/state leaves where one means the same thing (hostname, up-time in

@@ -29,6 +29,14 @@ type Session struct {
 	overrunning bool   // the last poll overran its interval (logged once per state change)
 
 	conflictLogged map[string]bool // measurement/field whose type conflict was logged
+
+	// Profile matching (match.go): which profiles apply to this device, and why.
+	device *deviceID
+	active []bool
+	why    []string
+	polls  int // polls started, for Table.Every
+	// How the agent lets derived tables' column sets be walked (derive.go), by column set.
+	derivedPlans map[string]*tablePlan
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
@@ -152,10 +160,19 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
+	if err := s.matchProfiles(ctx, w); err != nil {
+		err = explain(err, &s.cfg, "match profiles")
+		return nil, w.updates, err
+	}
+	s.polls++
+	cache := columnCache{}
 	var points []collector.Point
 	var firstErr error
 	for pi := range s.profiles {
 		p := &s.profiles[pi]
+		if !s.active[pi] {
+			continue
+		}
 		for i := range p.scalars {
 			spec := &p.scalars[i]
 			cells, err := w.getScalars(ctx, spec.oids)
@@ -171,8 +188,24 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 				points = append(points, pt)
 			}
 		}
+		prev := 0 // points of the profile's previous table (Table.Otherwise)
 		for i := range p.tables {
 			spec := &p.tables[i]
+			if spec.ext != nil {
+				pts, err := s.pollDerived(ctx, w, cache, spec, &s.rowsHint[pi][i], start, prev, st)
+				if len(pts) > 0 || !spec.ext.otherwise {
+					prev = len(pts) // a chain of otherwise tables stops at the first that wrote
+				}
+				if err != nil {
+					err = explain(err, &s.cfg, p.what("walk", spec.measurement))
+					if fatal(err) {
+						return points, w.updates, err
+					}
+					firstErr = cmpErr(firstErr, err)
+				}
+				points = append(points, pts...)
+				continue
+			}
 			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))

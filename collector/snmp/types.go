@@ -73,6 +73,7 @@ func declaredKind(formats, types map[string]string, name string) (collector.Kind
 // built-in field has a declared type; a new way of writing fields must be added here.
 func (t *Table) FieldNames() []string {
 	names := sortedKeys(t.Fields)
+	names = append(names, sortedKeys(t.ComputedFields)...) // derived values (derive.go)
 	if t.IndexField != "" {
 		names = append(names, t.IndexField)
 	}
@@ -132,14 +133,6 @@ func checkTypes(fields []string, tags, formats, types map[string]string) error {
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 // typeValueErrors checks the values of a "types" mapping while the config is decoded, so an
 // unknown type is reported with its line (ValidateProfile repeats the check without one for

@@ -116,7 +116,7 @@ func ValidateProfile(p Profile) error {
 		if t.Measurement == "" {
 			return fmt.Errorf("tables[%d]: measurement is empty", i)
 		}
-		if len(t.Fields) == 0 {
+		if len(t.Fields) == 0 && len(t.ComputedFields) == 0 {
 			return fmt.Errorf("tables[%d]: fields is empty", i)
 		}
 		for name, oid := range t.Fields {
@@ -150,6 +150,12 @@ func ValidateProfile(p Profile) error {
 		if _, ok := t.Tags[t.DuplicateTag]; ok && t.DuplicateTag != "" {
 			return fmt.Errorf("tables[%d]: duplicate_tag %s is also under tags: rename one", i, t.DuplicateTag)
 		}
+		if err := validateDerived(&p.Tables[i]); err != nil { // derive.go
+			return fmt.Errorf("tables[%d]: %w", i, err)
+		}
+	}
+	if _, err := compileMatch(p.Match); err != nil { // match.go
+		return fmt.Errorf("match: %w", err)
 	}
 	return nil
 }

@@ -22,7 +22,10 @@
 // gosnmp packet code is client-side (it parses responses, not requests, and has no agent
 // side of USM), so gosnmp and net-snmp serve as the independent peers in the tests. Served:
 // SNMPv2-MIB system, IF-MIB ifNumber/ifTable (columns 1–22)/ifXTable (1–19),
-// HOST-RESOURCES-MIB hrProcessorLoad.1, SNMP-FRAMEWORK-MIB snmpEngine and usmStats.
+// HOST-RESOURCES-MIB hrProcessorLoad.1, hrDeviceDescr.1 and one hrStorage RAM row,
+// ENTITY-MIB entPhysicalTable and ENTITY-SENSOR-MIB for the components of components.go
+// (chassis, CPU, fans, temperature sensors, four transceivers with Rx/Tx power), which the
+// gNMI side serves as OpenConfig /components, SNMP-FRAMEWORK-MIB snmpEngine and usmStats.
 // GET/GETNEXT/GETBULK follow RFC 3416 (exceptions noSuchObject / noSuchInstance /
 // endOfMibView; GETBULK cut to the message size; tooBig with an empty varbind list);
 // SET answers notWritable. SNMPv1 gets v1 semantics (noSuchName, no Counter64, no GETBULK).

@@ -321,6 +321,11 @@ func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
 	if err := d.srv.Update(d.name, sys); err != nil {
 		return fmt.Errorf("load %s: %w", d.name, err)
 	}
+	for _, n := range componentInventory(m, ts, d.enc) {
+		if err := d.srv.Update(d.name, n); err != nil {
+			return fmt.Errorf("load %s: %w", d.name, err)
+		}
+	}
 	d.tick(f, t)
 	d.srv.Sync(d.name)
 	return nil
@@ -386,6 +391,9 @@ func (d *gnmiDevice) tick(f *Fleet, t time.Duration) int {
 		{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "total"}, {Name: "instant"}}},
 			Val: d.enc.u32(uint64(m.CPU(t)))},
 	}})
+	for _, n := range componentValues(m, t, ts, d.enc) {
+		push(n)
+	}
 	return sent
 }
 

@@ -113,8 +113,8 @@ func TestGoSNMPExceptions(t *testing.T) {
 	if r.Variables[0].Type != gosnmp.EndOfMibView || r.Variables[0].Name != ".1.3.6.1.6.3.15.1.1.6.0" {
 		t.Errorf("GETNEXT past the end = %s %v, want endOfMibView", r.Variables[0].Name, r.Variables[0].Type)
 	}
-	if got := r.Variables[1].Name; got != ".1.3.6.1.2.1.25.3.3.1.2.1" {
-		t.Errorf("GETNEXT after the last ifTable cell = %s, want hrProcessorLoad.1", got)
+	if got := r.Variables[1].Name; got != ".1.3.6.1.2.1.25.2.3.1.2.1" {
+		t.Errorf("GETNEXT after the last ifTable cell = %s, want hrStorageType.1", got)
 	}
 	if got := r.Variables[2].Name; got != ".1.3.6.1.2.1.1.1.0" {
 		t.Errorf("GETNEXT of system = %s, want sysDescr.0", got)

@@ -63,6 +63,29 @@ const (
 	oIfCounterDiscontinuityTime
 	// HOST-RESOURCES-MIB hrProcessorLoad (RFC 2790), the SNMP side of the gNMI CPU leaf.
 	oHrProcessorLoad
+	// HOST-RESOURCES-MIB hrDeviceDescr and hrStorageTable (one RAM row).
+	oHrDeviceDescr
+	oHrStorageType
+	oHrStorageDescr
+	oHrStorageUnits
+	oHrStorageSize
+	oHrStorageUsed
+	// ENTITY-MIB entPhysicalTable (RFC 6933) and ENTITY-SENSOR-MIB (RFC 3433): components.go.
+	oEntDescr
+	oEntContainedIn
+	oEntClass
+	oEntName
+	oEntHardwareRev
+	oEntSoftwareRev
+	oEntSerialNum
+	oEntMfgName
+	oEntModelName
+	oEntIsFRU
+	oEntSensorType
+	oEntSensorScale
+	oEntSensorPrecision
+	oEntSensorValue
+	oEntSensorOperStatus
 	// SNMP-FRAMEWORK-MIB snmpEngine (RFC 3411) and SNMP-USER-BASED-SM-MIB usmStats (RFC
 	// 3414): every v3 agent has them, and they sit after mib-2, so a walk of mib-2 ends on
 	// them instead of on endOfMibView.
@@ -78,6 +101,9 @@ const (
 	rowsScalar uint8 = iota
 	rowsIf
 	rowsHr
+	rowsEnt     // entPhysicalIndex of every component
+	rowsSensor  // entPhysicalIndex of the sensor components
+	rowsStorage // hrStorageIndex 1
 )
 
 // mibObject is one scalar (instance .0) or table column (instances .<index>).
@@ -108,6 +134,17 @@ func newMIB() *mib {
 		add("1.3.6.1.2.1.2.2.1."+itoa(col), rowsIf, oIfIndex+objKind(col-1))
 	}
 	add("1.3.6.1.2.1.25.3.3.1.2", rowsHr, oHrProcessorLoad)
+	add("1.3.6.1.2.1.25.3.2.1.3", rowsHr, oHrDeviceDescr)
+	for col, k := range map[int]objKind{2: oHrStorageType, 3: oHrStorageDescr, 4: oHrStorageUnits, 5: oHrStorageSize, 6: oHrStorageUsed} {
+		add("1.3.6.1.2.1.25.2.3.1."+itoa(col), rowsStorage, k)
+	}
+	for col, k := range map[int]objKind{2: oEntDescr, 4: oEntContainedIn, 5: oEntClass, 7: oEntName, 8: oEntHardwareRev,
+		10: oEntSoftwareRev, 11: oEntSerialNum, 12: oEntMfgName, 13: oEntModelName, 16: oEntIsFRU} {
+		add("1.3.6.1.2.1.47.1.1.1.1."+itoa(col), rowsEnt, k)
+	}
+	for col := 1; col <= 5; col++ {
+		add("1.3.6.1.2.1.99.1.1.1."+itoa(col), rowsSensor, oEntSensorType+objKind(col-1))
+	}
 	for col := 1; col <= 19; col++ {
 		add("1.3.6.1.2.1.31.1.1.1."+itoa(col), rowsIf, oIfName+objKind(col-1))
 		if col >= 6 && col <= 13 {
@@ -152,12 +189,24 @@ func (v *view) rowIndex(rows uint8, i int) (uint32, bool) {
 		if i < len(v.dev.Interfaces) {
 			return uint32(v.dev.Interfaces[i].IfIndex), true
 		}
-	case rowsHr:
+	case rowsHr, rowsStorage:
 		if i < 1 {
 			return 1, true
 		}
+	case rowsEnt, rowsSensor:
+		if l := v.indexList(rows); i < len(l) {
+			return l[i], true
+		}
 	}
 	return 0, false
+}
+
+// indexList is the sorted instance list of component-backed rows.
+func (v *view) indexList(rows uint8) []uint32 {
+	if rows == rowsSensor {
+		return v.dev.sensorIdx
+	}
+	return v.dev.entRows
 }
 
 // findRow returns the position of the row with index idx.
@@ -168,8 +217,12 @@ func (v *view) findRow(rows uint8, idx uint32) (int, bool) {
 		ifs := v.dev.Interfaces
 		i := sort.Search(len(ifs), func(i int) bool { return uint32(ifs[i].IfIndex) >= idx })
 		return i, i < len(ifs) && uint32(ifs[i].IfIndex) == idx
-	case rowsHr:
+	case rowsHr, rowsStorage:
 		return 0, idx == 1
+	case rowsEnt, rowsSensor:
+		l := v.indexList(rows)
+		i := sort.Search(len(l), func(i int) bool { return l[i] >= idx })
+		return i, i < len(l) && l[i] == idx
 	}
 	return 0, false
 }
@@ -181,8 +234,12 @@ func (v *view) nextRow(rows uint8, idx uint32) (int, bool) {
 		ifs := v.dev.Interfaces
 		i := sort.Search(len(ifs), func(i int) bool { return uint32(ifs[i].IfIndex) > idx })
 		return i, i < len(ifs)
-	case rowsHr:
+	case rowsHr, rowsStorage:
 		return 0, idx < 1
+	case rowsEnt, rowsSensor:
+		l := v.indexList(rows)
+		i := sort.Search(len(l), func(i int) bool { return l[i] > idx })
+		return i, i < len(l)
 	}
 	return 0, false
 }
@@ -323,6 +380,34 @@ func (v *view) brokenValue(dst []byte, o *mibObject, row int, it *Interface) ([]
 	return appendBytes(dst, tagOctetString, b[:]), true
 }
 
+// appendEntity appends an entPhysicalTable column of c.
+func appendEntity(dst []byte, c *Component, k objKind) []byte {
+	switch k {
+	case oEntDescr:
+		return appendString(dst, c.Descr)
+	case oEntContainedIn:
+		return appendInt(dst, tagInteger, int64(c.Parent))
+	case oEntClass:
+		return appendInt(dst, tagInteger, int64(c.Class))
+	case oEntName:
+		return appendString(dst, c.Name)
+	case oEntHardwareRev:
+		return appendString(dst, c.HwRev)
+	case oEntSoftwareRev:
+		return appendString(dst, c.SwRev)
+	case oEntSerialNum:
+		return appendString(dst, c.Serial)
+	case oEntMfgName:
+		return appendString(dst, c.Mfg)
+	case oEntModelName:
+		return appendString(dst, c.PartNo)
+	}
+	if c.FRU { // oEntIsFRU
+		return appendInt(dst, tagInteger, truthTrue)
+	}
+	return appendInt(dst, tagInteger, truthFalse)
+}
+
 // appendValue appends the value TLV of (o, row).
 func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 	d := v.dev
@@ -398,6 +483,38 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 		return appendUint(dst, tagTimeTicks, 0)
 	case oHrProcessorLoad:
 		return appendInt(dst, tagInteger, int64(d.CPU(v.t)))
+	case oHrDeviceDescr:
+		return appendString(dst, d.CPUComponent())
+	case oHrStorageType:
+		return appendOID(dst, []uint32{1, 3, 6, 1, 2, 1, 25, 2, 1, 2}) // hrStorageRam
+	case oHrStorageDescr:
+		return appendString(dst, "RAM")
+	case oHrStorageUnits:
+		return appendInt(dst, tagInteger, 1024)
+	case oHrStorageSize:
+		return appendInt(dst, tagInteger, RAMBytes/1024)
+	case oHrStorageUsed:
+		return appendInt(dst, tagInteger, int64(d.MemUsedKiB(v.t)))
+	}
+	if o.kind >= oEntDescr && o.kind <= oEntIsFRU {
+		return appendEntity(dst, &d.Components[row], o.kind)
+	}
+	if o.kind >= oEntSensorType && o.kind <= oEntSensorOperStatus {
+		c := &d.Components[d.sensorComp[row]]
+		switch o.kind {
+		case oEntSensorType:
+			return appendInt(dst, tagInteger, int64(c.SensorType()))
+		case oEntSensorScale:
+			return appendInt(dst, tagInteger, 9) // units
+		case oEntSensorPrecision:
+			return appendInt(dst, tagInteger, int64(c.SensorPrecision()))
+		case oEntSensorValue:
+			return appendInt(dst, tagInteger, c.SensorRaw(v.t))
+		default:
+			return appendInt(dst, tagInteger, 1) // ok
+		}
+	}
+	switch o.kind {
 	case oSnmpEngineID:
 		return appendBytes(dst, tagOctetString, v.agent.engineID)
 	case oSnmpEngineBoots:

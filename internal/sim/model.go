@@ -56,8 +56,16 @@ type Model struct {
 	// Interfaces are the device's interfaces, ifIndex order.
 	Interfaces []Interface
 
+	// Components are the device's hardware (components.go), entPhysicalIndex order.
+	Components []Component
+
 	cpuBase, cpuPhase float64
 	objectID          []uint32
+	cpuComponent      string
+	memUsedBase       float64  // share of RAMBytes in use, mean
+	entRows           []uint32 // entPhysicalIndex of each component
+	sensorIdx         []uint32 // entPhysicalIndex of each sensor component
+	sensorComp        []int    // its position in Components
 }
 
 // Interface is one interface's static attributes and traffic parameters.
@@ -235,6 +243,14 @@ func NewModel(seed int64, index, m int, name string, start time.Time) *Model {
 		}
 		it.lastChange = r.between(5, math.Min(uptime, 3600))
 		it.carrierBase = 2 * uint64(r.intn(4))
+	}
+	d.buildComponents(&r)
+	for i, c := range d.Components {
+		d.entRows = append(d.entRows, c.Index)
+		if c.Sensor != SensorNone {
+			d.sensorIdx = append(d.sensorIdx, c.Index)
+			d.sensorComp = append(d.sensorComp, i)
+		}
 	}
 	return d
 }

@@ -133,8 +133,10 @@ func TestNetSNMPWalks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", c.tool, err, err.(*exec.ExitError).Stderr)
 			}
-			// 8 system + ifNumber + 22+19 columns × 48 + hrProcessorLoad
-			if want := 8 + 1 + 41*48 + 1; len(order) != want {
+			// 8 system + ifNumber + 22+19 columns × 48 + hrProcessorLoad and hrDeviceDescr
+			// + 5 hrStorage columns + 10 entPhysical columns per component + 5
+			// entPhySensor columns per sensor.
+			if want := 8 + 1 + 41*48 + 2 + 5 + 10*len(d.Model.Components) + 5*len(d.Model.sensorIdx); len(order) != want {
 				t.Errorf("walk returned %d varbinds, want %d", len(order), want)
 			}
 			checkWalk(t, f, d, vals, order, before, after)

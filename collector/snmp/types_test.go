@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,8 +147,9 @@ func TestDeclaredTypesAgreeWithRecordings(t *testing.T) {
 
 func declaredOf(t *testing.T, measurement, field string) (collector.Kind, bool) {
 	t.Helper()
-	for _, pn := range BuiltinProfileNames() {
-		p, _ := BuiltinProfile(pn)
+	// Resolved once per call site's test, not per field: BuiltinProfile builds a fresh copy of
+	// every profile (the device profiles are large), which made this test take minutes.
+	for _, p := range builtinProfiles() {
 		for i := range p.Scalars {
 			if p.Scalars[i].Measurement == measurement {
 				if k, ok := p.Scalars[i].FieldType(field); ok {
@@ -165,6 +167,16 @@ func declaredOf(t *testing.T, measurement, field string) (collector.Kind, bool) 
 	}
 	return collector.KindInvalid, false
 }
+
+// builtinProfiles returns every built-in profile, built once per test binary run.
+var builtinProfiles = sync.OnceValue(func() []Profile {
+	var all []Profile
+	for _, pn := range BuiltinProfileNames() {
+		p, _ := BuiltinProfile(pn)
+		all = append(all, p)
+	}
+	return all
+})
 
 // TestTypeConflictDropsOnlyTheField: a broken agent sending counters as a binary
 // OctetString, as a negative Integer and as decimal text. The decimal text is converted

@@ -133,7 +133,6 @@ func checkTypes(fields []string, tags, formats, types map[string]string) error {
 	return nil
 }
 
-
 // typeValueErrors checks the values of a "types" mapping while the config is decoded, so an
 // unknown type is reported with its line (ValidateProfile repeats the check without one for
 // profiles built in code).

@@ -133,7 +133,7 @@ func parseVarbind(s string) (gosnmp.SnmpPDU, error) {
 	if !ok {
 		return gosnmp.SnmpPDU{}, usageError(fmt.Errorf("--sample-varbind %q: write OID=VALUE, e.g. ifHCInOctets.3=42", s))
 	}
-	oid, err := resolveOID(strings.TrimSpace(name), true)
+	oid, err := snmp.ResolveOID(strings.TrimSpace(name), true)
 	if err != nil {
 		return gosnmp.SnmpPDU{}, usageError(fmt.Errorf("--sample-varbind: %w", err))
 	}

@@ -10,5 +10,6 @@
 // (IF-MIB.md documents its OpenConfig-style mapping) and user profiles from the config's
 // snmp_profiles. normalize.go holds the pure conversion from varbinds to points; walk.go the
 // request logic; client.go the small Client interface over gosnmp, which tests replace with
-// the map-backed fake in package snmptest.
+// the map-backed fake in package snmptest; names.go the MIB names (sysName, ifHCInOctets, …)
+// that the CLI and `explain` resolve to numeric OIDs without MIB files.
 package snmp

@@ -399,7 +399,7 @@ func (f *File) finishOutput(i int, o *Output) error {
 			return fmt.Errorf("%s: url is empty: set it to the InfluxDB base URL, e.g. http://127.0.0.1:8086", where)
 		}
 		if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
-			return fmt.Errorf("%s: url %q needs a scheme: http:// or https://", where, o.URL)
+			return fmt.Errorf("%s: url %q needs a scheme: http:// or https://", where, collector.RedactURL(o.URL))
 		}
 		if o.Bucket == "" {
 			return fmt.Errorf("%s: bucket is empty: on InfluxDB 1.x use \"database/retention-policy\" (e.g. telemetry/autogen)", where)

@@ -58,18 +58,20 @@ const defaultTimeout = 10 * time.Second
 func (c Config) Validate() error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("influxdb url %q: want http(s)://host:port", c.URL)
+		return fmt.Errorf("influxdb url %q: want http(s)://host:port", collector.RedactURL(c.URL))
 	}
+	// Error messages print the URL without its credentials (userinfo, ?p=, ?token=).
+	shown := collector.RedactURL(c.URL)
 	if c.Bucket == "" {
-		return fmt.Errorf("influxdb %s: bucket is required (on InfluxDB 1.x: \"database/retention_policy\" or \"database\")", c.URL)
+		return fmt.Errorf("influxdb %s: bucket is required (on InfluxDB 1.x: \"database/retention_policy\" or \"database\")", shown)
 	}
 	switch c.UintSupport {
 	case "", "auto", "true", "false":
 	default:
-		return fmt.Errorf("influxdb %s: uint_support %q: want auto, true or false", c.URL, c.UintSupport)
+		return fmt.Errorf("influxdb %s: uint_support %q: want auto, true or false", shown, c.UintSupport)
 	}
 	if c.Timeout < 0 {
-		return fmt.Errorf("influxdb %s: timeout must not be negative", c.URL)
+		return fmt.Errorf("influxdb %s: timeout must not be negative", shown)
 	}
 	return nil
 }
@@ -147,7 +149,7 @@ func New(cfg Config, log *slog.Logger) (*Writer, error) {
 	}
 	w := &Writer{
 		cfg:      cfg,
-		log:      log.With("url", cfg.URL),
+		log:      log.With("url", collector.RedactURL(cfg.URL)),
 		svc:      svc,
 		client:   client,
 		writeURL: svc.ServerAPIURL() + "write?" + q.Encode(),
@@ -229,7 +231,8 @@ func (w *Writer) write(ctx context.Context, points []collector.Point, sendUint b
 }
 
 // classify turns the transport's error into an *outputs.Error with a message that names the
-// URL and the fix.
+// URL and the fix. Messages never carry the URL's credentials: net/http's *url.Error embeds
+// the whole request URL, so the text is redacted as a whole (collector.RedactError).
 func (w *Writer) classify(perr *influxhttp.Error) error {
 	if perr.StatusCode == 0 {
 		err := perr.Err
@@ -239,9 +242,9 @@ func (w *Writer) classify(perr *influxhttp.Error) error {
 		var verr *tls.CertificateVerificationError
 		if errors.As(err, &verr) {
 			// Retrying cannot fix a certificate the config does not trust: alarm.
-			return outputs.NewError(outputs.Misconfigured, 0, 0, "", fmt.Errorf("write to %s: %w (check tls_ca, or skip_verify for a lab server)", w.cfg.URL, err))
+			return outputs.NewError(outputs.Misconfigured, 0, 0, "", collector.RedactError(fmt.Errorf("write to %s: %w (check tls_ca, or skip_verify for a lab server)", w.cfg.URL, err)))
 		}
-		return outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("write to %s: %w", w.cfg.URL, err))
+		return outputs.NewError(outputs.Retryable, 0, 0, "", collector.RedactError(fmt.Errorf("write to %s: %w", w.cfg.URL, err)))
 	}
 	status := perr.StatusCode
 	msg := perr.Message
@@ -268,7 +271,7 @@ func (w *Writer) classify(perr *influxhttp.Error) error {
 	default:
 		hint = "unexpected status"
 	}
-	err := fmt.Errorf("write to %s: HTTP %d: %s (%s)", w.cfg.URL, status, msg, hint)
+	err := collector.RedactError(fmt.Errorf("write to %s: HTTP %d: %s (%s)", w.cfg.URL, status, msg, hint))
 	return outputs.NewError(class, status, retryAfter, msg, err)
 }
 
@@ -354,7 +357,7 @@ func (w *Writer) probeVersion(ctx context.Context) (string, error) {
 	}
 	resp, err := get("ping")
 	if err != nil {
-		return "", fmt.Errorf("probe %sping: %w", base, err)
+		return "", collector.RedactError(fmt.Errorf("probe %sping: %w", base, err))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()

@@ -41,6 +41,9 @@ type Buffer struct {
 // Metrics configures the self-metrics endpoint.
 type Metrics struct {
 	Listen string `yaml:"listen"` // e.g. 127.0.0.1:9273; empty = off
+	// StallTimeout is how long an output may hold waiting points without delivering any
+	// before /healthz answers 503; default DefaultStallTimeout, at least 1s.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 }
 
 // Output is one output section. Type selects which keys apply.
@@ -100,6 +103,10 @@ const (
 	DefaultSampleInterval = 10 * time.Second
 	DefaultRedialMin      = time.Second
 	DefaultRedialMax      = 60 * time.Second
+	// DefaultStallTimeout is long enough to ride out an InfluxDB restart or a short network
+	// outage (the buffer holds the data meanwhile) and short enough to page someone before a
+	// 64 MiB buffer fills at a typical fleet's rate.
+	DefaultStallTimeout = 5 * time.Minute
 )
 
 // Load reads, expands, strictly decodes, defaults and validates a configuration file. The
@@ -339,6 +346,12 @@ func (f *File) finish() error {
 	}
 	if f.Buffer.MaxBytes == 0 {
 		f.Buffer.MaxBytes = DefaultBufferBytes
+	}
+	switch {
+	case f.Metrics.StallTimeout == 0:
+		f.Metrics.StallTimeout = DefaultStallTimeout
+	case f.Metrics.StallTimeout < time.Second:
+		add("metrics.stall_timeout: %s is below 1s: /healthz would fail between two flushes; use e.g. 5m (the default)", f.Metrics.StallTimeout)
 	}
 	if len(f.Outputs) == 0 {
 		add("outputs: none configured: add `- type: file` with `path: \"-\"` (stdout) or an influxdb output")

@@ -169,7 +169,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		return err
 	}
 	if metricsLn != nil {
-		defer serveMetrics(ctx, metricsLn, m, pipe, log)()
+		defer serveMetrics(ctx, metricsLn, m, pipe, f.Metrics.StallTimeout, log)()
 	}
 
 	began := time.Now()

@@ -88,7 +88,7 @@ func runExit(oc runOutcome) error {
 		// A daemon ends on a signal; what counts is whether its data survived the shutdown.
 		// Spooled points are replayed by the next start; lost points are gone.
 		if lost > 0 {
-			return withCode(exitOutput, fmt.Errorf("%d points were lost at shutdown: not delivered within --flush-timeout and no buffer.spool_dir to keep them (see the output log lines above)", lost))
+			return withCode(exitOutput, fmt.Errorf("%d points were lost at shutdown: not delivered within --flush-timeout and not kept in a spool (buffer.spool_dir; see the output log lines above)", lost))
 		}
 		return nil
 	}

@@ -104,8 +104,7 @@ const (
 	DefaultRedialMin      = time.Second
 	DefaultRedialMax      = 60 * time.Second
 	// DefaultStallTimeout is long enough to ride out an InfluxDB restart or a short network
-	// outage (the buffer holds the data meanwhile) and short enough to page someone before a
-	// 64 MiB buffer fills at a typical fleet's rate.
+	// outage without flapping /healthz (the buffer holds the data meanwhile).
 	DefaultStallTimeout = 5 * time.Minute
 )
 

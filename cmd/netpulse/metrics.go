@@ -227,15 +227,18 @@ func (h *health) check() string {
 	for i, o := range h.pipe.outs {
 		s := o.Stats()
 		waiting := int64(s.BufferPoints) + s.SpoolPoints
-		if waiting == 0 || s.Written != h.written[i] {
+		// A batch being retried is held outside the buffer: a failing output has points
+		// waiting even when its buffer is empty (a quiet fleet, every device down).
+		pending := waiting > 0 || s.Failing
+		if !pending || s.Written != h.written[i] {
 			h.progress[i] = now
 		}
 		if s.LastWrite.After(h.progress[i]) {
 			h.progress[i] = s.LastWrite
 		}
 		h.written[i] = s.Written
-		if idle := now.Sub(h.progress[i]); waiting > 0 && idle > h.stall {
-			p := fmt.Sprintf("output %s: %d points waiting and nothing delivered for %s (metrics.stall_timeout %s)", h.pipe.names[i], waiting, idle.Round(time.Second), h.stall)
+		if idle := now.Sub(h.progress[i]); pending && idle > h.stall {
+			p := fmt.Sprintf("output %s: points waiting (%d buffered or spooled, failing=%t) and nothing delivered for %s (metrics.stall_timeout %s)", h.pipe.names[i], waiting, s.Failing, idle.Round(time.Second), h.stall)
 			if s.LastError != "" {
 				p += ": " + s.LastError
 			}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,7 +15,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/peers"
+	"github.com/netpulse/netpulse/outputs"
 )
 
 // scrape fetches /metrics and parses it as Prometheus text exposition.
@@ -226,5 +230,52 @@ targets:
 	})
 	if rows := influx.Query(t, "telemetry", "SELECT count(*) FROM interfaces"); len(rows) == 0 {
 		t.Error("nothing in influxd after the restart")
+	}
+}
+
+// flakyWriter fails every write (retryably) until ok is set.
+type flakyWriter struct{ ok atomic.Bool }
+
+func (w *flakyWriter) Write(context.Context, []collector.Point) error {
+	if w.ok.Load() {
+		return nil
+	}
+	return errors.New("connection refused")
+}
+
+// The health rule on a fake clock: a failing output whose only batch is being retried (its
+// buffer is empty) is unhealthy after stall_timeout, and healthy again after a delivery.
+func TestHealthStallRule(t *testing.T) {
+	w := &flakyWriter{}
+	out, err := outputs.New(outputs.Config{Name: "fake", FlushInterval: 10 * time.Millisecond, RetryMin: 10 * time.Millisecond, RetryMax: 20 * time.Millisecond}, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go out.Run(ctx)
+	pipe := &pipeline{outs: []*outputs.Output{out}, names: []string{"fake"}}
+	now := time.Unix(1000, 0)
+	h := newHealth(pipe, 2*time.Second, func() time.Time { return now })
+	if p := h.check(); p != "" {
+		t.Fatalf("idle output unhealthy: %s", p)
+	}
+	if err := out.Emit(ctx, []collector.Point{{Measurement: "m", Tags: []collector.Tag{{Key: "source", Value: "a"}}, Fields: []collector.Field{collector.Int("f", 1)}, Time: time.Unix(1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "the write failing", func() bool { s := out.Stats(); return s.Failing && s.BufferPoints == 0 })
+	now = now.Add(time.Second)
+	if p := h.check(); p != "" {
+		t.Errorf("unhealthy after 1s of a 2s stall_timeout: %s", p)
+	}
+	now = now.Add(1500 * time.Millisecond)
+	if p := h.check(); !strings.Contains(p, "output fake") || !strings.Contains(p, "connection refused") {
+		t.Errorf("2.5s without delivery, a batch retrying: check = %q, want the output and its error", p)
+	}
+	w.ok.Store(true)
+	waitFor(t, 5*time.Second, "the batch delivered", func() bool { return out.Stats().Written == 1 })
+	now = now.Add(time.Second)
+	if p := h.check(); p != "" {
+		t.Errorf("unhealthy after a delivery: %s", p)
 	}
 }

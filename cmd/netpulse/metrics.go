@@ -55,23 +55,31 @@ func serveMetrics(ctx context.Context, ln net.Listener, m *targets.Manager, pipe
 		fmt.Fprintln(w, "ok")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan struct{})
 	go func() {
+		defer close(served)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server stopped", "err", err)
 		}
 	}()
 	log.Info("serving self-metrics", "address", ln.Addr().String())
-	stopped := make(chan struct{})
+	var once sync.Once
+	shutdown := func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		})
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
-		case <-stopped:
+			shutdown()
+		case <-served:
 		}
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
 	}()
-	return func() { close(stopped) }
+	// stop returns once the server is down: nothing it does (a log line) outlives the run.
+	return func() { shutdown(); <-served }
 }
 
 // slogPromLogger hands promhttp's encoding errors to the process logger.

@@ -18,6 +18,9 @@ type Stats struct {
 	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, …)
 	Reconnects atomic.Int64 // gNMI redials
 	Deletes    atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
+	// SkippedColumns counts SNMP table columns missing from a poll because the agent failed
+	// them even when asked alone (tooBig, genErr, …): once per column per poll.
+	SkippedColumns atomic.Int64
 
 	mu          sync.Mutex
 	up          bool

@@ -149,6 +149,9 @@ func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
 			tm("netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }),
 			tm("netpulse_target_reconnects_total", "session restarts", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }),
 			tm("netpulse_target_deletes_total", "gNMI paths the device deleted", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }),
+			tm("netpulse_target_snmp_skipped_columns_total", "SNMP table columns missing from a poll because the agent failed them even when asked alone", counter, func(t targets.TargetStats) float64 {
+				return float64(t.Stats.SkippedColumns.Load())
+			}),
 		},
 		outputs: []outputMetric{
 			om("netpulse_output_points_written_total", "points the output accepted", counter, func(s outputs.Stats) float64 { return float64(s.Written) }),

@@ -116,7 +116,7 @@ targets:
 		"netpulse_target_errors_total": dto.MetricType_COUNTER, "netpulse_target_skipped_polls_total": dto.MetricType_COUNTER,
 		"netpulse_target_updates_total": dto.MetricType_COUNTER, "netpulse_target_points_total": dto.MetricType_COUNTER,
 		"netpulse_target_dropped_total": dto.MetricType_COUNTER, "netpulse_target_reconnects_total": dto.MetricType_COUNTER,
-		"netpulse_target_deletes_total": dto.MetricType_COUNTER,
+		"netpulse_target_deletes_total": dto.MetricType_COUNTER, "netpulse_target_snmp_skipped_columns_total": dto.MetricType_COUNTER,
 	} {
 		f, ok := fams[name]
 		if !ok || f.GetType() != typ || len(f.GetMetric()) != 2 {

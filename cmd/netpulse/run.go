@@ -29,6 +29,7 @@ type runOptions struct {
 	shard        string
 	summaryJSON  string
 	metrics      string
+	diag         diagOptions // --pprof-listen, the memory limit (diag.go)
 	// watch, when set, runs beside the targets until ctx ends (demo's live table).
 	watch func(ctx context.Context, m *targets.Manager, pipe *pipeline)
 	// signals is installed by the command before it loads the config; runFile installs it
@@ -82,6 +83,7 @@ a scheduler understands:
 	fl.DurationVar(&o.flushTimeout, "flush-timeout", 15*time.Second, "how long the final flush may take at shutdown")
 	fl.StringVar(&o.shard, "shard", "", "run only this replica's share of the targets: i/n (rendezvous hashing), or auto: i from a StatefulSet pod name (HOSTNAME=name-i), n from NETPULSE_SHARDS")
 	fl.StringVar(&o.summaryJSON, "summary-json", "", "with --once: write the JSON summary to this file (\"-\" = stdout)")
+	o.diag.addFlags(fl)
 	fl.StringVar(&o.metrics, "metrics-listen", "", "serve self-metrics (/metrics) and /healthz on this address, e.g. 127.0.0.1:9273 (overrides metrics.listen)")
 	return cmd
 }
@@ -135,6 +137,11 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 			summaryOut = g.stderr
 		}
 	}
+	stopDiag, err := o.diag.start(log)
+	if err != nil {
+		return err
+	}
+	defer stopDiag()
 	var metricsLn net.Listener
 	if listen := cmp.Or(o.metrics, f.Metrics.Listen); listen != "" {
 		ln, err := listenMetrics(listen)

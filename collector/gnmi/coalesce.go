@@ -6,27 +6,57 @@ import (
 	"sync"
 	"time"
 
+	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
+
 	"github.com/netpulse/netpulse/collector"
 )
 
-// coalescer groups points from consecutive notifications that share measurement, tags and
-// timestamp into one point (one line-protocol line with many fields). Many devices send one
-// leaf per notification in SAMPLE mode (Arista, Juniper and the reference server all do), so
-// grouping within a notification alone would write one line per counter; across
-// notifications a 10-counter interface becomes one line, which is what keeps InfluxDB writes
-// (and the series index's work) cheap (DESIGN §3).
+// coalescer groups points from consecutive notifications into one point (one line-protocol
+// line with many fields), which is what keeps InfluxDB writes and its series index cheap
+// (DESIGN §3). Many devices send one leaf per notification in SAMPLE mode (Arista, Juniper
+// and the reference server all do), so grouping within a notification alone would write one
+// line per counter.
 //
-// Points wait at most one flush period (flushEvery) or until maxPending points are pending,
-// and are flushed at sync_response and when the stream ends, so nothing is held back
-// indefinitely.
+// Two rules, chosen per measurement (sampleWindows):
+//
+//   - exact: points with the same measurement, tags and timestamp are merged. They wait at
+//     most flushEvery.
+//   - sample window (SAMPLE subscriptions, the default): points with the same measurement
+//     and tags whose timestamps lie within one sample interval of the group's first point
+//     are merged even when every leaf has its own timestamp (Juniper and Cisco stamp each
+//     leaf). The line carries the timestamp of the group's first update, in arrival order:
+//     the start of the device's sample pass. A field that arrives again starts a new group
+//     (the next sample), so no value is overwritten. A group is written when it has as many
+//     fields as the previous group of its series had (then it waits at most flushEvery),
+//     else when its sample interval has passed since it opened.
+//
+// Everything pending is written at sync_response, when maxPending points are pending and
+// when the stream ends (close), so nothing is held back indefinitely or lost. Flushes run on
+// a timer armed only while something is pending: an idle stream costs no goroutine.
 type coalescer struct {
-	sink  collector.Sink
-	stats *collector.Stats // Points counts what reaches the sink, after grouping
+	ctx     context.Context
+	sink    collector.Sink
+	stats   *collector.Stats         // Points counts what reaches the sink, after grouping
+	windows map[string]time.Duration // measurement → sample window; absent = exact
+
+	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
 	mu      sync.Mutex
-	pending []collector.Point
-	index   map[string]int // series+time key → position in pending
+	pending []group
+	index   map[string]int // open group key → position in pending
+	learnt  map[string]int // sample-window series → fields in its previous group
 	key     []byte
+	timer   *time.Timer
+	armed   time.Time // when the timer fires; zero when not armed
+	closed  bool
+}
+
+// group is one pending point.
+type group struct {
+	p      collector.Point
+	key    string    // its index key while open, "" once closed to new fields
+	due    time.Time // when it is written at the latest
+	window time.Duration
 }
 
 const (
@@ -34,17 +64,53 @@ const (
 	maxPending = 2000
 )
 
-func newCoalescer(sink collector.Sink, stats *collector.Stats) *coalescer {
-	return &coalescer{sink: sink, stats: stats, index: make(map[string]int)}
+// newCoalescer returns a coalescer writing to sink; emits use ctx (and ignore its end when
+// flushing at close). windows may be nil (every measurement exact).
+func newCoalescer(ctx context.Context, sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
+	return &coalescer{ctx: ctx, sink: sink, stats: stats, windows: windows,
+		index: make(map[string]int), learnt: make(map[string]int)}
 }
 
-func (c *coalescer) emit(ctx context.Context, out []collector.Point) error {
+// sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
+// smallest sample interval among its SAMPLE subscriptions, unless one of them asks for exact
+// timestamps. ONCE/POLL streams and on_change/target_defined subscriptions group exactly.
+func sampleWindows(spec *streamSpec) map[string]time.Duration {
+	if spec.req.GetSubscribe().GetMode() != gnmipb.SubscriptionList_STREAM {
+		return nil
+	}
+	w := map[string]time.Duration{}
+	exact := map[string]bool{}
+	for _, s := range spec.subs {
+		m := s.Measurement
+		if m == "" {
+			m = s.Name
+		}
+		sm, _ := parseStreamMode(s.StreamMode)
+		if s.ExactTimestamps || sm != gnmipb.SubscriptionMode_SAMPLE || s.SampleInterval <= 0 {
+			exact[m] = true
+			continue
+		}
+		if cur, ok := w[m]; !ok || s.SampleInterval < cur {
+			w[m] = s.SampleInterval
+		}
+	}
+	for m := range exact {
+		delete(w, m)
+	}
+	return w
+}
+
+func (c *coalescer) emit(out []collector.Point) error {
+	if len(out) == 0 {
+		return nil
+	}
 	c.stats.Points.Add(int64(len(out)))
-	return c.sink.Emit(ctx, out)
+	return c.sink.Emit(c.ctx, out)
 }
 
-// seriesKey renders measurement, tags and time; tags are sorted by the normalizer.
-func (c *coalescer) seriesKey(p *collector.Point) []byte {
+// seriesKey renders measurement and tags (tags are sorted by the normalizer), then the time
+// (exact) or a marker (sample window).
+func (c *coalescer) seriesKey(p *collector.Point, window bool) []byte {
 	k := c.key[:0]
 	k = append(k, p.Measurement...)
 	for _, t := range p.Tags {
@@ -53,34 +119,99 @@ func (c *coalescer) seriesKey(p *collector.Point) []byte {
 		k = append(k, 0)
 		k = append(k, t.Value...)
 	}
-	k = append(k, 0)
-	k = strconv.AppendInt(k, p.Time.UnixNano(), 10)
+	if window {
+		k = append(k, 1)
+	} else {
+		k = append(k, 0)
+		k = strconv.AppendInt(k, p.Time.UnixNano(), 10)
+	}
 	c.key = k
 	return k
 }
 
-// add merges points into the pending set and flushes when it is large.
-func (c *coalescer) add(ctx context.Context, points []collector.Point) error {
+// add merges points into the pending groups; it writes at once when maxPending are pending.
+func (c *coalescer) add(points []collector.Point) error {
+	now := time.Now()
 	c.mu.Lock()
 	for i := range points {
-		p := &points[i]
-		k := c.seriesKey(p)
-		if at, ok := c.index[string(k)]; ok { // no allocation for the lookup
-			c.pending[at].Fields = mergeFields(c.pending[at].Fields, p.Fields)
-			continue
-		}
-		c.index[string(k)] = len(c.pending)
-		c.pending = append(c.pending, *p)
+		c.addLocked(&points[i], now)
 	}
 	var out []collector.Point
 	if len(c.pending) >= maxPending {
-		out = c.takeLocked()
+		out = c.takeLocked(time.Time{})
 	}
 	c.mu.Unlock()
-	if out != nil {
-		return c.emit(ctx, out)
+	if out == nil {
+		return nil
 	}
-	return nil
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	return c.emit(out)
+}
+
+func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
+	window, windowed := c.windows[p.Measurement]
+	k := c.seriesKey(p, windowed)
+	if at, ok := c.index[string(k)]; ok { // no allocation for the lookup
+		g := &c.pending[at]
+		switch {
+		case !windowed:
+			g.p.Fields = mergeFields(g.p.Fields, p.Fields)
+			return
+		case within(p.Time.Sub(g.p.Time), window) && !sharesField(g.p.Fields, p.Fields):
+			g.p.Fields = append(g.p.Fields, p.Fields...)
+			if n := c.learnt[g.key]; n > 0 && len(g.p.Fields) >= n {
+				c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
+			}
+			return
+		default:
+			c.closeLocked(g, now) // the next sample began: write this one now
+		}
+	}
+	key := string(k)
+	g := group{p: *p, key: key, due: now.Add(flushEvery), window: window}
+	if windowed {
+		g.p.Fields = append([]collector.Field(nil), p.Fields...) // grows as leaves arrive
+		g.due = now.Add(window)
+	}
+	c.index[key] = len(c.pending)
+	c.pending = append(c.pending, g)
+	c.armLocked(g.due)
+	if windowed {
+		if n := c.learnt[key]; n > 0 && len(g.p.Fields) >= n {
+			c.closeLocked(&c.pending[len(c.pending)-1], now.Add(flushEvery))
+		}
+	}
+}
+
+// closeLocked takes g out of the index (no more fields join it) and brings its due time
+// forward; for a sample-window series it remembers how many fields a complete group has.
+func (c *coalescer) closeLocked(g *group, due time.Time) {
+	if g.key == "" {
+		return
+	}
+	if g.window > 0 {
+		c.learnt[g.key] = len(g.p.Fields)
+	}
+	delete(c.index, g.key)
+	g.key = ""
+	if due.Before(g.due) {
+		g.due = due
+		c.armLocked(due)
+	}
+}
+
+func within(d, window time.Duration) bool { return d < window && d > -window }
+
+func sharesField(a, b []collector.Field) bool {
+	for _, f := range b {
+		for i := range a {
+			if a[i].Key == f.Key {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mergeFields adds src to dst; a field sent twice for the same time keeps the later value.
@@ -98,36 +229,97 @@ outer:
 	return dst
 }
 
-func (c *coalescer) takeLocked() []collector.Point {
-	out := c.pending
-	c.pending = nil
+// takeLocked removes the groups due by now (all of them when now is zero) and returns their
+// points in arrival order.
+func (c *coalescer) takeLocked(now time.Time) []collector.Point {
+	var out []collector.Point
+	kept := c.pending[:0]
+	for _, g := range c.pending {
+		if now.IsZero() || !g.due.After(now) {
+			if g.window > 0 && g.key != "" {
+				c.learnt[g.key] = len(g.p.Fields)
+			}
+			out = append(out, g.p)
+			continue
+		}
+		kept = append(kept, g)
+	}
+	clear(c.pending[len(kept):])
+	c.pending = kept
 	clear(c.index)
+	for i := range c.pending {
+		if k := c.pending[i].key; k != "" {
+			c.index[k] = i
+		}
+	}
+	if len(c.pending) == 0 {
+		c.pending = nil // release a burst's backing array
+	}
 	return out
 }
 
-// flush emits everything pending.
-func (c *coalescer) flush(ctx context.Context) error {
-	c.mu.Lock()
-	out := c.takeLocked()
-	c.mu.Unlock()
-	if len(out) == 0 {
-		return nil
+// armLocked makes the timer fire by due: it only ever moves the timer earlier.
+func (c *coalescer) armLocked(due time.Time) {
+	if c.closed || (!c.armed.IsZero() && !due.Before(c.armed)) {
+		return
 	}
-	return c.emit(ctx, out)
+	c.armed = due
+	if c.timer == nil {
+		c.timer = time.AfterFunc(time.Until(due), c.onTimer)
+	} else {
+		c.timer.Reset(time.Until(due))
+	}
 }
 
-// run flushes every flushEvery until ctx ends, then once more. Emit ignores a cancelled
-// context (the outputs buffer accepts until Close), so the last points are not lost.
-func (c *coalescer) run(ctx context.Context) {
-	t := time.NewTicker(flushEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			_ = c.flush(context.WithoutCancel(ctx))
-			return
-		case <-t.C:
-			_ = c.flush(ctx)
+// onTimer writes the groups that are due and re-arms for the rest.
+func (c *coalescer) onTimer() {
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.armed = time.Time{}
+	// Whatever falls due within the next period goes now too: one write instead of many.
+	out := c.takeLocked(time.Now().Add(flushEvery))
+	if len(c.pending) > 0 {
+		next := c.pending[0].due
+		for _, g := range c.pending[1:] {
+			if g.due.Before(next) {
+				next = g.due
+			}
 		}
+		c.armLocked(next)
+	}
+	c.mu.Unlock()
+	_ = c.emit(out) // the outputs count their own failures; the stream goes on
+}
+
+// flush writes everything pending (sync_response: the snapshot is complete).
+func (c *coalescer) flush() error {
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	c.mu.Lock()
+	out := c.takeLocked(time.Time{})
+	c.mu.Unlock()
+	return c.emit(out)
+}
+
+// close stops the timer, waits for a flush in progress and writes what is pending even when
+// ctx has ended: the outputs buffer accepts until it is closed itself, after the sessions.
+func (c *coalescer) close() {
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	c.mu.Lock()
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	out := c.takeLocked(time.Time{})
+	c.mu.Unlock()
+	if len(out) > 0 {
+		c.stats.Points.Add(int64(len(out)))
+		_ = c.sink.Emit(context.WithoutCancel(c.ctx), out)
 	}
 }

@@ -40,21 +40,18 @@ func TestCoalescerGroupsAcrossNotifications(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := &recordSink{}
 		stats := &collector.Stats{}
-		c := newCoalescer(sink, stats)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		go func() { defer close(done); c.run(ctx) }()
+		c := newCoalescer(t.Context(), sink, stats, nil)
 		t0 := time.Unix(1700000000, 0)
 		// One leaf per notification, interleaved interfaces, one timestamp: 2 points.
 		for _, f := range []string{"in-octets", "out-octets", "in-errors"} {
 			for _, i := range []string{"et1", "et2"} {
-				c.add(ctx, leafPoint(i, "state/counters/"+f, 7, t0))
+				c.add(leafPoint(i, "state/counters/"+f, 7, t0))
 			}
 		}
 		// The same leaf again at the same time keeps the later value, not two fields.
-		c.add(ctx, leafPoint("et1", "state/counters/in-octets", 9, t0))
+		c.add(leafPoint("et1", "state/counters/in-octets", 9, t0))
 		// A new timestamp is a new point.
-		c.add(ctx, leafPoint("et1", "state/counters/in-octets", 10, t0.Add(time.Second)))
+		c.add(leafPoint("et1", "state/counters/in-octets", 10, t0.Add(time.Second)))
 		if got := sink.snapshot(); len(got) != 0 {
 			t.Fatalf("emitted before the flush period: %v", got)
 		}
@@ -75,9 +72,8 @@ func TestCoalescerGroupsAcrossNotifications(t *testing.T) {
 			t.Errorf("stats counted %d points, want 3", stats.Points.Load())
 		}
 		// Points still pending when the stream ends are flushed, not lost.
-		c.add(ctx, leafPoint("et9", "state/counters/in-octets", 1, t0))
-		cancel()
-		<-done
+		c.add(leafPoint("et9", "state/counters/in-octets", 1, t0))
+		c.close()
 		if got := sink.snapshot(); len(got) != 4 {
 			t.Errorf("pending point lost at stream end: %d points", len(got))
 		}
@@ -86,12 +82,133 @@ func TestCoalescerGroupsAcrossNotifications(t *testing.T) {
 
 func TestCoalescerFlushesWhenLarge(t *testing.T) {
 	sink := &recordSink{}
-	c := newCoalescer(sink, &collector.Stats{})
+	c := newCoalescer(context.Background(), sink, &collector.Stats{}, nil)
 	t0 := time.Unix(1700000000, 0)
 	for i := 0; i < maxPending; i++ {
-		c.add(context.Background(), leafPoint("et1", "x", 1, t0.Add(time.Duration(i))))
+		c.add(leafPoint("et1", "x", 1, t0.Add(time.Duration(i))))
 	}
 	if sink.calls != 1 || len(sink.points) != maxPending {
 		t.Errorf("calls=%d points=%d, want one emit of %d at the bound", sink.calls, len(sink.points), maxPending)
+	}
+}
+
+// perLeaf is one sample pass of a per-leaf device (Juniper, Cisco): every leaf of every
+// interface in its own notification with its own timestamp, 1 ms apart.
+func perLeaf(c *coalescer, t0 time.Time, ifaces, fields []string, v uint64) time.Time {
+	ts := t0
+	for _, i := range ifaces {
+		for _, f := range fields {
+			c.add(leafPoint(i, "state/counters/"+f, v, ts))
+			ts = ts.Add(time.Millisecond)
+		}
+	}
+	return ts
+}
+
+func TestCoalescerSampleWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := &recordSink{}
+		stats := &collector.Stats{}
+		c := newCoalescer(t.Context(), sink, stats, map[string]time.Duration{"interfaces": 10 * time.Second})
+		defer c.close()
+		ifaces := []string{"et1", "et2", "et3"}
+		fields := []string{"in-octets", "out-octets", "in-errors", "out-errors", "in-pkts", "out-pkts"}
+		t0 := time.Unix(1700000000, 0)
+
+		// First sample: the coalescer does not know yet how many leaves an interface has,
+		// so it waits for the sample window before writing.
+		perLeaf(c, t0, ifaces, fields, 1)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if n := len(sink.snapshot()); n != 0 {
+			t.Fatalf("%d points written inside the first window", n)
+		}
+		time.Sleep(5*time.Second + flushEvery)
+		synctest.Wait()
+		got := sink.snapshot()
+		if len(got) != len(ifaces) {
+			t.Fatalf("%d lines for %d interfaces × %d leaves, want one per interface: %v", len(got), len(ifaces), len(fields), got)
+		}
+		for k, p := range got {
+			if len(p.Fields) != len(fields) {
+				t.Errorf("%v: %d fields, want %d", p.Tags, len(p.Fields), len(fields))
+			}
+			// The line carries its first update's timestamp.
+			if want := t0.Add(time.Duration(k*len(fields)) * time.Millisecond); !p.Time.Equal(want) {
+				t.Errorf("%v: time %v, want the first leaf's %v", p.Tags, p.Time, want)
+			}
+		}
+
+		// Next samples: a complete interface is written within one flush period.
+		t1 := t0.Add(10 * time.Second)
+		perLeaf(c, t1, ifaces, fields, 2)
+		time.Sleep(flushEvery)
+		synctest.Wait()
+		if got := sink.snapshot(); len(got) != 2*len(ifaces) {
+			t.Fatalf("second sample: %d lines in total, want %d within %s", len(got), 2*len(ifaces), flushEvery)
+		}
+
+		// A device faster than the window: the repeated leaf starts the next line; no value
+		// is overwritten.
+		t2 := t1.Add(10 * time.Second)
+		c.add(leafPoint("et1", "state/counters/in-octets", 3, t2))
+		c.add(leafPoint("et1", "state/counters/in-octets", 4, t2.Add(time.Second)))
+		c.flush()
+		got = sink.snapshot()[2*len(ifaces):]
+		if len(got) != 2 || got[0].Fields[0].UintValue() != 3 || got[1].Fields[0].UintValue() != 4 {
+			t.Errorf("a repeated leaf: %v, want two lines 3 then 4", got)
+		}
+		if stats.Points.Load() != int64(len(sink.snapshot())) {
+			t.Errorf("stats counted %d points, sink got %d", stats.Points.Load(), len(sink.snapshot()))
+		}
+	})
+}
+
+// TestCoalescerExactTimestamps: without a window (exact_timestamps, on_change, ONCE) the
+// per-leaf sample stays one line per leaf, each with its own timestamp.
+func TestCoalescerExactTimestamps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := &recordSink{}
+		c := newCoalescer(t.Context(), sink, &collector.Stats{}, nil)
+		perLeaf(c, time.Unix(1700000000, 0), []string{"et1", "et2"}, []string{"in-octets", "out-octets"}, 1)
+		time.Sleep(flushEvery)
+		synctest.Wait()
+		if got := sink.snapshot(); len(got) != 4 {
+			t.Errorf("%d lines, want one per leaf (4)", len(got))
+		}
+		c.close()
+	})
+}
+
+func TestSampleWindows(t *testing.T) {
+	sub := func(name, mode, streamMode string, iv time.Duration, exact bool) Subscription {
+		return Subscription{Name: name, Paths: []string{"/interfaces"}, Mode: mode, StreamMode: streamMode,
+			SampleInterval: iv, ExactTimestamps: exact, Measurement: "m-" + name}
+	}
+	for _, c := range []struct {
+		name string
+		subs []Subscription
+		want map[string]time.Duration
+	}{
+		{"sample", []Subscription{sub("a", "stream", "sample", 10*time.Second, false)}, map[string]time.Duration{"m-a": 10 * time.Second}},
+		{"exact switch", []Subscription{sub("a", "stream", "sample", 10*time.Second, true)}, map[string]time.Duration{}},
+		{"on_change", []Subscription{sub("a", "stream", "on_change", 0, false)}, map[string]time.Duration{}},
+		{"once", []Subscription{sub("a", "once", "", 10*time.Second, false)}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := NewSubscribeRequest("", c.subs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := sampleWindows(&streamSpec{subs: c.subs, req: req})
+			if len(got) != len(c.want) || (c.want == nil) != (got == nil) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			for k, v := range c.want {
+				if got[k] != v {
+					t.Errorf("%s: %v, want %v", k, got[k], v)
+				}
+			}
+		})
 	}
 }

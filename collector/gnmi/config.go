@@ -58,4 +58,7 @@ type Subscription struct {
 	Encoding          string        `yaml:"encoding"` // json | json_ietf | proto | ascii | bytes
 	Measurement       string        `yaml:"measurement"`
 	PollInterval      time.Duration `yaml:"poll_interval"` // mode poll: how often to send a Poll
+	// ExactTimestamps turns sample-window grouping off: updates are merged into one line only
+	// when their timestamps are equal (coalesce.go).
+	ExactTimestamps bool `yaml:"exact_timestamps"`
 }

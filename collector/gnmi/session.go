@@ -254,11 +254,8 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	st := s.cfg.Stats
 	log := s.log.With("subscription", spec.name)
 	start := time.Now()
-	group := newCoalescer(sink, st)
-	flushCtx, stopFlush := context.WithCancel(ctx)
-	flushed := make(chan struct{})
-	go func() { defer close(flushed); group.run(flushCtx) }()
-	defer func() { stopFlush(); <-flushed }() // the stream's last points are flushed, not lost
+	group := newCoalescer(ctx, sink, st, sampleWindows(spec))
+	defer group.close() // the stream's last points are flushed, not lost
 	var lastSuccess time.Time
 	var synced bool
 	err = Subscribe(ctx, conn, spec.req, spec.opt, func(r *gnmipb.SubscribeResponse) error {
@@ -285,12 +282,12 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			if len(pts) == 0 {
 				return nil
 			}
-			if err := group.add(ctx, pts); err != nil {
+			if err := group.add(pts); err != nil {
 				return fmt.Errorf("emit points: %w", err)
 			}
 		case r.GetSyncResponse():
 			// The snapshot is complete: write it now (a ONCE run ends here).
-			if err := group.flush(ctx); err != nil {
+			if err := group.flush(); err != nil {
 				return fmt.Errorf("emit points: %w", err)
 			}
 			synced = true

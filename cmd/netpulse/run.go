@@ -46,7 +46,9 @@ func newRunCmd(g *globals) *cobra.Command {
 interval, gNMI subscriptions streaming) and writes what they collect to every output.
 
 As a daemon it runs until SIGINT or SIGTERM, then stops the sessions, flushes the buffers
-and exits 0; SIGHUP reloads the config, restarting only the targets that changed.
+and exits 0, or 4 when points could not be delivered within --flush-timeout and no spool
+kept them (the message says how many); SIGHUP reloads the config, restarting only the
+targets that changed.
 
 With --once it is a scheduled job: one cycle over every target (one SNMP poll, one gNMI
 ONCE subscription), a final flush, per-target result lines, a JSON summary and an exit code

@@ -17,7 +17,8 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 // until a handler is installed, Go's default action for SIGHUP is to end the process, so a
 // reload sent right after a (re)start would kill the daemon instead of reloading it. Signals
 // that arrive early wait in the channels: an early SIGHUP reloads once the targets run, an
-// early SIGINT/SIGTERM stops the run as soon as it starts.
+// early SIGINT/SIGTERM stops the run as soon as it starts. A --once job has nothing to
+// reload and ignores SIGHUP: it ends by itself, with its summary.
 type runSignals struct {
 	stop chan os.Signal // SIGINT, SIGTERM
 	hup  chan os.Signal // SIGHUP: reload

@@ -205,3 +205,32 @@ targets:
 		t.Fatal("netpulse did not stop on SIGTERM")
 	}
 }
+
+// runExit is the one decision for the daemon and for --once.
+func TestRunExit(t *testing.T) {
+	ok := outputResult{Name: "a", Written: 5}
+	lost := outputResult{Name: "b", Written: 5, Lost: 7, Failed: true}
+	spooled := outputResult{Name: "c", Written: 5, Spooled: 3, Failed: true}
+	cases := []struct {
+		name string
+		oc   runOutcome
+		code int
+		msg  string
+	}{
+		{"daemon, all delivered", runOutcome{outputs: []outputResult{ok}}, exitOK, ""},
+		{"daemon, points lost", runOutcome{outputs: []outputResult{ok, lost}}, exitOutput, "7 points were lost at shutdown"},
+		{"daemon, points spooled for the next start", runOutcome{outputs: []outputResult{spooled}}, exitOK, ""},
+		{"once, lost and spooled", runOutcome{once: true, targetsOK: 1, outputs: []outputResult{lost, spooled}}, exitOutput, "10 points were not delivered (7 lost, 3 spooled"},
+		{"once, interrupted", runOutcome{once: true, interrupted: true, outputs: []outputResult{lost}}, exitInterrupted, "interrupted"},
+		{"once, some targets failed", runOutcome{once: true, targetsOK: 2, targetsFail: 1, outputs: []outputResult{ok}}, exitSomeTargets, "1 of 3 targets failed"},
+	}
+	for _, tc := range cases {
+		err := runExit(tc.oc)
+		if code := exitCode(err); code != tc.code {
+			t.Errorf("%s: exit %d, want %d (%v)", tc.name, code, tc.code, err)
+		}
+		if tc.msg != "" && (err == nil || !strings.Contains(err.Error(), tc.msg)) {
+			t.Errorf("%s: message %v, want it to say %q", tc.name, err, tc.msg)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -38,6 +39,52 @@ func scrape(t *testing.T, base string) (map[string]*dto.MetricFamily, error) {
 	return p.TextToMetricFamilies(resp.Body)
 }
 
+// metricValue returns the value of one series of an exposition body, written as
+// name{label="value",…} in any label order, or -1 when it is absent. It parses the body with
+// expfmt: the labels are matched exactly, not as text.
+func metricValue(body, series string) float64 {
+	name, labels, _ := strings.Cut(series, "{")
+	want := map[string]string{}
+	for _, kv := range strings.Split(strings.TrimSuffix(labels, "}"), ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			want[k] = strings.Trim(v, `"`)
+		}
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		return -1
+	}
+	f, ok := fams[name]
+	if !ok {
+		return -1
+	}
+	for _, m := range f.GetMetric() {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		if maps.Equal(have, want) {
+			v, _ := value(f, m)
+			return v
+		}
+	}
+	return -1
+}
+
+// value is a sample's value whatever its family's type.
+func value(f *dto.MetricFamily, m *dto.Metric) (float64, bool) {
+	switch f.GetType() {
+	case dto.MetricType_COUNTER:
+		return m.GetCounter().GetValue(), true
+	case dto.MetricType_GAUGE:
+		return m.GetGauge().GetValue(), true
+	case dto.MetricType_UNTYPED:
+		return m.GetUntyped().GetValue(), true
+	}
+	return 0, false
+}
+
 // sample returns the value of the family's series whose labels include want, and whether
 // there is one.
 func sample(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
@@ -56,14 +103,7 @@ next:
 				continue next
 			}
 		}
-		switch f.GetType() {
-		case dto.MetricType_COUNTER:
-			return m.GetCounter().GetValue(), true
-		case dto.MetricType_GAUGE:
-			return m.GetGauge().GetValue(), true
-		case dto.MetricType_UNTYPED:
-			return m.GetUntyped().GetValue(), true
-		}
+		return value(f, m)
 	}
 	return 0, false
 }
@@ -133,6 +173,17 @@ targets:
 		if _, ok := sample(fams, name, map[string]string{"output": "file[0] "}); !ok || fams[name].GetType() != typ {
 			t.Errorf("%s{output=file[0] …} missing or not a %v", name, typ)
 		}
+	}
+	if body := func() string {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}(); metricValue(body, `netpulse_target_up{target="live",proto="snmp"}`) != 1 || metricValue(body, `netpulse_target_up{proto="snmp",target="live"}`) != 1 {
+		t.Error(`metricValue(netpulse_target_up{target="live",proto="snmp"}) != 1: label order must not matter`)
 	}
 	if v, _ := sample(fams, "netpulse_target_points_total", map[string]string{"target": "live"}); v <= 0 {
 		t.Errorf("netpulse_target_points_total{target=live} = %v, want > 0", v)

@@ -724,6 +724,9 @@ func (c *checker) finishSubscription(s *gnmi.Subscription) {
 func (c *checker) checkProfileNames(p snmp.Profile) {
 	base := at("snmp_profiles", p.Name)
 	check := func(path, what, name string, measurement bool) {
+		if measurement && name == "" {
+			return // snmp.ValidateProfile says "measurement is empty"
+		}
 		err := outputs.CheckName(name)
 		if measurement {
 			err = outputs.CheckMeasurement(name)

@@ -69,19 +69,22 @@ func isCredentialParam(k string) bool {
 	return false
 }
 
-// looseUserinfo matches "user:password@" or "token@" before a host in text that is not a
-// well-formed URL (a missing scheme, a bad escape).
-var looseUserinfo = regexp.MustCompile(`([^\s/@:"'<>]*)(:[^\s/@"'<>]*)?@`)
-
-// redactLoose applies RedactURL's rules to a string that url.Parse rejects.
+// redactLoose applies RedactURL's rules to a string that url.Parse rejects (a missing
+// scheme, a bad escape, an unescaped "/" in the password): everything between the scheme's
+// "://" (or the start) and the last "@" is userinfo, so a malformed password cannot leak in
+// part.
 func redactLoose(s string) string {
-	s = looseUserinfo.ReplaceAllStringFunc(s, func(m string) string {
-		sub := looseUserinfo.FindStringSubmatch(m)
-		if sub[2] != "" {
-			return sub[1] + ":xxxxx@"
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	if at := strings.LastIndexByte(s, '@'); at >= start {
+		red := "xxxxx"
+		if user, _, hasPassword := strings.Cut(s[start:at], ":"); hasPassword && !strings.ContainsAny(user, "/?#") {
+			red = user + ":xxxxx"
 		}
-		return "xxxxx@"
-	})
+		s = s[:start] + red + s[at:]
+	}
 	if i := strings.IndexByte(s, '?'); i >= 0 {
 		s = s[:i+1] + redactQuery(s[i+1:])
 	}

@@ -19,6 +19,8 @@ func TestRedactURL(t *testing.T) {
 		"user:s3cret@influx:8086":                   "user:xxxxx@influx:8086",
 		"influx:8086?token=abc":                     "influx:8086?token=xxxxx",
 		"http://us%zzer:s3cret@h":                   "http://us%zzer:xxxxx@h",
+		"http://u:p/ss@h:8086":                      "http://u:xxxxx@h:8086",
+		"u:p@ss@h":                                  "u:xxxxx@h",
 		"":                                          "",
 	}
 	for in, want := range cases {

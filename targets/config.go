@@ -97,16 +97,16 @@ func (t *Target) Proto() string {
 // Defaults, in one place.
 const (
 	DefaultInterval       = 30 * time.Second
-	DefaultSNMPTimeout    = 2 * time.Second
-	DefaultSNMPRetries    = 1
+	DefaultSNMPTimeout    = snmp.DefaultTimeout
+	DefaultSNMPRetries    = snmp.DefaultRetries
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
 	DefaultBatchSize      = 5000
 	DefaultFlushInterval  = time.Second
 	DefaultOutputTimeout  = 10 * time.Second
 	DefaultBufferBytes    = 64 << 20
 	DefaultSampleInterval = 10 * time.Second
-	DefaultRedialMin      = time.Second
-	DefaultRedialMax      = 60 * time.Second
+	DefaultRedialMin      = collector.DefaultRedialMin
+	DefaultRedialMax      = collector.DefaultRedialMax
 	// DefaultStallTimeout is long enough to ride out an InfluxDB restart or a short network
 	// outage without flapping /healthz (the buffer holds the data meanwhile).
 	DefaultStallTimeout = 5 * time.Minute

@@ -110,6 +110,10 @@ type selfCollector struct {
 	targets []targetMetric
 	outputs []outputMetric
 	dropped *prometheus.Desc
+	// droppedFields is per target and reason, like netpulse_output_dropped_total;
+	// type_conflict is the only field-level reason a collector has (a value that does not
+	// fit its field's declared type).
+	droppedFields *prometheus.Desc
 }
 
 func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
@@ -165,7 +169,8 @@ func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
 			om("netpulse_output_alarm", "1 when the server says netpulse is misconfigured (401/403/404)", gauge, func(s outputs.Stats) float64 { return b2f(s.Alarm) }),
 			om("netpulse_output_failing", "1 while the last write failed and is being retried", gauge, func(s outputs.Stats) float64 { return b2f(s.Failing) }),
 		},
-		dropped: prometheus.NewDesc("netpulse_output_dropped_total", "points never delivered, by reason", []string{"output", "reason"}, nil),
+		dropped:       prometheus.NewDesc("netpulse_output_dropped_total", "points never delivered, by reason", []string{"output", "reason"}, nil),
+		droppedFields: prometheus.NewDesc("netpulse_target_dropped_fields_total", "fields dropped before output, by reason", []string{"target", "proto", "reason"}, nil),
 	}
 }
 
@@ -178,6 +183,7 @@ func (c *selfCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- o.desc
 	}
 	ch <- c.dropped
+	ch <- c.droppedFields
 }
 
 // Collect implements prometheus.Collector: one consistent read of every target's and
@@ -189,6 +195,9 @@ func (c *selfCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, t := range ts {
 			ch <- prometheus.MustNewConstMetric(tm.desc, tm.kind, tm.get(t), t.Target.Name, t.Target.Proto())
 		}
+	}
+	for _, t := range ts {
+		ch <- prometheus.MustNewConstMetric(c.droppedFields, prometheus.CounterValue, float64(t.Stats.TypeConflicts.Load()), t.Target.Name, t.Target.Proto(), "type_conflict")
 	}
 	stats := make([]outputs.Stats, len(c.pipe.outs))
 	for i, o := range c.pipe.outs {

@@ -174,6 +174,9 @@ targets:
 			t.Errorf("%s{output=file[0] …} missing or not a %v", name, typ)
 		}
 	}
+	if _, ok := sample(fams, "netpulse_target_dropped_fields_total", map[string]string{"target": "wrong-community", "proto": "snmp", "reason": "type_conflict"}); !ok {
+		t.Error("netpulse_target_dropped_fields_total{reason=type_conflict} missing")
+	}
 	if body := func() string {
 		resp, err := http.Get(base + "/metrics")
 		if err != nil {

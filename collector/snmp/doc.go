@@ -16,5 +16,7 @@
 // snmp_profiles. normalize.go holds the pure conversion from varbinds to points; walk.go the
 // request logic; client.go the small Client interface over gosnmp, which tests replace with
 // the map-backed fake in package snmptest; names.go the MIB names (sysName, ifHCInOctets, …)
-// that the CLI and `explain` resolve to numeric OIDs without MIB files.
+// that the CLI and `explain` resolve to numeric OIDs without MIB files; sample.go the
+// sample poll `explain` runs: sample varbinds (ParseVarbind) through the daemon's own Session
+// against an agent that holds only them (SamplePoll).
 package snmp

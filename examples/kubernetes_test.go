@@ -91,10 +91,11 @@ func readK8s(dir string) ([]k8sDoc, error) {
 type cluster struct {
 	configMaps map[string]map[string]string
 	secrets    map[string]map[string]string
+	claims     map[string]bool // PersistentVolumeClaim names
 }
 
 func indexCluster(docs []k8sDoc) (cluster, []error) {
-	c := cluster{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}}
+	c := cluster{configMaps: map[string]map[string]string{}, secrets: map[string]map[string]string{}, claims: map[string]bool{}}
 	var errs []error
 	for _, d := range docs {
 		if str(d.o, "apiVersion") == "" || str(d.o, "kind") == "" || str(d.o, "metadata", "name") == "" {
@@ -109,6 +110,9 @@ func indexCluster(docs []k8sDoc) (cluster, []error) {
 		case "Secret":
 			// Only stringData keeps examples readable; data would be base64.
 			into, sections = c.secrets, []string{"stringData", "data"}
+		case "PersistentVolumeClaim":
+			c.claims[str(d.o, "metadata", "name")] = true
+			continue
 		default:
 			continue
 		}
@@ -150,7 +154,9 @@ type podView struct {
 	env      map[string]string
 	files    []mountedFile
 	writable []string // mount paths of writable volumes (emptyDir, PVC)
-	ports    map[string]int
+	// persistent are the writable mounts that outlive the pod (PersistentVolumeClaims).
+	persistent []string
+	ports      map[string]int
 }
 
 var argRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
@@ -242,6 +248,12 @@ func checkWorkload(d k8sDoc, c cluster) (podView, []error) {
 		default: // emptyDir, PVC: writable storage
 			if dig(m, "readOnly") != true {
 				v.writable = append(v.writable, mountPath)
+				if dig(vol, "persistentVolumeClaim") != nil {
+					v.persistent = append(v.persistent, mountPath)
+				}
+			}
+			if claim := str(vol, "persistentVolumeClaim", "claimName"); claim != "" && !c.claims[claim] {
+				add("volume %q: PersistentVolumeClaim %q is not defined in examples/kubernetes", name, claim)
 			}
 			continue
 		}
@@ -462,6 +474,9 @@ func TestKubernetes(t *testing.T) {
 			switch str(d.o, "kind") {
 			case "CronJob":
 				checkCronJob(t, d, a)
+				if err := jobSpoolCheck(d, v); err != nil {
+					t.Errorf("%s: %v", d, err)
+				}
 			case "Deployment":
 				if dig(list(podSpec(d.o), "containers")[0], "livenessProbe") == nil {
 					t.Errorf("%s: no livenessProbe", d)
@@ -520,6 +535,31 @@ func checkCronJob(t *testing.T, d k8sDoc, a []string) {
 	if dig(job, "podFailurePolicy") != nil && str(dig(job, "template", "spec"), "restartPolicy") != "Never" {
 		t.Errorf("%s: podFailurePolicy needs restartPolicy Never", d)
 	}
+}
+
+// jobSpoolCheck checks that a Job's spool outlives its pod. Every run is a new pod, so a
+// spool on an emptyDir is deleted with the pod that wrote it: points the summary reports as
+// "spooled" (kept for the next run) would never be replayed.
+func jobSpoolCheck(d k8sDoc, v podView) error {
+	// The spool_dir as the pod sees it (Load's result has it moved under a test root).
+	var dir string
+	cfgPath := flagValue(args(d, v.env), "--config")
+	for _, f := range v.files {
+		if f.path == cfgPath {
+			var o obj
+			if err := yaml.Unmarshal([]byte(f.content), &o); err != nil {
+				return err
+			}
+			dir = str(o, "buffer", "spool_dir")
+		}
+	}
+	if dir == "" {
+		return nil // no spool: the summary counts every undelivered point as lost
+	}
+	if !slices.ContainsFunc(v.persistent, func(p string) bool { return strings.HasPrefix(dir, p+"/") || dir == p }) {
+		return fmt.Errorf("buffer.spool_dir %s is not on a PersistentVolumeClaim (persistent mounts: %v): the next run's pod would never see what this one spooled", dir, v.persistent)
+	}
+	return nil
 }
 
 // checkShards checks that --shard gives every StatefulSet ordinal a valid, distinct shard
@@ -604,5 +644,24 @@ func TestKubernetesBrokenCopiesFail(t *testing.T) {
 	}
 	if _, err := loadInPod(t, deploy, v); err == nil {
 		t.Error("the config names an unmounted token_file, but loadInPod succeeded")
+	}
+
+	// A CronJob whose spool is an emptyDir loses what it spooled with its pod.
+	var job k8sDoc
+	for _, d := range docs {
+		if str(d.o, "kind") == "CronJob" {
+			job = d
+		}
+	}
+	jv, errs := checkWorkload(job, c)
+	if len(errs) != 0 {
+		t.Fatalf("the unbroken CronJob must pass: %v", errs)
+	}
+	if err := jobSpoolCheck(job, jv); err != nil {
+		t.Fatalf("the unbroken CronJob must pass: %v", err)
+	}
+	jv.persistent = nil // as if its spool volume were an emptyDir
+	if jobSpoolCheck(job, jv) == nil {
+		t.Error("a CronJob spooling to an emptyDir passed jobSpoolCheck")
 	}
 }

@@ -99,9 +99,12 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// NewError classifies err. message is the server's explanation, if any.
+// NewError classifies err. message is the server's explanation, if any. Every URL in err's
+// text is redacted (collector.RedactError): a writer's errors name its server, and its URL
+// may carry credentials (http://user:password@host, ?p=, ?token=) that must never reach a
+// log, the summary or the dead-letter file.
 func NewError(class Class, status int, retryAfter time.Duration, message string, err error) *Error {
-	return &Error{Class: class, StatusCode: status, RetryAfter: retryAfter, Message: message, Err: err, Dropped: -1}
+	return &Error{Class: class, StatusCode: status, RetryAfter: retryAfter, Message: message, Err: collector.RedactError(err), Dropped: -1}
 }
 
 // Classify returns err's classification. Errors that are not *Error count as Retryable (see

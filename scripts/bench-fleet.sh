@@ -147,15 +147,18 @@ python3 - "$tmp" "$n" "$snmp" "$gnmi" "$ifaces" "$t0" "$t1" "$c0" "$c1" "$hz" "$
 import re, statistics, sys
 tmp, n, snmp, gnmi, ifaces = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 t0, t1, c0, c1, hz = float(sys.argv[6]), float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10])
-line = re.compile(r'^(netpulse_\w+)\{(?:target="([^"]*)",proto="(\w+)"|output="[^"]*"(?:,reason="([^"]*)")?)\} (\S+)$')
+# Prometheus exposition (client_golang orders labels by name): name{labels} value.
+line = re.compile(r'^(netpulse_\w+)\{([^}]*)\} (\S+)$')
+label = re.compile(r'(\w+)="([^"]*)"')
 def scrape(i):
     m = {}
     try:
         for l in open(f"{tmp}/metrics.{i}"):
             g = line.match(l)
             if g:
-                name, target, proto, reason, v = g.groups()
-                m[(name, target or reason or "", proto or "")] = float(v)
+                name, labels, v = g.groups()
+                lb = dict(label.findall(labels))
+                m[(name, lb.get("target") or lb.get("reason") or "", lb.get("proto", ""))] = float(v)
     except FileNotFoundError:
         pass
     return m

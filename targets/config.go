@@ -45,6 +45,9 @@ type Buffer struct {
 // Metrics configures the self-metrics endpoint.
 type Metrics struct {
 	Listen string `yaml:"listen"` // e.g. 127.0.0.1:9273; empty = off
+	// StallTimeout is how long an output may hold waiting points without delivering any
+	// before /healthz answers 503; default DefaultStallTimeout, at least 1s.
+	StallTimeout time.Duration `yaml:"stall_timeout"`
 }
 
 // Output is one output section. Type selects which keys apply.
@@ -104,6 +107,9 @@ const (
 	DefaultSampleInterval = 10 * time.Second
 	DefaultRedialMin      = collector.DefaultRedialMin
 	DefaultRedialMax      = collector.DefaultRedialMax
+	// DefaultStallTimeout is long enough to ride out an InfluxDB restart or a short network
+	// outage without flapping /healthz (the buffer holds the data meanwhile).
+	DefaultStallTimeout = 5 * time.Minute
 )
 
 // Options change how LoadWith and ParseWith read a file.
@@ -570,6 +576,12 @@ func (c *checker) finish(f *File) {
 	if f.Buffer.MaxBytes == 0 {
 		f.Buffer.MaxBytes = DefaultBufferBytes
 	}
+	switch {
+	case f.Metrics.StallTimeout == 0:
+		f.Metrics.StallTimeout = DefaultStallTimeout
+	case f.Metrics.StallTimeout < time.Second:
+		c.add(at("metrics", "stall_timeout"), "metrics.stall_timeout: %s is below 1s: /healthz would fail between two flushes; use e.g. 5m (the default)", f.Metrics.StallTimeout)
+	}
 	if len(f.Outputs) == 0 {
 		c.add(at("outputs"), "outputs: none configured: add `- type: file` with `path: \"-\"` (stdout) or an influxdb output")
 	}
@@ -640,7 +652,7 @@ func (c *checker) finishOutput(f *File, i int, o *Output) {
 		case o.URL == "":
 			c.add(path, "%s: url is empty: set it to the InfluxDB base URL, e.g. http://127.0.0.1:8086", where)
 		case !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://"):
-			c.add(at(path, "url"), "%s: url %q needs a scheme: http:// or https://", where, o.URL)
+			c.add(at(path, "url"), "%s: url %q needs a scheme: http:// or https://", where, collector.RedactURL(o.URL))
 		}
 		if o.Bucket == "" {
 			c.add(path, "%s: bucket is empty: on InfluxDB 1.x use \"database/retention-policy\" (e.g. telemetry/autogen)", where)

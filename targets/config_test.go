@@ -125,6 +125,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown subscription", base + "targets:\n  - name: a\n    address: h:57400\n    gnmi: {subscriptions: [s]}\n", []string{`unknown subscription "s"`}},
 		{"non-numeric OID", base + "targets: []\nsnmp_profiles:\n  p:\n    tables: [{measurement: m, fields: {x: ifHCInOctets}}]\n", []string{"not numeric"}},
 		{"influx keys on a file output", "outputs: [{type: file, path: x.lp, gzip: true}]\ntargets: []\n", []string{"are for type influxdb, not file"}},
+		{"stall_timeout too short", base + "metrics: {stall_timeout: 100ms}\ntargets: []\n", []string{"metrics.stall_timeout", "below 1s"}},
+		{"influx url without scheme keeps its password", "outputs: [{type: influxdb, url: \"u:s3cr3t@x:8086\", bucket: b}]\ntargets: []\n", []string{"needs a scheme", "u:xxxxx@x:8086"}},
 		{"empty", "", []string{"empty"}},
 		{"bad yaml", "targets: [\n", []string{"parse YAML"}},
 	}

@@ -162,6 +162,12 @@ func TestSpoolNameFollowsTheDestination(t *testing.T) {
 	if spoolName(a) != spoolName(targets.Output{Type: "influxdb", URL: "http://a:8086", Bucket: "db/rp", BatchSize: 9}) {
 		t.Error("a batch size change moved the spool: data on disk would be orphaned")
 	}
+	withPw := func(pw string) targets.Output {
+		return targets.Output{Type: "influxdb", URL: "http://u:" + pw + "@a:8086", Bucket: "db/rp"}
+	}
+	if spoolName(withPw("old")) != spoolName(withPw("rotated")) {
+		t.Error("a password rotation moved the spool: data on disk would be orphaned")
+	}
 }
 
 func TestDemoBadFlagsExit2Fast(t *testing.T) {

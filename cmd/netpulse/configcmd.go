@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/targets"
 )
 
@@ -35,7 +36,7 @@ never connects to a device or an output. Exit 0 when valid, 2 with every problem
 			for _, o := range f.Outputs {
 				switch o.Type {
 				case "influxdb":
-					fmt.Fprintf(out, "output influxdb %s bucket=%s batch_size=%d flush_interval=%s uint_support=%s\n", o.URL, o.Bucket, o.BatchSize, o.FlushInterval, o.UintSupport)
+					fmt.Fprintf(out, "output influxdb %s bucket=%s batch_size=%d flush_interval=%s uint_support=%s\n", collector.RedactURL(o.URL), o.Bucket, o.BatchSize, o.FlushInterval, o.UintSupport)
 				default:
 					fmt.Fprintf(out, "output %s %s\n", o.Type, o.Path)
 				}

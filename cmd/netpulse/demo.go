@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/sim"
 	"github.com/netpulse/netpulse/targets"
 )
@@ -51,7 +52,7 @@ transports.`,
 			case interval <= 0 || duration < 0:
 				return usageError(errors.New("--interval must be positive and --duration not negative"))
 			case influxURL != "" && !strings.HasPrefix(influxURL, "http://") && !strings.HasPrefix(influxURL, "https://"):
-				return usageError(fmt.Errorf("--influx-url %q needs a scheme: http:// or https://", influxURL))
+				return usageError(fmt.Errorf("--influx-url %q needs a scheme: http:// or https://", collector.RedactURL(influxURL)))
 			}
 			defer quietReferenceLogs()()
 			log := g.logger()

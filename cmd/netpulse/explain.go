@@ -12,6 +12,7 @@ import (
 
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/gnmi"
+	"github.com/netpulse/netpulse/collector/snmp"
 	"github.com/netpulse/netpulse/targets"
 )
 
@@ -261,7 +262,7 @@ func explainColumns(w io.Writer, kind string, m, fallbacks, formats map[string]s
 
 func describeOID(oid string) string {
 	oid = strings.TrimPrefix(oid, ".")
-	if n := oidName(oid); n != "" {
+	if n := snmp.OIDName(oid); n != "" {
 		return oid + " (" + n + ")"
 	}
 	return oid

@@ -56,6 +56,55 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// runOutcome is what a finished `run` knows about itself; runExit turns it into the exit code.
+type runOutcome struct {
+	once        bool // a --once job (a daemon's normal end is a signal)
+	interrupted bool // --once: a signal ended the run before it finished
+	targetsOK   int
+	targetsFail int
+	outputs     []outputResult
+}
+
+// undelivered sums what the outputs did not deliver: lost (gone for good) and spooled (on
+// disk, for the next run).
+func (oc runOutcome) undelivered() (lost, spooled int64) {
+	for _, r := range oc.outputs {
+		lost += r.Lost
+		spooled += r.Spooled
+	}
+	return lost, spooled
+}
+
+// runExit decides the exit code of `run` (daemon and --once) and the message that goes with
+// it: the one place that does (DESIGN §6). When several codes apply the most severe wins:
+// 130, then 4, then 1, then 3. nil means exit 0.
+func runExit(oc runOutcome) error {
+	lost, spooled := oc.undelivered()
+	outputFailed := false
+	for _, r := range oc.outputs {
+		outputFailed = outputFailed || r.Failed
+	}
+	if !oc.once {
+		// A daemon ends on a signal; what counts is whether its data survived the shutdown.
+		// Spooled points are replayed by the next start; lost points are gone.
+		if lost > 0 {
+			return withCode(exitOutput, fmt.Errorf("%d points were lost at shutdown: not delivered within --flush-timeout and not kept in a spool (buffer.spool_dir; see the output log lines above)", lost))
+		}
+		return nil
+	}
+	switch {
+	case oc.interrupted:
+		return withCode(exitInterrupted, errors.New("interrupted before the run finished"))
+	case outputFailed:
+		return withCode(exitOutput, fmt.Errorf("an output failed: %d points were not delivered (%d lost, %d spooled for the next run; see the output lines above)", lost+spooled, lost, spooled))
+	case oc.targetsFail > 0 && oc.targetsOK == 0:
+		return withCode(exitFailure, fmt.Errorf("all %d targets failed", oc.targetsFail))
+	case oc.targetsFail > 0:
+		return withCode(exitSomeTargets, fmt.Errorf("%d of %d targets failed; the others were written", oc.targetsFail, oc.targetsFail+oc.targetsOK))
+	}
+	return nil
+}
+
 // execute runs the CLI and returns the exit code; main is the only caller of os.Exit.
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdin, stdout, stderr)

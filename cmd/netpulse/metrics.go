@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/netpulse/netpulse/outputs"
 	"github.com/netpulse/netpulse/targets"
@@ -26,100 +30,99 @@ func listenMetrics(listen string) (net.Listener, error) {
 	return ln, nil
 }
 
-// serveMetrics serves self-metrics in the Prometheus text format on /metrics and a health
-// check on /healthz (DESIGN §8) on ln until ctx ends or stop is called.
-func serveMetrics(ctx context.Context, ln net.Listener, m *targets.Manager, pipe *pipeline, log *slog.Logger) (stop func()) {
+// serveMetrics serves self-metrics on /metrics (Prometheus exposition, through
+// client_golang: netpulse's own counters plus the Go runtime and process collectors) and a
+// health check on /healthz (DESIGN §8) on ln until ctx ends or stop is called.
+func serveMetrics(ctx context.Context, ln net.Listener, m *targets.Manager, pipe *pipeline, stall time.Duration, log *slog.Logger) (stop func()) {
+	// A registry of its own, not the global default one: no package state, and exactly the
+	// collectors below (go_*, process_*, netpulse_*).
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newSelfCollector(m, pipe),
+	)
+	health := newHealth(pipe, stall, time.Now)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		bw := bufio.NewWriter(w)
-		writeMetrics(bw, m, pipe)
-		bw.Flush()
-	})
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogPromLogger{log}, ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		// Healthy while the process runs its loops; per-target health is in /metrics, since
-		// one dead device must not get the whole collector restarted by its orchestrator.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if problem := health.check(); problem != "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, problem)
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan struct{})
 	go func() {
+		defer close(served)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server stopped", "err", err)
 		}
 	}()
 	log.Info("serving self-metrics", "address", ln.Addr().String())
-	stopped := make(chan struct{})
+	var once sync.Once
+	shutdown := func() {
+		once.Do(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		})
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
-		case <-stopped:
+			shutdown()
+		case <-served:
 		}
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
 	}()
-	return func() { close(stopped) }
+	// stop returns once the server is down: nothing it does (a log line) outlives the run.
+	return func() { shutdown(); <-served }
 }
 
-func promLabel(v string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)
+// slogPromLogger hands promhttp's encoding errors to the process logger.
+type slogPromLogger struct{ log *slog.Logger }
+
+func (l slogPromLogger) Println(v ...any) { l.log.Error("serve /metrics", "err", fmt.Sprint(v...)) }
+
+// targetMetric is one per-target series family, read from the target's collector.Stats.
+type targetMetric struct {
+	desc *prometheus.Desc
+	kind prometheus.ValueType
+	get  func(targets.TargetStats) float64
 }
 
-func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
-	ts := m.Stats()
-	slices.SortFunc(ts, func(a, b targets.TargetStats) int { return strings.Compare(a.Target.Name, b.Target.Name) })
-	type counter struct {
-		name, help, kind string
-		get              func(targets.TargetStats) float64
-	}
-	metrics := []counter{
-		{"netpulse_target_up", "1 when the target's last poll or stream was healthy", "gauge", func(t targets.TargetStats) float64 {
-			if t.Stats.Snapshot().Up {
-				return 1
-			}
-			return 0
-		}},
-		{"netpulse_target_last_success_timestamp_seconds", "Unix time of the last successful poll or update", "gauge", func(t targets.TargetStats) float64 {
-			s := t.Stats.Snapshot().LastSuccess
-			if s.IsZero() {
-				return 0
-			}
-			return float64(s.UnixNano()) / 1e9
-		}},
-		{"netpulse_target_poll_duration_seconds", "duration of the last SNMP poll or gNMI sync", "gauge", func(t targets.TargetStats) float64 { return t.Stats.Snapshot().LastPoll.Seconds() }},
-		{"netpulse_target_polls_total", "polls or sync cycles completed", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Polls.Load()) }},
-		{"netpulse_target_errors_total", "failed polls and session errors", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.PollErrors.Load()) }},
-		{"netpulse_target_skipped_polls_total", "polls skipped because the previous one overran its interval", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Skipped.Load()) }},
-		{"netpulse_target_updates_total", "varbinds or gNMI updates received", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Updates.Load()) }},
-		{"netpulse_target_points_total", "points emitted to the outputs", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Points.Load()) }},
-		{"netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }},
-		{"netpulse_target_reconnects_total", "session restarts", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }},
-		{"netpulse_target_deletes_total", "gNMI paths the device deleted", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }},
-		{"netpulse_target_snmp_skipped_columns_total", "SNMP table columns missing from a poll because the agent failed them even when asked alone", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.SkippedColumns.Load()) }},
-	}
-	for _, c := range metrics {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", c.name, c.help, c.name, c.kind)
-		for _, t := range ts {
-			fmt.Fprintf(w, "%s{target=\"%s\",proto=\"%s\"} %g\n", c.name, promLabel(t.Target.Name), t.Target.Proto(), c.get(t))
-		}
-	}
-	// Per reason, like netpulse_output_dropped_total; type_conflict is the only field-level
-	// reason a collector has (a value that does not fit its field's declared type).
-	fmt.Fprintf(w, "# HELP netpulse_target_dropped_fields_total fields dropped before output, by reason\n# TYPE netpulse_target_dropped_fields_total counter\n")
-	for _, t := range ts {
-		fmt.Fprintf(w, "netpulse_target_dropped_fields_total{target=\"%s\",proto=\"%s\",reason=\"type_conflict\"} %d\n", promLabel(t.Target.Name), t.Target.Proto(), t.Stats.TypeConflicts.Load())
-	}
-	writeOutputMetrics(w, pipe)
+// outputMetric is one per-output series family, read from outputs.Stats.
+type outputMetric struct {
+	desc *prometheus.Desc
+	kind prometheus.ValueType
+	get  func(outputs.Stats) float64
 }
 
-func writeOutputMetrics(w *bufio.Writer, pipe *pipeline) {
-	type gauge struct {
-		name, help, kind string
-		get              func(s outputs.Stats) float64
+// selfCollector is a prometheus.Collector over the counters netpulse keeps anyway (the
+// targets' collector.Stats and the outputs' Stats): nothing is counted twice, and a scrape
+// reads the live values instead of a copy kept in step by hand.
+type selfCollector struct {
+	m       *targets.Manager
+	pipe    *pipeline
+	targets []targetMetric
+	outputs []outputMetric
+	dropped *prometheus.Desc
+	// droppedFields is per target and reason, like netpulse_output_dropped_total;
+	// type_conflict is the only field-level reason a collector has (a value that does not
+	// fit its field's declared type).
+	droppedFields *prometheus.Desc
+}
+
+func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
+	tl, ol := []string{"target", "proto"}, []string{"output"}
+	tm := func(name, help string, kind prometheus.ValueType, get func(targets.TargetStats) float64) targetMetric {
+		return targetMetric{prometheus.NewDesc(name, help, tl, nil), kind, get}
 	}
-	stats := make([]outputs.Stats, len(pipe.outs))
-	for i, o := range pipe.outs {
-		stats[i] = o.Stats()
+	om := func(name, help string, kind prometheus.ValueType, get func(outputs.Stats) float64) outputMetric {
+		return outputMetric{prometheus.NewDesc(name, help, ol, nil), kind, get}
 	}
 	b2f := func(b bool) float64 {
 		if b {
@@ -127,32 +130,140 @@ func writeOutputMetrics(w *bufio.Writer, pipe *pipeline) {
 		}
 		return 0
 	}
-	for _, g := range []gauge{
-		{"netpulse_output_points_written_total", "points the output accepted", "counter", func(s outputs.Stats) float64 { return float64(s.Written) }},
-		{"netpulse_output_points_emitted_total", "points handed to the output", "counter", func(s outputs.Stats) float64 { return float64(s.Emitted) }},
-		{"netpulse_output_retries_total", "retried writes", "counter", func(s outputs.Stats) float64 { return float64(s.Retries) }},
-		{"netpulse_output_write_errors_total", "failed write calls", "counter", func(s outputs.Stats) float64 { return float64(s.WriteErrors) }},
-		{"netpulse_output_buffer_points", "points waiting in memory", "gauge", func(s outputs.Stats) float64 { return float64(s.BufferPoints) }},
-		{"netpulse_output_buffer_bytes", "estimated size of the points waiting in memory", "gauge", func(s outputs.Stats) float64 { return float64(s.BufferBytes) }},
-		{"netpulse_output_spool_points", "points on disk", "gauge", func(s outputs.Stats) float64 { return float64(s.SpoolPoints) }},
-		{"netpulse_output_spool_bytes", "bytes on disk", "gauge", func(s outputs.Stats) float64 { return float64(s.SpoolBytes) }},
-		{"netpulse_output_alarm", "1 when the server says netpulse is misconfigured (401/403/404)", "gauge", func(s outputs.Stats) float64 { return b2f(s.Alarm) }},
-		{"netpulse_output_failing", "1 while the last write failed and is being retried", "gauge", func(s outputs.Stats) float64 { return b2f(s.Failing) }},
-	} {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", g.name, g.help, g.name, g.kind)
+	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
+	return &selfCollector{
+		m: m, pipe: pipe,
+		targets: []targetMetric{
+			tm("netpulse_target_up", "1 when the target's last poll or stream was healthy", gauge, func(t targets.TargetStats) float64 {
+				return b2f(t.Stats.Snapshot().Up)
+			}),
+			tm("netpulse_target_last_success_timestamp_seconds", "Unix time of the last successful poll or update", gauge, func(t targets.TargetStats) float64 {
+				s := t.Stats.Snapshot().LastSuccess
+				if s.IsZero() {
+					return 0
+				}
+				return float64(s.UnixNano()) / 1e9
+			}),
+			tm("netpulse_target_poll_duration_seconds", "duration of the last SNMP poll or gNMI sync", gauge, func(t targets.TargetStats) float64 { return t.Stats.Snapshot().LastPoll.Seconds() }),
+			tm("netpulse_target_polls_total", "polls or sync cycles completed", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Polls.Load()) }),
+			tm("netpulse_target_errors_total", "failed polls and session errors", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.PollErrors.Load()) }),
+			tm("netpulse_target_skipped_polls_total", "polls skipped because the previous one overran its interval", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Skipped.Load()) }),
+			tm("netpulse_target_updates_total", "varbinds or gNMI updates received", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Updates.Load()) }),
+			tm("netpulse_target_points_total", "points emitted to the outputs", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Points.Load()) }),
+			tm("netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }),
+			tm("netpulse_target_reconnects_total", "session restarts", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }),
+			tm("netpulse_target_deletes_total", "gNMI paths the device deleted", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }),
+			tm("netpulse_target_snmp_skipped_columns_total", "SNMP table columns missing from a poll because the agent failed them even when asked alone", counter, func(t targets.TargetStats) float64 {
+				return float64(t.Stats.SkippedColumns.Load())
+			}),
+		},
+		outputs: []outputMetric{
+			om("netpulse_output_points_written_total", "points the output accepted", counter, func(s outputs.Stats) float64 { return float64(s.Written) }),
+			om("netpulse_output_points_emitted_total", "points handed to the output", counter, func(s outputs.Stats) float64 { return float64(s.Emitted) }),
+			om("netpulse_output_retries_total", "retried writes", counter, func(s outputs.Stats) float64 { return float64(s.Retries) }),
+			om("netpulse_output_write_errors_total", "failed write calls", counter, func(s outputs.Stats) float64 { return float64(s.WriteErrors) }),
+			om("netpulse_output_buffer_points", "points waiting in memory", gauge, func(s outputs.Stats) float64 { return float64(s.BufferPoints) }),
+			om("netpulse_output_buffer_bytes", "estimated size of the points waiting in memory", gauge, func(s outputs.Stats) float64 { return float64(s.BufferBytes) }),
+			om("netpulse_output_spool_points", "points on disk", gauge, func(s outputs.Stats) float64 { return float64(s.SpoolPoints) }),
+			om("netpulse_output_spool_bytes", "bytes on disk", gauge, func(s outputs.Stats) float64 { return float64(s.SpoolBytes) }),
+			om("netpulse_output_alarm", "1 when the server says netpulse is misconfigured (401/403/404)", gauge, func(s outputs.Stats) float64 { return b2f(s.Alarm) }),
+			om("netpulse_output_failing", "1 while the last write failed and is being retried", gauge, func(s outputs.Stats) float64 { return b2f(s.Failing) }),
+		},
+		dropped:       prometheus.NewDesc("netpulse_output_dropped_total", "points never delivered, by reason", []string{"output", "reason"}, nil),
+		droppedFields: prometheus.NewDesc("netpulse_target_dropped_fields_total", "fields dropped before output, by reason", []string{"target", "proto", "reason"}, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *selfCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, t := range c.targets {
+		ch <- t.desc
+	}
+	for _, o := range c.outputs {
+		ch <- o.desc
+	}
+	ch <- c.dropped
+	ch <- c.droppedFields
+}
+
+// Collect implements prometheus.Collector: one consistent read of every target's and
+// output's counters per scrape.
+func (c *selfCollector) Collect(ch chan<- prometheus.Metric) {
+	ts := c.m.Stats()
+	slices.SortFunc(ts, func(a, b targets.TargetStats) int { return strings.Compare(a.Target.Name, b.Target.Name) })
+	for _, tm := range c.targets {
+		for _, t := range ts {
+			ch <- prometheus.MustNewConstMetric(tm.desc, tm.kind, tm.get(t), t.Target.Name, t.Target.Proto())
+		}
+	}
+	for _, t := range ts {
+		ch <- prometheus.MustNewConstMetric(c.droppedFields, prometheus.CounterValue, float64(t.Stats.TypeConflicts.Load()), t.Target.Name, t.Target.Proto(), "type_conflict")
+	}
+	stats := make([]outputs.Stats, len(c.pipe.outs))
+	for i, o := range c.pipe.outs {
+		stats[i] = o.Stats()
+	}
+	for _, om := range c.outputs {
 		for i, s := range stats {
-			fmt.Fprintf(w, "%s{output=\"%s\"} %g\n", g.name, promLabel(pipe.names[i]), g.get(s))
+			ch <- prometheus.MustNewConstMetric(om.desc, om.kind, om.get(s), c.pipe.names[i])
 		}
 	}
-	fmt.Fprintf(w, "# HELP netpulse_output_dropped_total points never delivered, by reason\n# TYPE netpulse_output_dropped_total counter\n")
 	for i, s := range stats {
-		reasons := make([]string, 0, len(s.Dropped))
-		for r := range s.Dropped {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
-		for _, r := range reasons {
-			fmt.Fprintf(w, "netpulse_output_dropped_total{output=\"%s\",reason=\"%s\"} %d\n", promLabel(pipe.names[i]), promLabel(r), s.Dropped[r])
+		for reason, n := range s.Dropped {
+			ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(n), c.pipe.names[i], reason)
 		}
 	}
+}
+
+// health decides /healthz: unhealthy when an output has had points waiting (in memory or in
+// its spool) and delivered nothing for the stall timeout (metrics.stall_timeout). One dead
+// device never makes it unhealthy (per-target health is in /metrics); a collector whose data
+// goes nowhere does, so an orchestrator or an alert can see it.
+type health struct {
+	pipe  *pipeline
+	stall time.Duration
+	now   func() time.Time
+
+	mu       sync.Mutex
+	written  []int64     // each output's Written at the last check
+	progress []time.Time // each output's last sign of life: a delivery, or nothing waiting
+}
+
+func newHealth(pipe *pipeline, stall time.Duration, now func() time.Time) *health {
+	h := &health{pipe: pipe, stall: stall, now: now, written: make([]int64, len(pipe.outs)), progress: make([]time.Time, len(pipe.outs))}
+	start := now()
+	for i := range h.progress {
+		h.progress[i] = start
+	}
+	return h
+}
+
+// check returns "" when healthy, else what is wrong, naming the output.
+func (h *health) check() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	var problems []string
+	for i, o := range h.pipe.outs {
+		s := o.Stats()
+		waiting := int64(s.BufferPoints) + s.SpoolPoints
+		// A batch being retried is held outside the buffer: a failing output has points
+		// waiting even when its buffer is empty (a quiet fleet, every device down).
+		pending := waiting > 0 || s.Failing
+		if !pending || s.Written != h.written[i] {
+			h.progress[i] = now
+		}
+		if s.LastWrite.After(h.progress[i]) {
+			h.progress[i] = s.LastWrite
+		}
+		h.written[i] = s.Written
+		if idle := now.Sub(h.progress[i]); pending && idle > h.stall {
+			p := fmt.Sprintf("output %s: points waiting (%d buffered or spooled, failing=%t) and nothing delivered for %s (metrics.stall_timeout %s)", h.pipe.names[i], waiting, s.Failing, idle.Round(time.Second), h.stall)
+			if s.LastError != "" {
+				p += ": " + s.LastError
+			}
+			problems = append(problems, p)
+		}
+	}
+	return strings.Join(problems, "\n")
 }

@@ -10,11 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +32,9 @@ type runOptions struct {
 	diag         diagOptions // --pprof-listen, the memory limit (diag.go)
 	// watch, when set, runs beside the targets until ctx ends (demo's live table).
 	watch func(ctx context.Context, m *targets.Manager, pipe *pipeline)
+	// signals is installed by the command before it loads the config; runFile installs it
+	// when the caller did not.
+	signals *runSignals
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -45,7 +46,9 @@ func newRunCmd(g *globals) *cobra.Command {
 interval, gNMI subscriptions streaming) and writes what they collect to every output.
 
 As a daemon it runs until SIGINT or SIGTERM, then stops the sessions, flushes the buffers
-and exits 0; SIGHUP reloads the config, restarting only the targets that changed.
+and exits 0, or 4 when points could not be delivered within --flush-timeout and no spool
+kept them (the message says how many); SIGHUP reloads the config, restarting only the
+targets that changed.
 
 With --once it is a scheduled job: one cycle over every target (one SNMP poll, one gNMI
 ONCE subscription), a final flush, per-target result lines, a JSON summary and an exit code
@@ -61,6 +64,9 @@ a scheduler understands:
   netpulse run --config netpulse.yaml --shard 1/3      # replica 1 of 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// First of all: a SIGHUP during the config load must not kill the daemon.
+			o.signals = notifyRunSignals()
+			defer o.signals.release()
 			if o.config == "" {
 				return usageError(errNoConfig)
 			}
@@ -86,20 +92,27 @@ a scheduler understands:
 
 // summary is the --once run's machine-readable result.
 type summary struct {
-	OK          bool             `json:"ok"`
-	ExitCode    int              `json:"exit_code"`
-	TargetsOK   int              `json:"targets_ok"`
-	TargetsFail int              `json:"targets_failed"`
-	Points      int64            `json:"points_written"`
-	Lost        int64            `json:"points_lost"`
-	Seconds     float64          `json:"duration_seconds"`
-	Interrupted bool             `json:"interrupted,omitempty"`
-	Targets     []targets.Result `json:"targets"`
-	Outputs     []outputResult   `json:"outputs"`
+	OK          bool `json:"ok"`
+	ExitCode    int  `json:"exit_code"`
+	TargetsOK   int  `json:"targets_ok"`
+	TargetsFail int  `json:"targets_failed"`
+	// Points is what every output accepted (the smallest count: with two outputs, a point
+	// written to one only is not "written"); PointsByOutput has each output's own count.
+	Points         int64            `json:"points_written"`
+	PointsByOutput map[string]int64 `json:"points_written_by_output"`
+	Lost           int64            `json:"points_lost"`
+	Seconds        float64          `json:"duration_seconds"`
+	Interrupted    bool             `json:"interrupted,omitempty"`
+	Targets        []targets.Result `json:"targets"`
+	Outputs        []outputResult   `json:"outputs"`
 }
 
 // runFile is `run` on an already-loaded config; `demo` calls it with generated targets.
 func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) error {
+	if o.signals == nil {
+		o.signals = notifyRunSignals()
+		defer o.signals.release()
+	}
 	log := g.logger()
 	ts := f.Targets
 	if o.shard != "" {
@@ -151,7 +164,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 	defer stopOutputs()
 	pipe.start(outCtx)
 
-	sigCtx, stopSignals := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	sigCtx, stopSignals := o.signals.context(parent)
 	defer stopSignals()
 	ctx := sigCtx
 	if o.once && o.timeout > 0 {
@@ -165,7 +178,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		return err
 	}
 	if metricsLn != nil {
-		defer serveMetrics(ctx, metricsLn, m, pipe, log)()
+		defer serveMetrics(ctx, metricsLn, m, pipe, f.Metrics.StallTimeout, log)()
 	}
 
 	began := time.Now()
@@ -198,7 +211,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 			}
 		}
 		log.Info("stopped")
-		return nil
+		return runExit(runOutcome{outputs: outs})
 	}
 	return finishOnce(g, o, summaryOut, m.Results(), outs, time.Since(began), interrupted)
 }
@@ -206,14 +219,12 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 // reloadLoop applies the config file again on SIGHUP until ctx ends. A file that no longer
 // loads is reported and the running targets are kept.
 func reloadLoop(ctx context.Context, m *targets.Manager, o runOptions, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-hup:
+		case <-o.signals.hup:
+			log.Info("SIGHUP: reloading the config", "config", o.config)
 			if o.config == "" {
 				log.Warn("reload ignored: no config file")
 				continue
@@ -255,15 +266,13 @@ func finishOnce(g *globals, o runOptions, summaryOut io.Writer, results []target
 			s.TargetsFail++
 		}
 	}
-	outputFailed := false
+	s.PointsByOutput = make(map[string]int64, len(outs))
 	for i, r := range outs {
-		if i == 0 {
+		if i == 0 || r.Written < s.Points {
 			s.Points = r.Written
 		}
+		s.PointsByOutput[r.Name] = r.Written
 		s.Lost += r.Lost
-		if r.Failed {
-			outputFailed = true
-		}
 	}
 	// Result lines on stderr, one per target, so stdout stays clean for --summary-json -.
 	for _, r := range results {
@@ -292,30 +301,16 @@ func finishOnce(g *globals, o runOptions, summaryOut io.Writer, results []target
 		fmt.Fprintln(g.stderr, line)
 	}
 
-	code := exitOK
-	var err error
-	switch {
-	case interrupted:
-		code, err = exitInterrupted, errors.New("interrupted before the run finished")
-	case outputFailed:
-		code, err = exitOutput, errors.New("an output failed: collected data was not delivered (see the output lines above)")
-	case s.TargetsFail > 0 && s.TargetsOK == 0:
-		code, err = exitFailure, fmt.Errorf("all %d targets failed", s.TargetsFail)
-	case s.TargetsFail > 0:
-		code, err = exitSomeTargets, fmt.Errorf("%d of %d targets failed; the others were written", s.TargetsFail, len(results))
-	}
+	err := runExit(runOutcome{once: true, interrupted: interrupted, targetsOK: s.TargetsOK, targetsFail: s.TargetsFail, outputs: outs})
+	code := exitCode(err)
 	s.ExitCode, s.OK = code, code == exitOK
 	if werr := writeSummary(summaryOut, o.summaryJSON, s); werr != nil {
-		if code == exitOK {
-			code, err = exitFailure, werr
-		} else {
-			fmt.Fprintf(g.stderr, "netpulse: %v\n", werr) // the run's own error is reported below
+		if err == nil {
+			return werr // exit 1: the job's result could not be reported
 		}
+		fmt.Fprintf(g.stderr, "netpulse: %v\n", werr) // the run's own error is reported below
 	}
-	if code == exitOK {
-		return nil
-	}
-	return withCode(code, err)
+	return err
 }
 
 func writeSummary(out io.Writer, path string, s summary) error {

@@ -53,7 +53,6 @@ targets:
 			t.Errorf("daemon exit %d after cancel, want 0", code)
 		}
 	}()
-	series := `netpulse_target_snmp_skipped_columns_total{target="bad-column",proto="snmp"} `
 	skipped := func() float64 {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
 		if err != nil {
@@ -61,15 +60,7 @@ targets:
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, series); ok {
-				var f float64
-				if _, err := fmt.Sscan(v, &f); err == nil {
-					return f
-				}
-			}
-		}
-		return -1
+		return metricValue(string(b), `netpulse_target_snmp_skipped_columns_total{target="bad-column",proto="snmp"}`)
 	}
 	waitFor(t, 10*time.Second, "two polls counted in /metrics", func() bool { return skipped() >= 2 })
 	lp, err := os.ReadFile(out)

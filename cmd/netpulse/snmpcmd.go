@@ -196,7 +196,7 @@ func snmpSubcommand(g *globals, f *snmpFlags, use, short string, minArgs int, ex
 func runSNMPGet(ctx context.Context, w io.Writer, c snmp.Client, cfg snmp.Config, args []string) error {
 	oids := make([]string, len(args))
 	for i, a := range args {
-		o, err := resolveOID(a, true)
+		o, err := snmp.ResolveOID(a, true)
 		if err != nil {
 			return usageError(err)
 		}
@@ -231,7 +231,7 @@ func runSNMPWalk(ctx context.Context, w io.Writer, c snmp.Client, cfg snmp.Confi
 		args = []string{"mib-2"}
 	}
 	for _, a := range args {
-		root, err := resolveOID(a, false)
+		root, err := snmp.ResolveOID(a, false)
 		if err != nil {
 			return usageError(err)
 		}
@@ -249,12 +249,12 @@ func runSNMPWalk(ctx context.Context, w io.Writer, c snmp.Client, cfg snmp.Confi
 // runSNMPTable walks a table and prints one row per index, one column per table column,
 // named by the MIB names the CLI knows (numbers otherwise).
 func runSNMPTable(ctx context.Context, w io.Writer, c snmp.Client, cfg snmp.Config, args []string) error {
-	root, err := resolveOID(args[0], false)
+	root, err := snmp.ResolveOID(args[0], false)
 	if err != nil {
 		return usageError(err)
 	}
 	entry := root + ".1" // a table's columns live under its entry (SMIv2: xxxTable.1 = xxxEntry)
-	if name := oidName(root); strings.HasSuffix(name, "Entry") {
+	if name := snmp.OIDName(root); strings.HasSuffix(name, "Entry") {
 		entry = root
 	}
 	var cols []string
@@ -285,7 +285,7 @@ func runSNMPTable(ctx context.Context, w io.Writer, c snmp.Client, cfg snmp.Conf
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := []string{"INDEX"}
 	for _, col := range cols {
-		name := oidName(entry + "." + col)
+		name := snmp.OIDName(entry + "." + col)
 		if name == "" || strings.Contains(name, ".") {
 			name = col
 		}

@@ -196,51 +196,6 @@ func TestSNMPTimeoutsAndBadInput(t *testing.T) {
 	}
 }
 
-func TestResolveOID(t *testing.T) {
-	cases := []struct {
-		in       string
-		instance bool
-		want     string
-	}{
-		{"sysName", true, ".1.3.6.1.2.1.1.5.0"},
-		{"sysName", false, ".1.3.6.1.2.1.1.5"},
-		{"sysName.0", true, ".1.3.6.1.2.1.1.5.0"},
-		{"SNMPv2-MIB::sysUpTime.0", true, ".1.3.6.1.2.1.1.3.0"},
-		{"ifHCInOctets.3", true, ".1.3.6.1.2.1.31.1.1.1.6.3"},
-		{"ifXTable", false, ".1.3.6.1.2.1.31.1.1"},
-		{"1.3.6.1.2.1.1.5.0", true, ".1.3.6.1.2.1.1.5.0"},
-		{".1.3.6.1", false, ".1.3.6.1"},
-		{"if-mib:state/counters/in-octets", false, ".1.3.6.1.2.1.31.1.1.1.6"},
-		{"if-mib:state/counters/in-octets.7", true, ".1.3.6.1.2.1.31.1.1.1.6.7"},
-		{"system:state/hostname", true, ".1.3.6.1.2.1.1.5.0"},
-	}
-	for _, c := range cases {
-		got, err := resolveOID(c.in, c.instance)
-		if err != nil || got != c.want {
-			t.Errorf("resolveOID(%q, %v) = %q, %v; want %q", c.in, c.instance, got, err, c.want)
-		}
-	}
-	for _, bad := range []string{"", "sysName.x", "1..3", "nosuch"} {
-		if got, err := resolveOID(bad, false); err == nil {
-			t.Errorf("resolveOID(%q) = %q, want an error", bad, got)
-		}
-	}
-}
-
-// Every OID the built-in profiles read has a MIB name here, so `snmp get/walk` can name
-// anything a profile polls.
-func TestBuiltinProfileOIDsHaveNames(t *testing.T) {
-	for name, obj := range profileNames() {
-		n := oidName(obj.oid)
-		if n == "" || strings.ContainsAny(n, ".") {
-			t.Errorf("%s (%s) has no MIB name (got %q)", name, obj.oid, n)
-		}
-	}
-	if got := oidName(".1.3.6.1.2.1.31.1.1.1.6.12"); got != "ifHCInOctets.12" {
-		t.Errorf("oidName = %q", got)
-	}
-}
-
 func TestFormatVarbindLikeNetSNMP(t *testing.T) {
 	if got := hexString([]byte("0123456789abcdefX")); got != "30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66 \n58 " {
 		t.Errorf("hexString wraps at 16 bytes like net-snmp: %q", got)

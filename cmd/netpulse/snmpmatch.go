@@ -70,14 +70,12 @@ func explainDerived(w io.Writer, tb snmp.Table) {
 
 // explainMatches prints the verdicts of a session's first poll: which profiles matched the
 // device and why.
-func explainMatches(w io.Writer, s *snmp.Session) {
-	m := s.Matches()
-	if m == nil {
+func explainMatches(w io.Writer, s snmp.Sample) {
+	if s.Matches == nil {
 		return
 	}
-	oid, descr := s.DeviceIdentity()
-	fmt.Fprintf(w, "  device sysObjectID %s, sysDescr %q\n", oid, firstLine(descr))
-	for _, pm := range m {
+	fmt.Fprintf(w, "  device sysObjectID %s, sysDescr %q\n", s.ObjectID, firstLine(s.Descr))
+	for _, pm := range s.Matches {
 		verdict := "skipped"
 		if pm.Active {
 			verdict = "polled "

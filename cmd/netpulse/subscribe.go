@@ -291,6 +291,10 @@ func subscribeTarget(ctx context.Context, cfg gnmi.Config, sub gnmi.Subscription
 		return pr.points(cfg.Name, pts)
 	}
 	n := 0
+	// synced: a sync_response arrived; counted: --count ended the stream on purpose. A ONCE
+	// stream that ends with neither is an incomplete snapshot (gNMI §3.5.2.3), a failure
+	// exactly as in `run --once`.
+	synced, counted := false, false
 	handle := func(r *gnmipb.SubscribeResponse) error {
 		if pr.format == formatJSON {
 			if err := pr.message(cfg.Name, r); err != nil {
@@ -309,9 +313,11 @@ func subscribeTarget(ctx context.Context, cfg gnmi.Config, sub gnmi.Subscription
 				}
 			}
 			if count > 0 && n >= count {
+				counted = true
 				return gnmi.ErrStop
 			}
 		case r.GetSyncResponse():
+			synced = true
 			return flush()
 		case r.GetError() != nil: //nolint:staticcheck // deprecated, but old devices still send it
 			return fmt.Errorf("device reported an error: %s", r.GetError().GetMessage()) //nolint:staticcheck
@@ -331,6 +337,9 @@ func subscribeTarget(ctx context.Context, cfg gnmi.Config, sub gnmi.Subscription
 			return fmt.Errorf("stopped before the snapshot was complete (no sync_response): %w", err)
 		}
 		return nil // --duration or Ctrl-C: the normal end of a stream
+	}
+	if err == nil && sub.Mode == "once" && !synced && !counted {
+		return fmt.Errorf("%s: the stream ended before sync_response after %d notifications: the snapshot is incomplete", cfg.Address, n)
 	}
 	return gnmi.ExplainError(cfg, err)
 }

@@ -48,7 +48,9 @@ func buildOutputs(f *targets.File, log *slog.Logger) (*pipeline, error) {
 		var err error
 		switch o.Type {
 		case "influxdb":
-			name = fmt.Sprintf("influxdb[%d] %s", i, o.URL)
+			// The name is printed in logs, /metrics labels and the summary: never with the
+			// URL's credentials.
+			name = fmt.Sprintf("influxdb[%d] %s", i, collector.RedactURL(o.URL))
 			w, err = influx.New(influx.Config{
 				URL: o.URL, Token: o.Token, Org: o.Org, Bucket: o.Bucket, Timeout: o.Timeout,
 				Gzip: *o.Gzip, UintSupport: o.UintSupport, TLSCA: o.TLSCA, SkipVerify: o.SkipVerify,
@@ -143,7 +145,9 @@ func (p *pipeline) close(deadline time.Duration) []outputResult {
 
 // spoolName names an output's spool directory after its type and destination.
 func spoolName(o targets.Output) string {
-	dest := o.URL + "|" + o.Bucket + "|" + o.Org
+	// Without credentials: rotating a password must not orphan the spool, and a directory
+	// name must not carry a hash of a secret.
+	dest := collector.RedactURL(o.URL) + "|" + o.Bucket + "|" + o.Org
 	if o.Type == "file" {
 		dest = o.Path
 	}

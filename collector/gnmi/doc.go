@@ -15,4 +15,7 @@
 // per group of subscriptions that share mode, encoding, prefix and updates_only (devices cap
 // concurrent subscriptions, e.g. Arista and Juniper), and a
 // watchdog for streams that are connected but silent.
+//
+// sample.go runs one sample update through the normalizer a target's session would build
+// (SampleUpdate), for `netpulse explain`.
 package gnmi

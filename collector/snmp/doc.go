@@ -19,5 +19,8 @@
 // that device MIBs need to be written under OpenConfig names and units. normalize.go holds
 // the pure conversion from varbinds to points; walk.go the request logic; client.go the
 // small Client interface over gosnmp, which tests replace with the map-backed fake in
-// package snmptest.
+// package snmptest; names.go the MIB names (sysName, ifHCInOctets, …) that the CLI and
+// `explain` resolve to numeric OIDs without MIB files; sample.go the sample poll `explain`
+// runs: sample varbinds (ParseVarbind) through the daemon's own Session against an agent
+// that holds only them (SamplePoll).
 package snmp

@@ -29,6 +29,11 @@ type Influxd struct {
 	Uint bool
 
 	client *http.Client
+	bin    string
+	conf   string
+	log    string
+	proc   *exec.Cmd
+	exited chan error // receives the exit of proc
 }
 
 // InfluxdOption configures StartInfluxd.
@@ -147,58 +152,23 @@ bind-address = "127.0.0.1:%d"
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatalf("write influxd config: %v", err)
 	}
-	logPath := filepath.Join(dir, "influxd.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatalf("create influxd log: %v", err)
-	}
-	cmd := exec.Command(bin, "run", "-config", confPath)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	d := &Influxd{
 		URL:    fmt.Sprintf("http://127.0.0.1:%d", httpPort),
 		Dir:    dir,
 		Uint:   o.uint,
 		client: &http.Client{Timeout: 30 * time.Second},
+		bin:    bin,
+		conf:   confPath,
+		log:    filepath.Join(dir, "influxd.log"),
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		logFile.Close()
+		d.stop()
 		d.client.CloseIdleConnections()
 		if t.Failed() {
-			t.Logf("influxd log tail:\n%s", tail(logPath, 3000))
+			t.Logf("influxd log tail:\n%s", tail(d.log, 3000))
 		}
 	})
-
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := d.client.Get(d.URL + "/ping")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusNoContent {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("influxd exited before answering /ping: %v\n%s", err, tail(logPath, 3000))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("influxd did not answer /ping at %s within 30s\n%s", d.URL, tail(logPath, 3000))
-		}
-	}
+	d.start(t)
 	if o.user != "" {
 		// With auth on and no users yet, InfluxDB 1.x accepts exactly this statement
 		// unauthenticated: creating the first admin.
@@ -206,6 +176,75 @@ bind-address = "127.0.0.1:%d"
 		d.User, d.Password = o.user, o.password
 	}
 	return d
+}
+
+// start runs the server and waits until it answers /ping.
+func (d *Influxd) start(t testing.TB) {
+	t.Helper()
+	logFile, err := os.OpenFile(d.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatalf("open influxd log: %v", err)
+	}
+	cmd := exec.Command(d.bin, "run", "-config", d.conf)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		t.Fatalf("start %s: %v", d.bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logFile.Close() }()
+	d.proc, d.exited = cmd, exited
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := d.client.Get(d.URL + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNoContent {
+				return
+			}
+		}
+		select {
+		case err := <-exited:
+			d.proc = nil
+			t.Fatalf("influxd exited before answering /ping: %v\n%s", err, tail(d.log, 3000))
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("influxd did not answer /ping at %s within 30s\n%s", d.URL, tail(d.log, 3000))
+		}
+	}
+}
+
+// stop interrupts the server and waits for it to exit (killing it after 10s).
+func (d *Influxd) stop() {
+	if d.proc == nil {
+		return
+	}
+	_ = d.proc.Process.Signal(os.Interrupt)
+	select {
+	case <-d.exited:
+	case <-time.After(10 * time.Second):
+		_ = d.proc.Process.Kill()
+		<-d.exited
+	}
+	d.proc = nil
+}
+
+// Stop stops the server, keeping its data and its port: clients now get "connection
+// refused", as from an InfluxDB that went down. Restart brings it back.
+func (d *Influxd) Stop(t testing.TB) {
+	t.Helper()
+	d.stop()
+	d.client.CloseIdleConnections()
+}
+
+// Restart starts a stopped server again on the same address with the same data.
+func (d *Influxd) Restart(t testing.TB) {
+	t.Helper()
+	if d.proc != nil {
+		t.Fatal("influxd Restart: the server is running; Stop it first")
+	}
+	d.start(t)
 }
 
 // Token returns the token for InfluxDB 1.x's /api/v2/write: "user:password", or "" without

@@ -97,3 +97,24 @@ func TestInfluxdUintBuild(t *testing.T) {
 		t.Fatalf("SHOW FIELD KEYS = %+v, want g unsigned", series)
 	}
 }
+
+// TestInfluxdStopRestart: a stopped server refuses connections on its address, and a
+// restarted one answers there again with its data kept.
+func TestInfluxdStopRestart(t *testing.T) {
+	d := StartInfluxd(t)
+	d.CreateDatabase(t, "np")
+	resp, err := http.Post(d.URL+"/api/v2/write?bucket=np&precision=ns", "text/plain", strings.NewReader("m f=1i 1000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	d.Stop(t)
+	if resp, err := http.Get(d.URL + "/ping"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("stopped influxd still answers /ping: %d", resp.StatusCode)
+	}
+	d.Restart(t)
+	if rows := d.Query(t, "np", "SELECT f FROM m"); len(rows) != 1 {
+		t.Fatalf("after restart: rows %v, want the point written before the stop", rows)
+	}
+}

@@ -58,18 +58,20 @@ const defaultTimeout = 10 * time.Second
 func (c Config) Validate() error {
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("influxdb url %q: want http(s)://host:port", c.URL)
+		return fmt.Errorf("influxdb url %q: want http(s)://host:port", collector.RedactURL(c.URL))
 	}
+	// Error messages print the URL without its credentials (userinfo, ?p=, ?token=).
+	shown := collector.RedactURL(c.URL)
 	if c.Bucket == "" {
-		return fmt.Errorf("influxdb %s: bucket is required (on InfluxDB 1.x: \"database/retention_policy\" or \"database\")", c.URL)
+		return fmt.Errorf("influxdb %s: bucket is required (on InfluxDB 1.x: \"database/retention_policy\" or \"database\")", shown)
 	}
 	switch c.UintSupport {
 	case "", "auto", "true", "false":
 	default:
-		return fmt.Errorf("influxdb %s: uint_support %q: want auto, true or false", c.URL, c.UintSupport)
+		return fmt.Errorf("influxdb %s: uint_support %q: want auto, true or false", shown, c.UintSupport)
 	}
 	if c.Timeout < 0 {
-		return fmt.Errorf("influxdb %s: timeout must not be negative", c.URL)
+		return fmt.Errorf("influxdb %s: timeout must not be negative", shown)
 	}
 	return nil
 }
@@ -147,7 +149,7 @@ func New(cfg Config, log *slog.Logger) (*Writer, error) {
 	}
 	w := &Writer{
 		cfg:      cfg,
-		log:      log.With("url", cfg.URL),
+		log:      log.With("url", collector.RedactURL(cfg.URL)),
 		svc:      svc,
 		client:   client,
 		writeURL: svc.ServerAPIURL() + "write?" + q.Encode(),
@@ -246,7 +248,8 @@ func (w *Writer) write(ctx context.Context, points []collector.Point, sendUint b
 }
 
 // classify turns the transport's error into an *outputs.Error with a message that names the
-// URL and the fix.
+// URL and the fix. The message never carries the URL's credentials: outputs.NewError redacts
+// it as a whole (net/http's *url.Error embeds the whole request URL).
 func (w *Writer) classify(perr *influxhttp.Error) error {
 	if perr.StatusCode == 0 {
 		err := perr.Err
@@ -388,14 +391,14 @@ func (w *Writer) probeUintParse(ctx context.Context) (bool, error) {
 	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
 	resp, err := w.svc.DoHTTPRequestWithResponse(req, nil)
 	if err != nil {
-		return false, fmt.Errorf("unsigned probe %s: %w", w.cfg.URL, err)
+		return false, collector.RedactError(fmt.Errorf("unsigned probe %s: %w", w.cfg.URL, err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	msg := string(body) + " " + resp.Header.Get("X-Influxdb-Error")
 	switch {
 	case resp.StatusCode != http.StatusBadRequest && resp.StatusCode >= 300:
-		return false, fmt.Errorf("unsigned probe %s: HTTP %d: %s", w.cfg.URL, resp.StatusCode, strings.TrimSpace(string(body)))
+		return false, collector.RedactError(fmt.Errorf("unsigned probe %s: HTTP %d: %s", w.cfg.URL, resp.StatusCode, strings.TrimSpace(string(body))))
 	case strings.Contains(msg, "invalid number"):
 		return false, nil
 	}
@@ -415,7 +418,7 @@ func (w *Writer) probeVersion(ctx context.Context) (string, error) {
 	}
 	resp, err := get("ping")
 	if err != nil {
-		return "", fmt.Errorf("probe %sping: %w", base, err)
+		return "", collector.RedactError(fmt.Errorf("probe %sping: %w", base, err))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()

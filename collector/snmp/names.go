@@ -1,15 +1,14 @@
-package main
+package snmp
 
 import (
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/netpulse/netpulse/collector/snmp"
+	"sync"
 )
 
-// mibObject is one named SNMP object the CLI resolves without MIB files.
+// mibObject is one named SNMP object resolved without MIB files.
 type mibObject struct {
 	oid    string // numeric, no leading dot
 	scalar bool   // a single-instance object: `snmp get sysName` means sysName.0
@@ -17,8 +16,9 @@ type mibObject struct {
 
 // mibNames are the SNMPv2-MIB (RFC 3418), IF-MIB (RFC 2863) and SNMP-FRAMEWORK-MIB
 // (RFC 3411) objects behind the built-in profiles, by their MIB names. No MIB is parsed at
-// run time (DESIGN §4): these are the names a network engineer types from memory.
-var mibNames = func() map[string]mibObject {
+// run time (DESIGN §4): these are the names a network engineer types from memory. Built once,
+// never modified.
+var mibNames = sync.OnceValue(func() map[string]mibObject {
 	m := map[string]mibObject{
 		"mib-2":      {oid: "1.3.6.1.2.1"},
 		"system":     {oid: "1.3.6.1.2.1.1"},
@@ -52,17 +52,17 @@ var mibNames = func() map[string]mibObject {
 		"ifLinkUpDownTrapEnable", "ifHighSpeed", "ifPromiscuousMode", "ifConnectorPresent", "ifAlias",
 		"ifCounterDiscontinuityTime")
 	add("1.3.6.1.6.3.10.2.1", true, "snmpEngineID", "snmpEngineBoots", "snmpEngineTime", "snmpEngineMaxMessageSize")
-	addDeviceMIBNames(add) // snmpnames_devices.go
+	addDeviceMIBNames(add) // names_devices.go
 	return m
-}()
+})
 
 // profileNames adds the built-in profiles' own names: "<profile>:<field or tag>", e.g.
 // "if-mib:state/counters/in-octets" or "system:state/hostname", so a field seen in InfluxDB
 // can be read back raw.
 func profileNames() map[string]mibObject {
 	m := map[string]mibObject{}
-	for _, pn := range snmp.BuiltinProfileNames() {
-		p, _ := snmp.BuiltinProfile(pn)
+	for _, pn := range BuiltinProfileNames() {
+		p, _ := BuiltinProfile(pn)
 		for _, s := range p.Scalars {
 			for _, kv := range []map[string]string{s.Fields, s.Tags} {
 				for k, oid := range kv {
@@ -81,12 +81,12 @@ func profileNames() map[string]mibObject {
 	return m
 }
 
-// oidName names a numeric OID (no leading dot) by the longest known prefix: "ifName.3",
+// OIDName names a numeric OID (no leading dot) by the longest known prefix: "ifName.3",
 // "sysName.0". It returns "" when no name covers it.
-func oidName(oid string) string {
+func OIDName(oid string) string {
 	oid = strings.TrimPrefix(oid, ".")
 	best, bestOID := "", ""
-	for name, o := range mibNames {
+	for name, o := range mibNames() {
 		if (oid == o.oid || strings.HasPrefix(oid, o.oid+".")) && len(o.oid) > len(bestOID) {
 			best, bestOID = name, o.oid
 		}
@@ -97,12 +97,12 @@ func oidName(oid string) string {
 	return best + strings.TrimPrefix(oid, bestOID)
 }
 
-// resolveOID turns a command-line OID into numeric form with a leading dot (as gosnmp
+// ResolveOID turns a command-line OID into numeric form with a leading dot (as gosnmp
 // writes OIDs). It accepts numeric OIDs (".1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.5.0"), MIB
 // names with an optional instance ("sysName.0", "ifHCInOctets.3"), the same with a module
 // prefix ("IF-MIB::ifName"), and profile names ("if-mib:state/counters/in-octets").
 // instance, for get, appends ".0" to a scalar given without one and rejects a bare column.
-func resolveOID(arg string, instance bool) (string, error) {
+func ResolveOID(arg string, instance bool) (string, error) {
 	s := strings.TrimSpace(arg)
 	if s == "" {
 		return "", errors.New("empty OID")
@@ -121,7 +121,7 @@ func resolveOID(arg string, instance bool) (string, error) {
 	}
 	profiles := profileNames()
 	lookup := func(n string) (mibObject, bool) {
-		if o, ok := mibNames[n]; ok {
+		if o, ok := mibNames()[n]; ok {
 			return o, true
 		}
 		o, ok := profiles[n]
@@ -137,7 +137,7 @@ func resolveOID(arg string, instance bool) (string, error) {
 		return "", fmt.Errorf("unknown OID name %q: use a numeric OID, or one of %s", arg, strings.Join(knownNames(), ", "))
 	}
 	if suffix != "" {
-		if _, err := resolveOID(suffix, false); err != nil {
+		if _, err := ResolveOID(suffix, false); err != nil {
 			return "", fmt.Errorf("OID %q: the instance after the name must be numbers: %w", arg, err)
 		}
 	}
@@ -152,8 +152,8 @@ func resolveOID(arg string, instance bool) (string, error) {
 
 // knownNames lists the MIB names, sorted, for error messages.
 func knownNames() []string {
-	names := make([]string, 0, len(mibNames))
-	for n := range mibNames {
+	names := make([]string, 0, len(mibNames()))
+	for n := range mibNames() {
 		names = append(names, n)
 	}
 	slices.Sort(names)

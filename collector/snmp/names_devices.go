@@ -1,4 +1,4 @@
-package main
+package snmp
 
 // addDeviceMIBNames names the objects the device profiles read (collector/snmp/PROFILES.md),
 // column by column in MIB order ("" skips a number the MIB does not define or the profiles

@@ -20,6 +20,7 @@ import (
 	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/collector/snmp"
 	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/influx"
 )
 
 // File is the whole configuration file.
@@ -38,7 +39,7 @@ type File struct {
 
 // Buffer configures the in-memory buffer in front of every output and the optional disk spool.
 type Buffer struct {
-	MaxBytes int64  `yaml:"max_bytes"` // per output; default 64 MiB
+	MaxBytes int64  `yaml:"max_bytes"` // per output; default outputs.DefaultMaxBytes
 	SpoolDir string `yaml:"spool_dir"` // overflow and unsent data on disk; empty = off
 }
 
@@ -91,16 +92,14 @@ func (t *Target) Proto() string {
 	return "snmp"
 }
 
-// Defaults, in one place.
+// Defaults of what the file leaves out that this package owns. The defaults of an output's
+// keys (batch_size, flush_interval, timeout, buffer.max_bytes) are those of the package that
+// owns each: outputs.Default*, influx.DefaultTimeout.
 const (
 	DefaultInterval       = 30 * time.Second
 	DefaultSNMPTimeout    = 2 * time.Second
 	DefaultSNMPRetries    = 1
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
-	DefaultBatchSize      = 5000
-	DefaultFlushInterval  = time.Second
-	DefaultOutputTimeout  = 10 * time.Second
-	DefaultBufferBytes    = 64 << 20
 	DefaultSampleInterval = 10 * time.Second
 	DefaultRedialMin      = time.Second
 	DefaultRedialMax      = 60 * time.Second
@@ -568,7 +567,7 @@ func (c *checker) finish(f *File) {
 		c.add(at("interval"), "interval: %s is negative: use a positive duration like 30s", f.Interval)
 	}
 	if f.Buffer.MaxBytes == 0 {
-		f.Buffer.MaxBytes = DefaultBufferBytes
+		f.Buffer.MaxBytes = outputs.DefaultMaxBytes
 	}
 	if len(f.Outputs) == 0 {
 		c.add(at("outputs"), "outputs: none configured: add `- type: file` with `path: \"-\"` (stdout) or an influxdb output")
@@ -628,10 +627,10 @@ func (c *checker) finishOutput(f *File, i int, o *Output) {
 		}
 	}
 	if o.BatchSize == 0 {
-		o.BatchSize = DefaultBatchSize
+		o.BatchSize = outputs.DefaultBatchSize
 	}
 	if o.FlushInterval == 0 {
-		o.FlushInterval = DefaultFlushInterval
+		o.FlushInterval = outputs.DefaultFlushInterval
 	}
 	switch o.Type {
 	case "influxdb":
@@ -649,7 +648,7 @@ func (c *checker) finishOutput(f *File, i int, o *Output) {
 			c.add(at(path, "batch_size"), "%s: batch_size %d is negative", where, o.BatchSize)
 		}
 		if o.Timeout == 0 {
-			o.Timeout = DefaultOutputTimeout
+			o.Timeout = influx.DefaultTimeout
 		}
 		if o.Gzip == nil {
 			on := true

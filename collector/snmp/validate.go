@@ -7,15 +7,21 @@ import (
 )
 
 // Validate checks a target's SNMP settings and names the key and the fix for each problem.
+// It reports every problem it finds (errors.Join), each message starting with the key it is
+// about, so that `config check` can list them all with their lines in one run; a check that
+// only makes sense once another key is right (a password's length once it is set) is
+// skipped while that key is wrong.
 func (c *Config) Validate() error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
 	switch c.Version {
 	case "1", "2c":
 		if !c.Community.IsSet() {
-			return fmt.Errorf("version %s needs a community (or community_file)", c.Version)
+			add(fmt.Errorf("version %s needs a community (or community_file)", c.Version))
 		}
 	case "3":
 		if c.User == "" {
-			return errors.New("version 3 needs user")
+			add(errors.New("version 3 needs user"))
 		}
 		if c.SecurityLevel == "" {
 			c.SecurityLevel = "authPriv"
@@ -24,60 +30,56 @@ func (c *Config) Validate() error {
 		case "noAuthNoPriv":
 		case "authNoPriv", "authPriv":
 			if c.AuthProtocol == "" {
-				return fmt.Errorf("security_level %s needs auth_protocol (MD5, SHA, SHA224, SHA256, SHA384 or SHA512)", c.SecurityLevel)
-			}
-			if _, err := authProtocol(c.AuthProtocol); err != nil {
-				return err
+				add(fmt.Errorf("security_level %s needs auth_protocol (MD5, SHA, SHA224, SHA256, SHA384 or SHA512)", c.SecurityLevel))
+			} else if _, err := authProtocol(c.AuthProtocol); err != nil {
+				add(err)
 			}
 			if !c.AuthPassword.IsSet() {
-				return fmt.Errorf("security_level %s needs auth_password (or auth_password_file)", c.SecurityLevel)
-			}
-			if len(c.AuthPassword.Reveal()) < 8 {
+				add(fmt.Errorf("security_level %s needs auth_password (or auth_password_file)", c.SecurityLevel))
+			} else if len(c.AuthPassword.Reveal()) < 8 {
 				// RFC 3414 §11.2: passwords shorter than 8 octets are rejected by agents
 				// (net-snmp refuses them), so the session could never authenticate.
-				return errors.New("auth_password is shorter than 8 characters, which SNMPv3 agents reject (RFC 3414 §11.2)")
+				add(errors.New("auth_password is shorter than 8 characters, which SNMPv3 agents reject (RFC 3414 §11.2)"))
 			}
 			if c.SecurityLevel == "authPriv" {
 				if c.PrivProtocol == "" {
-					return errors.New("security_level authPriv needs priv_protocol (DES, AES, AES192, AES256, AES192C or AES256C)")
-				}
-				if _, err := privProtocol(c.PrivProtocol); err != nil {
-					return err
+					add(errors.New("security_level authPriv needs priv_protocol (DES, AES, AES192, AES256, AES192C or AES256C)"))
+				} else if _, err := privProtocol(c.PrivProtocol); err != nil {
+					add(err)
 				}
 				if !c.PrivPassword.IsSet() {
-					return errors.New("security_level authPriv needs priv_password (or priv_password_file)")
-				}
-				if len(c.PrivPassword.Reveal()) < 8 {
-					return errors.New("priv_password is shorter than 8 characters, which SNMPv3 agents reject (RFC 3414 §11.2)")
+					add(errors.New("security_level authPriv needs priv_password (or priv_password_file)"))
+				} else if len(c.PrivPassword.Reveal()) < 8 {
+					add(errors.New("priv_password is shorter than 8 characters, which SNMPv3 agents reject (RFC 3414 §11.2)"))
 				}
 			}
 		default:
-			return fmt.Errorf("security_level %q: use noAuthNoPriv, authNoPriv or authPriv", c.SecurityLevel)
+			add(fmt.Errorf("security_level %q: use noAuthNoPriv, authNoPriv or authPriv", c.SecurityLevel))
 		}
 		if c.Community.IsSet() {
-			return errors.New("community is for versions 1 and 2c; version 3 uses user and passwords")
+			add(errors.New("community is for versions 1 and 2c; version 3 uses user and passwords"))
 		}
 	case "":
-		return errors.New("version is missing: use 1, 2c or 3")
+		add(errors.New("version is missing: use 1, 2c or 3"))
 	default:
-		return fmt.Errorf("version %q: use 1, 2c or 3", c.Version)
+		add(fmt.Errorf("version %q: use 1, 2c or 3", c.Version))
 	}
 	if c.Interval <= 0 {
-		return fmt.Errorf("interval %s must be positive", c.Interval)
+		add(fmt.Errorf("interval %s must be positive", c.Interval))
 	}
 	if c.Timeout <= 0 {
-		return fmt.Errorf("timeout %s must be positive", c.Timeout)
+		add(fmt.Errorf("timeout %s must be positive", c.Timeout))
 	}
 	if c.Retries != nil && *c.Retries < 0 {
-		return fmt.Errorf("retries %d is negative", *c.Retries)
+		add(fmt.Errorf("retries %d is negative", *c.Retries))
 	}
 	if c.MaxRepetitions > 10000 {
-		return fmt.Errorf("max_repetitions %d is too large: agents cap a response at one UDP datagram; 10..100 is typical", c.MaxRepetitions)
+		add(fmt.Errorf("max_repetitions %d is too large: agents cap a response at one UDP datagram; 10..100 is typical", c.MaxRepetitions))
 	}
 	if len(c.Profiles) == 0 {
-		return errors.New("no profiles: set profiles, e.g. [system, if-mib]")
+		add(errors.New("no profiles: set profiles, e.g. [system, if-mib]"))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ValidateProfile checks a profile from the config's snmp_profiles section.

@@ -218,12 +218,12 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	next := time.Now()
 	for {
 		points, err := s.Poll(ctx)
-		if ctx.Err() != nil && !s.cfg.Once {
-			return nil
+		if ended(ctx) && !s.cfg.Once {
+			return nil // a poll cut short by the end of the run is not emitted
 		}
 		if len(points) > 0 {
 			if eerr := sink.Emit(ctx, points); eerr != nil {
-				if ctx.Err() != nil && !s.cfg.Once {
+				if ended(ctx) && !s.cfg.Once {
 					return nil
 				}
 				return fmt.Errorf("emit points: %w", eerr)
@@ -274,6 +274,19 @@ func (s *Session) Close() error {
 		s.client = nil
 	}
 	return err
+}
+
+// ended reports whether ctx is done or its deadline has passed. The two differ for a moment:
+// a request fails with DeadlineExceeded as soon as the clock passes the deadline (its socket
+// deadline is the context's), while the timer that cancels the context itself can run later
+// on a loaded machine. Checking ctx.Err() alone then takes a poll cut short by the end of the
+// run for a poll the agent failed, and emits its partial points.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // wait waits d or until ctx ends; it reports whether d passed.

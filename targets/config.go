@@ -97,12 +97,12 @@ func (t *Target) Proto() string {
 // owns each: outputs.Default*, influx.DefaultTimeout.
 const (
 	DefaultInterval       = 30 * time.Second
-	DefaultSNMPTimeout    = 2 * time.Second
-	DefaultSNMPRetries    = 1
+	DefaultSNMPTimeout    = snmp.DefaultTimeout
+	DefaultSNMPRetries    = snmp.DefaultRetries
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
 	DefaultSampleInterval = 10 * time.Second
-	DefaultRedialMin      = time.Second
-	DefaultRedialMax      = 60 * time.Second
+	DefaultRedialMin      = collector.DefaultRedialMin
+	DefaultRedialMax      = collector.DefaultRedialMax
 )
 
 // Options change how LoadWith and ParseWith read a file.

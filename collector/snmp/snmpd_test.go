@@ -103,8 +103,7 @@ func TestSnmpdIdentities(t *testing.T) {
 		t.Run(id.name, func(t *testing.T) {
 			cfg := agentConfig(t, agent.Addr, id.cfg)
 			st := &collector.Stats{}
-			cfg.Stats = st
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,8 +261,7 @@ func TestSnmpdErrors(t *testing.T) {
 			zero := 0
 			cfg.Retries = &zero
 			st := &collector.Stats{}
-			cfg.Stats = st
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +320,7 @@ func TestGarbageAgent(t *testing.T) {
 		cfg.Timeout = 200 * time.Millisecond
 		one := 1
 		cfg.Retries = &one
-		s, err := New(cfg, nil)
+		s, err := New(cfg, collector.Runtime{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,7 +346,7 @@ func TestUnreachableAgent(t *testing.T) {
 	cfg.Timeout = 300 * time.Millisecond
 	zero := 0
 	cfg.Retries = &zero
-	s, err := New(cfg, nil)
+	s, err := New(cfg, collector.Runtime{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,8 +364,8 @@ func TestSnmpdDaemon(t *testing.T) {
 	agent := peers.StartSnmpd(t)
 	cfg := agentConfig(t, agent.Addr, identities()[1].cfg)
 	cfg.Interval = 150 * time.Millisecond
-	cfg.Stats = &collector.Stats{}
-	s, err := New(cfg, nil)
+	st := &collector.Stats{}
+	s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,8 +404,8 @@ func TestSnmpdDaemon(t *testing.T) {
 			break
 		}
 	}
-	if got := cfg.Stats.Polls.Load(); got != int64(len(stamps)) {
-		t.Errorf("stats polls %d, emits %d (poll errors %d, last: %q)", got, len(stamps), cfg.Stats.PollErrors.Load(), cfg.Stats.Snapshot().LastError)
+	if got := st.Polls.Load(); got != int64(len(stamps)) {
+		t.Errorf("stats polls %d, emits %d (poll errors %d, last: %q)", got, len(stamps), st.PollErrors.Load(), st.Snapshot().LastError)
 	}
 }
 
@@ -451,7 +449,7 @@ func TestSnmpdAllV3Protocols(t *testing.T) {
 				}
 			})
 			cfg.Profiles = cfg.Profiles[:1] // system
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,9 +7,10 @@ import (
 )
 
 // TestConfigCheckEveryProblemInASection runs the built binary on a file whose one snmp:
-// section has four mistakes and whose one gnmi: section has two: `config check` must name
-// all six, each on its own line, in one run, and exit 2 (issue 12). The snmp package's
-// Validate used to stop at the first one.
+// section has four mistakes, whose one gnmi: section has two and whose one snmp_profiles
+// entry has two: `config check` must name all eight, each on its own line, in one run, and
+// exit 2 (issue 12). The snmp package's Validate and ValidateProfile used to stop at the
+// first one.
 func TestConfigCheckEveryProblemInASection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -38,6 +39,14 @@ targets:
       tls_ca: ca.pem
       subscriptions: [ifs]
       redial: {min: 5s, max: 1s}
+snmp_profiles:
+  cpu:
+    tables:
+      - measurement: cpu
+        fields:
+          load: hrProcessorLoad
+        formats:
+          lod: uint
 `)
 	code, out, stderr := runBinary(t, bin, []string{}, "config", "check", "--config", cfg)
 	if code != exitUsage {
@@ -50,6 +59,8 @@ targets:
 		`line 16: target "core1": snmp: max_repetitions 100000 is too large`,
 		`line 20: target "r1": gnmi: insecure (plaintext) conflicts with tls_ca`,
 		`line 23: target "r1": gnmi: redial.min is larger than redial.max`,
+		`line 29: snmp_profiles.cpu: tables[0].fields.load: OID "hrProcessorLoad" is not numeric`,
+		`line 31: snmp_profiles.cpu: tables[0].formats.lod: no field or tag of that name`,
 	}
 	for _, w := range want {
 		if !strings.Contains(stderr, w) {

@@ -3,6 +3,8 @@ package snmp
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -82,115 +84,107 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// ValidateProfile checks a profile from the config's snmp_profiles section.
+// ValidateProfile checks a profile from the config's snmp_profiles section. Like Validate it
+// reports every problem (errors.Join), each starting with where it is ("tables[0].fields.x:")
+// so that the loader can place it on its line; maps are checked in key order so that the
+// report is the same on every run.
 func ValidateProfile(p Profile) error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if len(p.Scalars) == 0 && len(p.Tables) == 0 {
-		return errors.New("has neither scalars nor tables")
+		add("has neither scalars nor tables")
+	}
+	// entry checks what scalars and tables share; at is "scalars[0]" or "tables[0]".
+	entry := func(at, measurement string, fields, tags, fallbacks, formats map[string]string, enums map[string]map[int64]string) {
+		if measurement == "" {
+			add("%s: measurement is empty", at)
+		}
+		if len(fields) == 0 {
+			add("%s: fields is empty", at)
+		}
+		for _, name := range sortedKeys(fields) {
+			if err := checkOID(fields[name]); err != nil {
+				add("%s.fields.%s: %w", at, name, err)
+			}
+		}
+		for _, name := range sortedKeys(tags) {
+			if err := checkOID(tags[name]); err != nil {
+				add("%s.tags.%s: %w", at, name, err)
+			}
+		}
+		for _, err := range checkExtras(fields, tags, fallbacks, formats, enums) {
+			add("%s.%w", at, err)
+		}
 	}
 	for i, s := range p.Scalars {
-		if s.Measurement == "" {
-			return fmt.Errorf("scalars[%d]: measurement is empty", i)
-		}
-		if len(s.Fields) == 0 {
-			return fmt.Errorf("scalars[%d]: fields is empty", i)
-		}
-		for name, oid := range s.Fields {
-			if err := checkOID(oid); err != nil {
-				return fmt.Errorf("scalars[%d].fields.%s: %w", i, name, err)
-			}
-		}
-		for name, oid := range s.Tags {
-			if err := checkOID(oid); err != nil {
-				return fmt.Errorf("scalars[%d].tags.%s: %w", i, name, err)
-			}
-		}
-		if err := checkExtras(s.Fields, s.Tags, nil, s.Formats, s.Enums); err != nil {
-			return fmt.Errorf("scalars[%d].%w", i, err)
-		}
+		at := fmt.Sprintf("scalars[%d]", i)
+		entry(at, s.Measurement, s.Fields, s.Tags, nil, s.Formats, s.Enums)
 		if err := typesError(s.typeErrs); err != nil {
-			return fmt.Errorf("scalars[%d]: %w", i, err)
+			add("%s: %w", at, err)
 		}
 		if err := checkTypes(s.FieldNames(), s.Tags, s.Formats, s.Types); err != nil {
-			return fmt.Errorf("scalars[%d].%w", i, err)
+			add("%s.%w", at, err)
 		}
 	}
 	for i, t := range p.Tables {
-		if t.Measurement == "" {
-			return fmt.Errorf("tables[%d]: measurement is empty", i)
-		}
-		if len(t.Fields) == 0 {
-			return fmt.Errorf("tables[%d]: fields is empty", i)
-		}
-		for name, oid := range t.Fields {
-			if err := checkOID(oid); err != nil {
-				return fmt.Errorf("tables[%d].fields.%s: %w", i, name, err)
-			}
-		}
-		for name, oid := range t.Tags {
-			if err := checkOID(oid); err != nil {
-				return fmt.Errorf("tables[%d].tags.%s: %w", i, name, err)
-			}
-		}
-		if err := checkExtras(t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums); err != nil {
-			return fmt.Errorf("tables[%d].%w", i, err)
-		}
+		at := fmt.Sprintf("tables[%d]", i)
+		entry(at, t.Measurement, t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums)
 		if err := typesError(t.typeErrs); err != nil {
-			return fmt.Errorf("tables[%d]: %w", i, err)
+			add("%s: %w", at, err)
 		}
 		if err := checkTypes(t.FieldNames(), t.Tags, t.Formats, t.Types); err != nil {
-			return fmt.Errorf("tables[%d].%w", i, err)
+			add("%s.%w", at, err)
 		}
 		if t.IndexTag == "source" || t.DuplicateTag == "source" {
-			return fmt.Errorf("tables[%d]: tag name source is reserved (the target's name)", i)
+			add("%s: tag name source is reserved (the target's name)", at)
 		}
 		if _, ok := t.Tags[t.IndexTag]; ok && t.IndexTag != "" {
-			return fmt.Errorf("tables[%d]: index_tag %s is also under tags: rename one", i, t.IndexTag)
+			add("%s: index_tag %s is also under tags: rename one", at, t.IndexTag)
 		}
 		if _, ok := t.Fields[t.IndexField]; ok && t.IndexField != "" {
-			return fmt.Errorf("tables[%d]: index_field %s is also under fields: rename one", i, t.IndexField)
+			add("%s: index_field %s is also under fields: rename one", at, t.IndexField)
 		}
 		if _, ok := t.Tags[t.DuplicateTag]; ok && t.DuplicateTag != "" {
-			return fmt.Errorf("tables[%d]: duplicate_tag %s is also under tags: rename one", i, t.DuplicateTag)
+			add("%s: duplicate_tag %s is also under tags: rename one", at, t.DuplicateTag)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// checkExtras checks fallbacks, formats and enums against the fields and tags they refer to.
-func checkExtras(fields, tags, fallbacks, formats map[string]string, enums map[string]map[int64]string) error {
+// checkExtras checks fallbacks, formats and enums against the fields and tags they refer to;
+// it returns every problem, each starting with its key ("formats.x: …").
+func checkExtras(fields, tags, fallbacks, formats map[string]string, enums map[string]map[int64]string) []error {
+	var errs []error
 	known := func(name string) bool {
 		_, f := fields[name]
 		_, t := tags[name]
 		return f || t
 	}
 	if _, ok := tags["source"]; ok {
-		return errors.New("tags.source: the name source is reserved (the target's name)")
+		errs = append(errs, errors.New("tags.source: the name source is reserved (the target's name)"))
 	}
-	for name, oid := range fallbacks {
+	for _, name := range sortedKeys(fallbacks) {
 		if !known(name) {
-			return fmt.Errorf("fallbacks.%s: no field or tag of that name", name)
-		}
-		if err := checkOID(oid); err != nil {
-			return fmt.Errorf("fallbacks.%s: %w", name, err)
+			errs = append(errs, fmt.Errorf("fallbacks.%s: no field or tag of that name", name))
+		} else if err := checkOID(fallbacks[name]); err != nil {
+			errs = append(errs, fmt.Errorf("fallbacks.%s: %w", name, err))
 		}
 	}
-	for name, f := range formats {
+	for _, name := range sortedKeys(formats) {
 		if !known(name) {
-			return fmt.Errorf("formats.%s: no field or tag of that name", name)
-		}
-		if _, ok := parseFormat(f); !ok {
-			return fmt.Errorf("formats.%s: unknown format %q: use uint, int, hex, mac, string, truthvalue, timeticks-ns or enum", name, f)
+			errs = append(errs, fmt.Errorf("formats.%s: no field or tag of that name", name))
+		} else if _, ok := parseFormat(formats[name]); !ok {
+			errs = append(errs, fmt.Errorf("formats.%s: unknown format %q: use uint, int, hex, mac, string, truthvalue, timeticks-ns or enum", name, formats[name]))
 		}
 	}
-	for name := range enums {
+	for _, name := range slices.Sorted(maps.Keys(enums)) {
 		if !known(name) {
-			return fmt.Errorf("enums.%s: no field or tag of that name", name)
-		}
-		if formats[name] != "enum" {
-			return fmt.Errorf("enums.%s: set formats.%s: enum to use it", name, name)
+			errs = append(errs, fmt.Errorf("enums.%s: no field or tag of that name", name))
+		} else if formats[name] != "enum" {
+			errs = append(errs, fmt.Errorf("enums.%s: set formats.%s: enum to use it", name, name))
 		}
 	}
-	return nil
+	return errs
 }
 
 // checkOID accepts numeric OIDs only (with or without a leading dot): names are not resolved

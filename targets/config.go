@@ -93,14 +93,14 @@ func (t *Target) Proto() string {
 }
 
 // Defaults of what the file leaves out that this package owns. The defaults of an output's
-// keys (batch_size, flush_interval, timeout, buffer.max_bytes) are those of the package that
-// owns each: outputs.Default*, influx.DefaultTimeout.
+// keys (batch_size, flush_interval, timeout, buffer.max_bytes) and a subscription's
+// sample_interval are those of the package that owns each: outputs.Default*,
+// influx.DefaultTimeout, gnmi.DefaultSampleInterval.
 const (
 	DefaultInterval       = 30 * time.Second
 	DefaultSNMPTimeout    = snmp.DefaultTimeout
 	DefaultSNMPRetries    = snmp.DefaultRetries
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
-	DefaultSampleInterval = 10 * time.Second
 	DefaultRedialMin      = collector.DefaultRedialMin
 	DefaultRedialMax      = collector.DefaultRedialMax
 )
@@ -695,7 +695,7 @@ func (c *checker) finishSubscription(s *gnmi.Subscription) {
 		s.Measurement = s.Name
 	}
 	if s.SampleInterval == 0 && s.Mode == "stream" && s.StreamMode == "sample" {
-		s.SampleInterval = DefaultSampleInterval
+		s.SampleInterval = gnmi.DefaultSampleInterval
 	}
 	if err := gnmi.ValidateSubscription(*s); err != nil {
 		c.addIn(path, "subscriptions."+s.Name, err)

@@ -15,30 +15,30 @@ import (
 	"github.com/netpulse/netpulse/collector"
 )
 
-// Config configures an Output. The zero values of the optional fields take the defaults
-// named below (one place: Config.withDefaults).
+// Config configures an Output. The zero values of the optional fields take the Default*
+// constants below (applied in one place: Config.withDefaults).
 type Config struct {
 	// Name identifies the output in logs, self-metrics and the dead-letter file.
 	Name string
-	// BatchSize is the number of points (lines) per write; default 5000.
+	// BatchSize is the number of points (lines) per write; default DefaultBatchSize.
 	BatchSize int
-	// FlushInterval writes a partial batch after this long; default 1s.
+	// FlushInterval writes a partial batch after this long; default DefaultFlushInterval.
 	FlushInterval time.Duration
 	// MaxBytes bounds the in-memory buffer (estimated bytes of the buffered points); default
-	// 64 MiB. When full, the oldest points are dropped and counted (buffer_full), or moved to
+	// DefaultMaxBytes. When full, the oldest points are dropped and counted (buffer_full), or moved to
 	// the spool when SpoolDir is set. One batch being written is held outside this bound.
 	MaxBytes int64
 	// SpoolDir, when set, keeps overflow and data still unsent at Close on disk and replays it
 	// when the sink comes back or at the next start.
 	SpoolDir string
 	// SpoolMaxBytes bounds the spool on disk; beyond it the oldest segments are deleted and
-	// their points counted (spool_full). Default 1 GiB.
+	// their points counted (spool_full). Default DefaultSpoolMaxBytes.
 	SpoolMaxBytes int64
 	// DeadLetter is a file the lines the server rejects are appended to (with the server's
 	// message). Empty: rejected lines are counted and logged only.
 	DeadLetter string
 	// RetryMin and RetryMax bound the exponential backoff between retries of a failed
-	// write; defaults 500ms and 30s. A server's Retry-After overrides the backoff (capped at
+	// write; defaults DefaultRetryMin and DefaultRetryMax. A server's Retry-After overrides the backoff (capped at
 	// maxRetryAfter).
 	RetryMin, RetryMax time.Duration
 	// TypesFile keeps the output's pinned field types across restarts (one type per field,
@@ -48,14 +48,24 @@ type Config struct {
 	TypesFile string
 }
 
+// Defaults of Config, the one place each is defined (DESIGN §9): the config loader
+// (targets) and the README's config reference take them from here.
 const (
-	defaultBatchSize     = 5000
-	defaultFlushInterval = time.Second
-	defaultMaxBytes      = 64 << 20
-	defaultSpoolMaxBytes = 1 << 30
-	defaultRetryMin      = 500 * time.Millisecond
-	defaultRetryMax      = 30 * time.Second
-	defaultTypesFile     = "field-types.json"
+	// DefaultBatchSize is Config.BatchSize's default, in points (lines) per write.
+	DefaultBatchSize = 5000
+	// DefaultFlushInterval is Config.FlushInterval's default.
+	DefaultFlushInterval = time.Second
+	// DefaultMaxBytes is Config.MaxBytes's default (the config's buffer.max_bytes): 64 MiB.
+	DefaultMaxBytes = 64 << 20
+	// DefaultSpoolMaxBytes is Config.SpoolMaxBytes's default: 1 GiB.
+	DefaultSpoolMaxBytes = 1 << 30
+	// DefaultRetryMin and DefaultRetryMax are the defaults of Config.RetryMin and RetryMax.
+	DefaultRetryMin = 500 * time.Millisecond
+	DefaultRetryMax = 30 * time.Second
+)
+
+const (
+	defaultTypesFile = "field-types.json"
 	// maxRejectWrites bounds the write requests one batch may cost once the server rejects
 	// data (400/422): conflict rounds and splits together. What is still unresolved then
 	// is dead-lettered (rejected): a batch of 5,000 bad lines must not cost 10,000
@@ -68,22 +78,22 @@ const (
 
 func (c Config) withDefaults() Config {
 	if c.BatchSize <= 0 {
-		c.BatchSize = defaultBatchSize
+		c.BatchSize = DefaultBatchSize
 	}
 	if c.FlushInterval <= 0 {
-		c.FlushInterval = defaultFlushInterval
+		c.FlushInterval = DefaultFlushInterval
 	}
 	if c.MaxBytes <= 0 {
-		c.MaxBytes = defaultMaxBytes
+		c.MaxBytes = DefaultMaxBytes
 	}
 	if c.SpoolMaxBytes <= 0 {
-		c.SpoolMaxBytes = defaultSpoolMaxBytes
+		c.SpoolMaxBytes = DefaultSpoolMaxBytes
 	}
 	if c.RetryMin <= 0 {
-		c.RetryMin = defaultRetryMin
+		c.RetryMin = DefaultRetryMin
 	}
 	if c.RetryMax <= 0 {
-		c.RetryMax = defaultRetryMax
+		c.RetryMax = DefaultRetryMax
 	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = c.RetryMin

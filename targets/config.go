@@ -20,6 +20,7 @@ import (
 	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/collector/snmp"
 	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/influx"
 )
 
 // File is the whole configuration file.
@@ -38,7 +39,7 @@ type File struct {
 
 // Buffer configures the in-memory buffer in front of every output and the optional disk spool.
 type Buffer struct {
-	MaxBytes int64  `yaml:"max_bytes"` // per output; default 64 MiB
+	MaxBytes int64  `yaml:"max_bytes"` // per output; default outputs.DefaultMaxBytes
 	SpoolDir string `yaml:"spool_dir"` // overflow and unsent data on disk; empty = off
 }
 
@@ -94,17 +95,15 @@ func (t *Target) Proto() string {
 	return "snmp"
 }
 
-// Defaults, in one place.
+// Defaults of what the file leaves out that this package owns. The defaults of an output's
+// keys (batch_size, flush_interval, timeout, buffer.max_bytes) and a subscription's
+// sample_interval are those of the package that owns each: outputs.Default*,
+// influx.DefaultTimeout, gnmi.DefaultSampleInterval.
 const (
 	DefaultInterval       = 30 * time.Second
 	DefaultSNMPTimeout    = snmp.DefaultTimeout
 	DefaultSNMPRetries    = snmp.DefaultRetries
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
-	DefaultBatchSize      = 5000
-	DefaultFlushInterval  = time.Second
-	DefaultOutputTimeout  = 10 * time.Second
-	DefaultBufferBytes    = 64 << 20
-	DefaultSampleInterval = 10 * time.Second
 	DefaultRedialMin      = collector.DefaultRedialMin
 	DefaultRedialMax      = collector.DefaultRedialMax
 	// DefaultStallTimeout is long enough to ride out an InfluxDB restart or a short network
@@ -574,7 +573,7 @@ func (c *checker) finish(f *File) {
 		c.add(at("interval"), "interval: %s is negative: use a positive duration like 30s", f.Interval)
 	}
 	if f.Buffer.MaxBytes == 0 {
-		f.Buffer.MaxBytes = DefaultBufferBytes
+		f.Buffer.MaxBytes = outputs.DefaultMaxBytes
 	}
 	switch {
 	case f.Metrics.StallTimeout == 0:
@@ -640,10 +639,10 @@ func (c *checker) finishOutput(f *File, i int, o *Output) {
 		}
 	}
 	if o.BatchSize == 0 {
-		o.BatchSize = DefaultBatchSize
+		o.BatchSize = outputs.DefaultBatchSize
 	}
 	if o.FlushInterval == 0 {
-		o.FlushInterval = DefaultFlushInterval
+		o.FlushInterval = outputs.DefaultFlushInterval
 	}
 	switch o.Type {
 	case "influxdb":
@@ -661,7 +660,7 @@ func (c *checker) finishOutput(f *File, i int, o *Output) {
 			c.add(at(path, "batch_size"), "%s: batch_size %d is negative", where, o.BatchSize)
 		}
 		if o.Timeout == 0 {
-			o.Timeout = DefaultOutputTimeout
+			o.Timeout = influx.DefaultTimeout
 		}
 		if o.Gzip == nil {
 			on := true
@@ -708,7 +707,7 @@ func (c *checker) finishSubscription(s *gnmi.Subscription) {
 		s.Measurement = s.Name
 	}
 	if s.SampleInterval == 0 && s.Mode == "stream" && s.StreamMode == "sample" {
-		s.SampleInterval = DefaultSampleInterval
+		s.SampleInterval = gnmi.DefaultSampleInterval
 	}
 	if err := gnmi.ValidateSubscription(*s); err != nil {
 		c.addIn(path, "subscriptions."+s.Name, err)

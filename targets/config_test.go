@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/influx"
 )
 
 const userProfile = `
@@ -71,7 +73,8 @@ subscriptions:
 	if got := f.Outputs[0].Token.Reveal(); got != "user:pw" {
 		t.Errorf("token from token_file = %q, want user:pw (newline trimmed)", got)
 	}
-	if f.Outputs[0].BatchSize != DefaultBatchSize || f.Outputs[0].UintSupport != "auto" || !*f.Outputs[0].Gzip {
+	if f.Outputs[0].BatchSize != outputs.DefaultBatchSize || f.Outputs[0].FlushInterval != outputs.DefaultFlushInterval ||
+		f.Outputs[0].Timeout != influx.DefaultTimeout || f.Buffer.MaxBytes != outputs.DefaultMaxBytes || f.Outputs[0].UintSupport != "auto" || !*f.Outputs[0].Gzip {
 		t.Errorf("influx defaults not applied: %+v", f.Outputs[0])
 	}
 	l1 := f.Targets[0].SNMP

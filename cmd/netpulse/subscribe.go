@@ -73,7 +73,7 @@ the first path ("interfaces" for /interfaces/...); set --measurement to match a 
 	fl.StringVar(&o.origin, "origin", "", "path origin (e.g. openconfig)")
 	fl.StringVar(&o.mode, "mode", "stream", "subscription mode: once, stream or poll")
 	fl.StringVar(&o.streamMode, "stream-mode", "sample", "stream mode: sample, on_change or target_defined")
-	fl.DurationVar(&o.sampleInterval, "sample-interval", 10*time.Second, "sample interval (stream-mode sample)")
+	fl.DurationVar(&o.sampleInterval, "sample-interval", gnmi.DefaultSampleInterval, "sample interval (stream-mode sample)")
 	fl.DurationVar(&o.heartbeatInterval, "heartbeat-interval", 0, "heartbeat interval (0 = none)")
 	fl.DurationVar(&o.pollInterval, "poll-interval", 0, "mode poll: poll this often (0 = on each Enter / line on stdin)")
 	fl.BoolVar(&o.suppressRedundant, "suppress-redundant", false, "ask the target not to resend unchanged values")

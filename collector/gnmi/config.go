@@ -39,6 +39,12 @@ type Config struct {
 // without sample_interval) is polled.
 const DefaultPollInterval = 10 * time.Second
 
+// DefaultSampleInterval is a SAMPLE subscription's sample_interval when the config leaves it
+// out; the loader (targets) and `netpulse subscribe --sample-interval` take it from here.
+// Sending 0 would leave the rate to the device (the gNMI specification lets a target pick
+// its lowest supported interval then), so the loader always sends a value.
+const DefaultSampleInterval = 10 * time.Second
+
 // Redial bounds the reconnect backoff, which the supervisor (targets.Manager) applies
 // between sessions; defaults collector.DefaultRedialMin..Max.
 type Redial struct {

@@ -267,11 +267,11 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 		points, err := s.Poll(ctx)
 		took := time.Since(began)
 		if ended(ctx) && !once {
-			return nil
+			return nil // a poll cut short by the end of the run is not emitted
 		}
 		if len(points) > 0 {
 			if eerr := sink.Emit(ctx, points); eerr != nil {
-				if ctx.Err() != nil && !once {
+				if ended(ctx) && !once {
 					return nil
 				}
 				return fmt.Errorf("emit points: %w", eerr)
@@ -344,7 +344,7 @@ func (s *Session) Close() error {
 
 // ended reports whether ctx ended or reached its deadline. The deadline counts by itself:
 // gosnmp sets it on the socket and reports context.DeadlineExceeded when the read times out,
-// which can be just before the context's own timer fires.
+// which can be just before the context's own timer fires (later still on a loaded machine).
 func ended(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return true

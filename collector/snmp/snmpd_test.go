@@ -384,6 +384,7 @@ func TestSnmpdDaemon(t *testing.T) {
 		stamps = append(stamps, pts[0].Time)
 		return nil
 	})
+	before := time.Now() // Run takes its grid's origin after this
 	if err := s.Run(ctx, sink); err != nil {
 		t.Fatalf("Run returned %v, want nil at ctx end", err)
 	}
@@ -392,14 +393,29 @@ func TestSnmpdDaemon(t *testing.T) {
 	if len(stamps) < 3 {
 		t.Fatalf("%d polls in 1s at 150ms", len(stamps))
 	}
-	for i := 1; i < len(stamps); i++ {
-		if d := stamps[i].Sub(stamps[i-1]); d < 100*time.Millisecond {
-			t.Errorf("polls %d and %d only %s apart", i-1, i, d)
+	// Run polls on a fixed grid (origin, origin+interval, …) and skips the slots a poll
+	// overran, so poll i starts in slot i or later: never before before+i*interval. The gap
+	// between two consecutive polls is not bounded below: a poll whose goroutine woke late
+	// (a loaded machine) may be followed by one that woke on time, less than an interval
+	// later, and that is the grid working, not a double poll.
+	for i, st := range stamps {
+		if at := st.Sub(before); at < time.Duration(i)*cfg.Interval {
+			t.Errorf("poll %d started %s after Run, before its slot at %s (polls at %v)", i, at, time.Duration(i)*cfg.Interval, offsets(before, stamps))
+			break
 		}
 	}
 	if got := st.Polls.Load(); got != int64(len(stamps)) {
-		t.Errorf("stats polls %d, emits %d", got, len(stamps))
+		t.Errorf("stats polls %d, emits %d (poll errors %d, last: %q)", got, len(stamps), st.PollErrors.Load(), st.Snapshot().LastError)
 	}
+}
+
+// offsets lists each stamp as the time since t0, for failure messages.
+func offsets(t0 time.Time, stamps []time.Time) []time.Duration {
+	out := make([]time.Duration, len(stamps))
+	for i, s := range stamps {
+		out[i] = s.Sub(t0).Round(time.Millisecond)
+	}
+	return out
 }
 
 // TestSnmpdAllV3Protocols creates one extra user per auth/priv protocol pair that net-snmp

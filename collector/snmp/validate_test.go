@@ -77,3 +77,26 @@ func TestSplitAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigValidateReportsEveryProblem: one section with several mistakes gets one error per
+// mistake (errors.Join), each starting with its key so that the loader can place it on its
+// line.
+func TestConfigValidateReportsEveryProblem(t *testing.T) {
+	retries := -1
+	c := Config{Version: "3", User: "", SecurityLevel: "authPriv", AuthProtocol: "SHA1", AuthPassword: "short",
+		PrivProtocol: "3DES", Interval: time.Second, Timeout: 0, Retries: &retries}
+	err := c.Validate()
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("Validate = %v, want an errors.Join of every problem", err)
+	}
+	var got []string
+	for _, e := range j.Unwrap() {
+		key, _, _ := strings.Cut(e.Error(), " ")
+		got = append(got, key)
+	}
+	want := []string{"version", "auth_protocol", "auth_password", "priv_protocol", "security_level", "timeout", "retries", "no"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("problems start with %v, want %v:\n%v", got, want, err)
+	}
+}

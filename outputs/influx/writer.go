@@ -38,7 +38,7 @@ type Config struct {
 	Org string
 	// Bucket is the bucket, or "db/rp" (or just "db" for the default policy) on 1.x.
 	Bucket string
-	// Timeout bounds one HTTP request; default 10s.
+	// Timeout bounds one HTTP request; default DefaultTimeout.
 	Timeout time.Duration
 	// Gzip compresses request bodies (the netpulse config default is true).
 	Gzip bool
@@ -52,7 +52,9 @@ type Config struct {
 	SkipVerify bool
 }
 
-const defaultTimeout = 10 * time.Second
+// DefaultTimeout is Config.Timeout's default, the one place it is defined: the config loader
+// (targets) fills an influxdb output's timeout from it.
+const DefaultTimeout = 10 * time.Second
 
 // Validate checks the configuration without touching the network.
 func (c Config) Validate() error {
@@ -116,7 +118,7 @@ func New(cfg Config, log *slog.Logger) (*Writer, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Timeout == 0 {
-		cfg.Timeout = defaultTimeout
+		cfg.Timeout = DefaultTimeout
 	}
 	tlsConf := &tls.Config{InsecureSkipVerify: cfg.SkipVerify} //nolint:gosec // opt-in via skip_verify
 	if cfg.TLSCA != "" {

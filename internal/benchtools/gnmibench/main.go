@@ -19,6 +19,7 @@ import (
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/file"
 )
 
 // Report is what gnmibench prints.
@@ -32,6 +33,12 @@ type Report struct {
 	RSSMiB           []float64 `json:"rss_mib_every_5s"`
 	MaxRSSMiB        float64   `json:"max_rss_mib"`
 	Reconnects       int64     `json:"reconnects"`
+	// Sink is "output" (outputs.Output + file writer, the daemon's path) or "encode".
+	Sink string `json:"sink"`
+	// Written and Dropped are the Output's own counts (sink "output" only): a run that
+	// dropped points (buffer_full) measured less than the whole pipeline.
+	Written int64            `json:"written,omitempty"`
+	Dropped map[string]int64 `json:"dropped,omitempty"`
 }
 
 // discardSink encodes points as the InfluxDB writer would and throws the bytes away.
@@ -55,12 +62,63 @@ func (d *discardSink) Emit(_ context.Context, pts []collector.Point) error {
 	return nil
 }
 
+// countingDiscard is the file writer's destination: it counts the bytes and keeps none, so
+// the benchmark measures netpulse and not the disk.
+type countingDiscard struct{ n int64 }
+
+func (c *countingDiscard) Write(b []byte) (int, error) {
+	c.n += int64(len(b))
+	return len(b), nil
+}
+
+// outputSink routes the session's points through a real outputs.Output (buffer, flush
+// loop, field-type guard, batching) into a file writer on countingDiscard: the path `netpulse
+// run` takes for a `type: file` output. The file writer serialises its writes, so n needs
+// no lock of its own once Close has returned.
+type outputSink struct {
+	o   *outputs.Output
+	dst *countingDiscard
+	run chan error
+}
+
+func newOutputSink(ctx context.Context, log *slog.Logger) (*outputSink, error) {
+	dst := &countingDiscard{}
+	// UintAsInt as the encode sink does, so the two sinks write the same bytes.
+	w := file.NewWriter(dst, file.Config{UintAsInt: true}, log)
+	o, err := outputs.New(outputs.Config{Name: "bench"}, w, log)
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	s := &outputSink{o: o, dst: dst, run: make(chan error, 1)}
+	go func() { s.run <- o.Run(ctx) }()
+	return s, nil
+}
+
+// Emit implements collector.Sink.
+func (s *outputSink) Emit(ctx context.Context, pts []collector.Point) error {
+	return s.o.Emit(ctx, pts)
+}
+
+// close flushes what is buffered (counted in the run's CPU) and returns the Output's report.
+func (s *outputSink) close() (outputs.Report, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := s.o.Close(ctx)
+	<-s.run
+	return rep, err
+}
+
 func main() {
 	addr := flag.String("address", "", "gNMI server address")
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
 	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	sinkKind := flag.String("sink", "output", "output: through outputs.Output and a file writer into a discarding writer (the daemon's path, type guard included); encode: line-protocol encoding only, into io.Discard")
 	flag.Parse()
+	if *sinkKind != "output" && *sinkKind != "encode" {
+		fmt.Fprintln(os.Stderr, "gnmibench: -sink must be output or encode, not", *sinkKind)
+		os.Exit(2)
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -68,7 +126,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	rep, err := run(*addr, *path, *duration)
+	rep, err := run(*addr, *path, *sinkKind, *duration)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gnmibench:", err)
 		pprof.StopCPUProfile()
@@ -100,14 +158,15 @@ func rssMiB() float64 {
 	return 0
 }
 
-func run(addr, path string, duration time.Duration) (Report, error) {
+func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
 	stats := &collector.Stats{}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	s, err := gnmi.New(gnmi.Config{
 		Name: "bench", Address: addr, Insecure: true,
 		Subscriptions: []gnmi.Subscription{{Name: "interfaces", Paths: []string{path}, Mode: "stream", StreamMode: "on_change"}},
 		Redial:        gnmi.Redial{Min: 100 * time.Millisecond, Max: time.Second},
 		Stats:         stats,
-	}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	}, log)
 	if err != nil {
 		return Report{}, err
 	}
@@ -115,10 +174,22 @@ func run(addr, path string, duration time.Duration) (Report, error) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
-	sink := &discardSink{}
-	var rep Report
-	done := make(chan error, 1)
+	rep := Report{Sink: sinkKind}
+	var sink collector.Sink
+	enc := &discardSink{}
+	var out *outputSink
 	start, cpu0 := time.Now(), cpuSeconds()
+	if sinkKind == "output" {
+		// The Output's flush loop runs until close, not until ctx: the points buffered when
+		// the session stops are still written, and counted.
+		if out, err = newOutputSink(context.Background(), log); err != nil {
+			return Report{}, err
+		}
+		sink = out
+	} else {
+		sink = enc
+	}
+	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, sink) }()
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -131,12 +202,20 @@ func run(addr, path string, duration time.Duration) (Report, error) {
 		}
 		break
 	}
+	if out != nil {
+		orep, cerr := out.close()
+		if cerr != nil && err == nil {
+			err = cerr
+		}
+		rep.Written, rep.Dropped, rep.Bytes = orep.Written, orep.Dropped, out.dst.n
+	} else {
+		enc.mu.Lock()
+		rep.Bytes = enc.bytes
+		enc.mu.Unlock()
+	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	rep.CPUSeconds = cpuSeconds() - cpu0
 	rep.Updates, rep.Points, rep.Reconnects = stats.Updates.Load(), stats.Points.Load(), stats.Reconnects.Load()
-	sink.mu.Lock()
-	rep.Bytes = sink.bytes
-	sink.mu.Unlock()
 	if rep.CPUSeconds > 0 {
 		rep.UpdatesPerCPUSec = float64(rep.Updates) / rep.CPUSeconds
 	}

@@ -194,7 +194,7 @@ gnmi_run() { # TOOL PER RATE
       >"$tmp/gnmi.out" 2>"$tmp/client.log" || true ;;
   gnmic)
     timed "$tmp/time" "${stop[@]}" "$gnmic" -a "$addr" --insecure -e proto --format event \
-      subscribe --path "$gnmi_path" --mode stream --stream-mode on_change \
+      subscribe --path "$gnmi_path" --mode stream --stream-mode on-change \
       >"$tmp/gnmi.out" 2>"$tmp/client.log" || true ;;
   telegraf)
     telegraf_gnmi_conf "$addr" > "$tmp/telegraf-gnmi.conf"

@@ -26,7 +26,8 @@
 # server can hold, so both get the same stream.
 #
 # Recorded 2026-11-24 on the 2-core build VM (other jobs running, load average 7-9), with
-# `scripts/bench-gnmi.sh 60 1000` (gnmic v0.47.0 on this kind of machine: ~48,000 and ~25,000):
+# `scripts/bench-gnmi.sh 60 1000` (the encoder-only sink, before -sink output; for gnmic and
+# Telegraf on the same server see scripts/bench-peers.sh and BENCHMARKS.md):
 #   10 updates/notification: 12,833,110 updates, 26.5 CPU-s → 484,665 updates per CPU-second;
 #                            RSS every 5 s 19.6-21.0 MiB (flat)
 #    1 update/notification:   2,027,920 updates, 15.7 CPU-s → 129,220 updates per CPU-second;

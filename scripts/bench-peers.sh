@@ -154,13 +154,16 @@ PY
   esac
 }
 
+# Telegraf: flushed every second in batches of 5,000 lines (netpulse's defaults); a buffer
+# of 200,000 metrics holds more than a second at the full rate. (Telegraf allocates the whole
+# buffer up front: 10,000,000 would add ~150 MiB of RSS.)
 telegraf_gnmi_conf() { # ADDR
   cat <<EOF
 [agent]
   interval = "10s"
   flush_interval = "1s"
   metric_batch_size = 5000
-  metric_buffer_limit = 10000000
+  metric_buffer_limit = 200000
   omit_hostname = true
 [[inputs.gnmi]]
   addresses = ["$1"]

@@ -3,7 +3,7 @@
 # "Honest BENCHMARKS.md"), in one run, against the same servers, with the same command shape.
 #
 #   GNMIC=… SNMP_EXPORTER=… SNMP_EXPORTER_CONFIG=… TELEGRAF=… \
-#     scripts/bench-peers.sh [ROUNDS (default 3)] [SECONDS (default 15)]
+#     scripts/bench-peers.sh [ROUNDS (default 3)] [SECONDS (default 10)]
 #
 # The peers are not downloaded or built here, and never committed: pass the binaries' paths
 # (a peer whose variable is unset is skipped, and the line printed below says how to build
@@ -12,13 +12,14 @@
 # gNMI: internal/benchtools/gnmiserve (the reference openconfig cache+subscribe server, 1,000
 # interfaces) pushes at RATE10 (default 300000) updates/s with 10 updates per notification,
 # then at RATE1 (default 100000) with 1. Each client subscribes on_change to
-# /interfaces/interface/state/counters over plaintext gRPC with PROTO encoding for SECONDS
-# and writes what it receives to a file:
-#   netpulse subscribe … --format lp > FILE   (line protocol, the daemon's normalization)
-#   gnmic subscribe … --format event > FILE   (gnmic's normalized form: one JSON event per
-#                                             notification and key set, values keyed by path;
-#                                             gnmic has no line-protocol file format, its
-#                                             influxdb output needs a server)
+# /interfaces/interface/state/counters over plaintext gRPC with PROTO encoding for SECONDS,
+# each as its daemon, from a config file that names the target, the subscription and a file
+# output, stopped with SIGINT (each flushes and exits):
+#   netpulse run --config (output type file: line protocol through outputs.Output)
+#   gnmic subscribe --config (output type file, format event: gnmic's normalized form, one
+#                     compact JSON array of events per line; gnmic has no line-protocol file
+#                     format, its influxdb output needs a server; its CLI's --format event
+#                     to stdout is indented, which costs it more)
 #   telegraf --config (inputs.gnmi → outputs.file, line protocol)
 # Updates are counted in each client's file (fields of line protocol, values of gnmic's
 # events), CPU and peak RSS are the client's own (GNU time: user+sys of the process tree
@@ -34,12 +35,12 @@
 # Each round runs every tool once, in an order that rotates from round to round, so load
 # drift hits them alike. Printed: a markdown table of the median and the range over the
 # rounds, and the ratios of the medians. Bounded: about ROUNDS × (2 × (SECONDS + 3) × tools
-# + 10) seconds, 3 minutes with the defaults and all peers.
+# + 10) seconds: about 4.5 minutes with the defaults and all three peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${1:-3}
-secs=${2:-15}
+secs=${2:-10}
 rate10=${RATE10:-300000}
 rate1=${RATE1:-100000}
 ifaces=1000
@@ -132,31 +133,53 @@ count_updates() {
     # Line protocol: "measurement,tags fields timestamp"; counter fields hold no space or comma.
     awk '!/^#/ && NF >= 2 {n += gsub(/,/, ",", $2) + 1} END {print n + 0}' "$2" ;;
   gnmic)
-    # gnmic's event format: a JSON array per notification; each event's "values" maps a
-    # path to its value. Count the value keys.
-    python3 - "$2" <<'PY'
-import json, sys
-n = 0
-dec = json.JSONDecoder()
-s = open(sys.argv[1]).read()
-i = 0
-while True:
-    while i < len(s) and s[i].isspace():
-        i += 1
-    if i >= len(s):
-        break
-    v, i = dec.raw_decode(s, i)
-    for ev in (v if isinstance(v, list) else [v]):
-        n += len(ev.get("values") or {})
-print(n)
-PY
-    ;;
+    # gnmic's event format: JSON events whose "values" map each path to its value; the
+    # tags' keys never start with "/", the values' keys always do.
+    grep -o '"/[^"]*":' "$2" | wc -l ;;
   esac
 }
 
 # Telegraf: flushed every second in batches of 5,000 lines (netpulse's defaults); a buffer
 # of 200,000 metrics holds more than a second at the full rate. (Telegraf allocates the whole
 # buffer up front: 10,000,000 would add ~150 MiB of RSS.)
+netpulse_gnmi_conf() { # ADDR
+  cat <<EOF
+outputs:
+  - type: file
+    path: $tmp/gnmi.out
+targets:
+  - name: bench
+    address: $1
+    gnmi:
+      insecure: true
+      subscriptions: [interfaces]
+subscriptions:
+  interfaces:
+    paths: [$gnmi_path]
+    mode: stream
+    stream_mode: on_change
+    encoding: proto
+EOF
+}
+
+gnmic_gnmi_conf() { # ADDR
+  cat <<EOF
+address: $1
+insecure: true
+encoding: proto
+subscriptions:
+  interfaces:
+    paths: [$gnmi_path]
+    mode: stream
+    stream-mode: on-change
+outputs:
+  file:
+    type: file
+    filename: $tmp/gnmi.out
+    format: event
+EOF
+}
+
 telegraf_gnmi_conf() { # ADDR
   cat <<EOF
 [agent]
@@ -192,13 +215,13 @@ gnmi_run() { # TOOL PER RATE
   local stop=(timeout -s INT -k 5 "$secs")
   case $tool in
   netpulse)
-    timed "$tmp/time" "${stop[@]}" "$tmp/netpulse" subscribe -a "$addr" --insecure -e proto \
-      --path "$gnmi_path" --mode stream --stream-mode on_change --format lp \
-      >"$tmp/gnmi.out" 2>"$tmp/client.log" || true ;;
+    netpulse_gnmi_conf "$addr" > "$tmp/netpulse-gnmi.yaml"
+    timed "$tmp/time" "${stop[@]}" "$tmp/netpulse" run --config "$tmp/netpulse-gnmi.yaml" \
+      >"$tmp/client.log" 2>&1 || true ;;
   gnmic)
-    timed "$tmp/time" "${stop[@]}" "$gnmic" -a "$addr" --insecure -e proto --format event \
-      subscribe --path "$gnmi_path" --mode stream --stream-mode on-change \
-      >"$tmp/gnmi.out" 2>"$tmp/client.log" || true ;;
+    gnmic_gnmi_conf "$addr" > "$tmp/gnmic-gnmi.yaml"
+    timed "$tmp/time" "${stop[@]}" "$gnmic" --config "$tmp/gnmic-gnmi.yaml" subscribe \
+      >"$tmp/client.log" 2>&1 || true ;;
   telegraf)
     telegraf_gnmi_conf "$addr" > "$tmp/telegraf-gnmi.conf"
     timed "$tmp/time" "${stop[@]}" "$telegraf" --config "$tmp/telegraf-gnmi.conf" \

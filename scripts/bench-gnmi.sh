@@ -100,7 +100,10 @@ build_before() {
     || { echo "BEFORE=$ref: cannot check it out (git worktree add)"; exit 1; }
   rm -rf "$before_wt/internal/benchtools/gnmibench"
   cp -r internal/benchtools/gnmibench "$before_wt/internal/benchtools/"
-  (cd "$before_wt" && go build -o "$tmp/gnmibench-before" ./internal/benchtools/gnmibench) \
+  # Trees from before collector.Runtime (gnmi.New took the stats in its Config) need the
+  # harness's old-API session (session_oldapi.go).
+  (cd "$before_wt" && { go build -o "$tmp/gnmibench-before" ./internal/benchtools/gnmibench 2>/dev/null \
+    || go build -tags gnmibench_oldapi -o "$tmp/gnmibench-before" ./internal/benchtools/gnmibench; }) \
     || { echo "BEFORE=$ref: this tree's gnmibench does not build against $ref's packages"; exit 1; }
 }
 

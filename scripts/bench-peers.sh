@@ -289,7 +289,7 @@ targets:
 EOF
 
 # Telegraf: the columns netpulse's if-mib profile reads (collector/snmp/profiles.go), by
-# number (no MIB files): ifName as the tag, 18 fields.
+# number (no MIB files): ifName as the tag, 20 fields (21 columns, as netpulse reads).
 cat > "$tmp/telegraf-snmp.conf" <<EOF
 [agent]
   omit_hostname = true

@@ -50,9 +50,9 @@ rate1=${RATE1:-100000}
 parts=${PARTS:-gnmi snmp}
 ifaces=1000
 tmp=$(mktemp -d)
-pids=()
+sim_pid="" child_pid="" # the simulator; the gNMI server or snmp_exporter of the current run
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in $sim_pid $child_pid; do kill "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -213,7 +213,7 @@ gnmi_run() { # TOOL PER RATE
   "$tmp/gnmiserve" -interfaces "$ifaces" -per-notification "$per" -rate "$rate" \
     -duration "$((secs + 10))s" -addr-file "$tmp/addr" 2>"$tmp/server.log" &
   local server=$!
-  pids+=("$server")
+  child_pid=$server
   wait_file "$tmp/addr" || { echo "gnmiserve did not start:"; cat "$tmp/server.log"; exit 1; }
   addr=$(cat "$tmp/addr")
   # SIGINT after SECONDS: each client flushes and exits as on Ctrl-C; 5 s grace, then KILL.
@@ -234,6 +234,7 @@ gnmi_run() { # TOOL PER RATE
   esac
   kill -INT "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
+  child_pid=""
   local updates cpu rss
   updates=$(count_updates "$tool" "$tmp/gnmi.out")
   read -r u s rss < <(tail -n 1 "$tmp/time") || true
@@ -269,7 +270,7 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$tmp/netpulse" sim --snmp-devices 1 --gnmi-devices 0 --interfaces "$ifaces" \
   --snmp-addr "127.0.0.1:$port" --config-out "$tmp/sim.yaml" --log-level warn 2>"$tmp/sim.log" &
-pids+=($!)
+sim_pid=$!
 wait_file "$tmp/sim.yaml" || { echo "netpulse sim did not start:"; cat "$tmp/sim.log"; exit 1; }
 community=$(awk -F'"' '/community:/{print $2; exit}' "$tmp/sim.yaml")
 [ -n "$community" ] || { echo "no v2c community in the simulator's config:"; cat "$tmp/sim.yaml"; exit 1; }
@@ -385,16 +386,19 @@ snmp_run() { # TOOL
     "$exporter" --config.file="$exporter_cfg" --config.file="$tmp/snmp-exporter-columns.yml" \
       --web.listen-address="127.0.0.1:$exporter_port" >"$tmp/client.log" 2>&1 &
     local ex=$!
-    pids+=("$ex")
+    child_pid=$ex
     local url="http://127.0.0.1:$exporter_port/snmp?target=127.0.0.1:$port&module=$module&auth=$auth"
     local _
     for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$exporter_port/" && break; sleep 0.1; done
-    curl -fs -o "$tmp/snmp.out" "$url" || { echo "   snmp_exporter scrape failed:"; tail -5 "$tmp/client.log"; kill "$ex"; return; }
+    curl -fs -o "$tmp/snmp.out" "$url" || {
+      echo "   $tool scrape failed:"; tail -5 "$tmp/client.log"; kill "$ex"; wait "$ex" 2>/dev/null; child_pid=""; return
+    }
     local first; first=$(proc_cpu "$ex")
     rss=$(awk '/VmHWM/{printf "%.1f", $2/1024}' "/proc/$ex/status")
     curl -fs -o "$tmp/snmp2.out" "$url"
     local second; second=$(awk -v a="$first" -v b="$(proc_cpu "$ex")" 'BEGIN{printf "%.2f", b-a}')
     kill "$ex"; wait "$ex" 2>/dev/null || true
+    child_pid=""
     local samples; samples=$(grep -vc '^#' "$tmp/snmp.out" || true)
     printf '   %-13s start-up + 1st scrape %5s CPU-s; 2nd scrape alone %5s CPU-s; %s samples; peak RSS %s MiB\n' \
       "$tool" "$first" "$second" "$samples" "$rss"

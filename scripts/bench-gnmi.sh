@@ -88,6 +88,11 @@ run_case() { # per_notification rate
   echo "   client CPU (getrusage):   ${cpu_self}s   (/proc/pid/stat, 5s resolution: ${cpu_proc}s)"
   awk -v u="$updates" -v c="$cpu_self" 'BEGIN{printf "   updates per CPU-second:   %.0f\n", u/c}'
   echo "   client RSS MiB every 5s:  ${rss[*]}"
+  # With -sink output: the Output's own counts; a run that dropped points measured less
+  # than the whole pipeline.
+  if grep -q '"written"' "$tmp/report.json"; then
+    echo "   output: written $(awk -F'[:,]' '/"written"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json") points$(grep -q '"dropped"' "$tmp/report.json" && echo ", DROPPED: $(tr -d '\n ' < "$tmp/report.json" | grep -o '"dropped":{[^}]*}')")"
+  fi
   grep -h "pushed" "$tmp/server.log" | sed 's/^/   /' || true
 }
 

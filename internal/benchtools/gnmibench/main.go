@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
-	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/outputs"
 )
 
@@ -31,6 +30,12 @@ type Report struct {
 	UpdatesPerCPUSec float64   `json:"updates_per_cpu_second"`
 	RSSMiB           []float64 `json:"rss_mib_every_5s"`
 	MaxRSSMiB        float64   `json:"max_rss_mib"`
+	// Sink is "output" (outputs.Output + file writer, the daemon's path) or "encode".
+	Sink string `json:"sink"`
+	// Written and Dropped are the Output's own counts (sink "output" only): a run that
+	// dropped points (buffer_full) measured less than the whole pipeline.
+	Written int64            `json:"written,omitempty"`
+	Dropped map[string]int64 `json:"dropped,omitempty"`
 }
 
 // discardSink encodes points as the InfluxDB writer would and throws the bytes away.
@@ -59,7 +64,12 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
 	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	sinkKind := flag.String("sink", "output", "output: through outputs.Output and a file writer into a discarding writer (the daemon's path, type guard included); encode: line-protocol encoding only, into io.Discard")
 	flag.Parse()
+	if *sinkKind != "output" && *sinkKind != "encode" {
+		fmt.Fprintln(os.Stderr, "gnmibench: -sink must be output or encode, not", *sinkKind)
+		os.Exit(2)
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -67,7 +77,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	rep, err := run(*addr, *path, *duration)
+	rep, err := run(*addr, *path, *sinkKind, *duration)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gnmibench:", err)
 		pprof.StopCPUProfile()
@@ -99,12 +109,10 @@ func rssMiB() float64 {
 	return 0
 }
 
-func run(addr, path string, duration time.Duration) (Report, error) {
+func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
 	stats := &collector.Stats{}
-	s, err := gnmi.New(gnmi.Config{
-		Name: "bench", Address: addr, Insecure: true,
-		Subscriptions: []gnmi.Subscription{{Name: "interfaces", Paths: []string{path}, Mode: "stream", StreamMode: "on_change"}},
-	}, collector.Runtime{Stats: stats}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	s, err := newSession(addr, path, stats, log)
 	if err != nil {
 		return Report{}, err
 	}
@@ -112,10 +120,22 @@ func run(addr, path string, duration time.Duration) (Report, error) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
-	sink := &discardSink{}
-	var rep Report
-	done := make(chan error, 1)
+	rep := Report{Sink: sinkKind}
+	var sink collector.Sink
+	enc := &discardSink{}
+	var out *outputSink
 	start, cpu0 := time.Now(), cpuSeconds()
+	if sinkKind == "output" {
+		// The Output's flush loop runs until close, not until ctx: the points buffered when
+		// the session stops are still written, and counted.
+		if out, err = newOutputSink(context.Background(), log); err != nil {
+			return Report{}, err
+		}
+		sink = out
+	} else {
+		sink = enc
+	}
+	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, sink) }()
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -128,14 +148,22 @@ func run(addr, path string, duration time.Duration) (Report, error) {
 		}
 		break
 	}
+	if out != nil {
+		orep, cerr := out.close()
+		if cerr != nil && err == nil {
+			err = cerr
+		}
+		rep.Written, rep.Dropped, rep.Bytes = orep.Written, orep.Dropped, out.dst.n
+	} else {
+		enc.mu.Lock()
+		rep.Bytes = enc.bytes
+		enc.mu.Unlock()
+	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	rep.CPUSeconds = cpuSeconds() - cpu0
 	// One session, no supervisor: a broken stream ends the run with its error (redial is
 	// targets.Manager's job and not what this benchmark measures).
 	rep.Updates, rep.Points = stats.Updates.Load(), stats.Points.Load()
-	sink.mu.Lock()
-	rep.Bytes = sink.bytes
-	sink.mu.Unlock()
 	if rep.CPUSeconds > 0 {
 		rep.UpdatesPerCPUSec = float64(rep.Updates) / rep.CPUSeconds
 	}

@@ -419,6 +419,7 @@ func (g *typeGuard) save() {
 	g.saveErred = false
 }
 
+// writeFileAtomic saves v as indented JSON at path, durably (writeSynced).
 func writeFileAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", " ")
 	if err != nil {
@@ -428,25 +429,7 @@ func writeFileAtomic(path string, v any) error {
 		return err
 	}
 	// Not ".tmp": the spool directory treats *.tmp as a crashed segment.
-	tmp := path + ".new"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(append(b, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-	}
-	return err
+	return writeSynced(path, path+".new", append(b, '\n'))
 }
 
 // convert returns f as a field of kind want when the conversion is exact:

@@ -197,7 +197,7 @@ func (s *spool) write(points []collector.Point) (stored, evicted int64, err erro
 	s.nextSeq++
 	path := filepath.Join(s.dir, fmt.Sprintf("%s%020d%s", segPrefix, seq, segSuffix))
 	header := fmt.Sprintf("%s points=%d bytes=%d crc32c=%08x\n", spoolMagic, n, len(body), crc32.Checksum(body, castagnoli))
-	if err := writeSynced(path, []byte(header), body); err != nil {
+	if err := writeSynced(path, path+tmpExt, []byte(header), body); err != nil {
 		return 0, evicted, err
 	}
 	s.segs = append(s.segs, segment{seq: seq, path: path, points: n, bytes: int64(len(body))})
@@ -206,16 +206,18 @@ func (s *spool) write(points []collector.Point) (stored, evicted int64, err erro
 	return n, evicted, nil
 }
 
-// writeSynced writes a file durably: temp name, fsync, rename, fsync the directory.
-func writeSynced(path string, header, body []byte) error {
-	tmp := path + tmpExt
+// writeSynced writes a file durably: the chunks to tmp, fsync, rename over path, fsync the
+// directory (without it the rename itself may be lost in a crash, POSIX rename(2) being
+// atomic but not durable). Both the spool's segments and the pinned field types use it.
+func writeSynced(path, tmp string, chunks ...[]byte) error {
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return fmt.Errorf("create spool segment: %w", err)
+		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	_, err = f.Write(header)
-	if err == nil {
-		_, err = f.Write(body)
+	for _, c := range chunks {
+		if err == nil {
+			_, err = f.Write(c)
+		}
 	}
 	if err == nil {
 		err = f.Sync()
@@ -228,7 +230,7 @@ func writeSynced(path string, header, body []byte) error {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return fmt.Errorf("write spool segment %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()

@@ -399,18 +399,7 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 		if x.filter != nil && !x.filter.eval(e).truthy() {
 			continue
 		}
-		tags := make([]collector.Tag, 0, len(base)+len(spec.tags)+len(x.tags)+1)
-		tags = append(tags, base...)
-		for i := range spec.tags {
-			v := ""
-			if f, ok := pickValue(&spec.tags[i], cells, st); ok {
-				v = tagValue(f)
-			}
-			if v == "" {
-				v = idx
-			}
-			tags = setTag(tags, spec.tags[i].name, v)
-		}
+		tags := rowTags(make([]collector.Tag, 0, len(base)+len(spec.tags)+len(x.tags)+1), base, spec, cells, idx, st)
 		for _, t := range x.tags {
 			xv := t.x.eval(e)
 			if xv.kind == xMissing {

@@ -333,19 +333,7 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 	for _, r := range order {
 		idx := d.indexes[r]
 		cells := d.cells[r*d.ncols : (r+1)*d.ncols]
-		tags := make([]collector.Tag, 0, ntags)
-		tags = append(tags, base...)
-		for i := range spec.tags {
-			v := ""
-			if f, ok := pickValue(&spec.tags[i], cells, st); ok {
-				v = tagValue(f)
-			}
-			if v == "" {
-				// InfluxDB has no empty tag values; the index keeps the row addressable.
-				v = idx
-			}
-			tags = setTag(tags, spec.tags[i].name, v)
-		}
+		tags := rowTags(make([]collector.Tag, 0, ntags), base, spec, cells, idx, st)
 		if spec.indexTag != "" {
 			tags = setTag(tags, spec.indexTag, idx)
 		}
@@ -406,6 +394,24 @@ func disambiguate(points []collector.Point, rowIdx []string, key string) {
 			points[i].SortTags()
 		}
 	}
+}
+
+// rowTags appends base and a table row's tag columns to tags. A tag column the row leaves
+// empty takes the row's index: InfluxDB has no empty tag values, and the index keeps the row
+// addressable.
+func rowTags(tags, base []collector.Tag, spec *tableSpec, cells []cell, idx string, st *normStats) []collector.Tag {
+	tags = append(tags, base...)
+	for i := range spec.tags {
+		v := ""
+		if f, ok := pickValue(&spec.tags[i], cells, st); ok {
+			v = tagValue(f)
+		}
+		if v == "" {
+			v = idx
+		}
+		tags = setTag(tags, spec.tags[i].name, v)
+	}
+	return tags
 }
 
 // setTag sets key=value in tags, replacing an existing key (profile tags win over static ones).

@@ -5,9 +5,10 @@
 //
 // Building blocks, for the daemon and the CLI alike:
 //
-//	conn, err := gnmi.Dial(ctx, cfg)                 // *grpc.ClientConn with credentials
-//	caps, err := gnmi.Capabilities(ctx, conn, cfg)   // and gnmi.Get
-//	err = gnmi.Subscribe(ctx, conn, cfg, req, func(r *gnmipb.SubscribeResponse) error {...})
+//	conn, err := gnmi.Dial(cfg)                      // *grpc.ClientConn with credentials; connects lazily
+//	caps, err := gnmi.Capabilities(ctx, conn)        // and gnmi.Get(ctx, conn, gnmi.NewGetRequest(...))
+//	req, err := gnmi.NewSubscribeRequest(mode, subs...)
+//	err = gnmi.Subscribe(ctx, conn, req, gnmi.SubscribeOptions{...}, func(r *gnmipb.SubscribeResponse) error {...})
 //	n, err := gnmi.NewNormalizer(gnmi.NormalizerConfig{...})
 //	points, counts := n.Normalize(points[:0], r.GetUpdate(), time.Now())
 //

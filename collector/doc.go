@@ -1,6 +1,7 @@
 // Package collector holds what every transport shares: the Point model that flows from a
-// device session to the outputs, the Sink and Collector interfaces, the redial Backoff and the
-// Secret type for credentials.
+// device session to the outputs, the Sink and Collector interfaces, the Runtime a supervisor
+// hands each run, the redial Backoff, the per-target Stats, the Secret type for credentials,
+// and RedactURL/RedactError, the one redaction of credentials in URLs for every surface.
 //
 // Lifecycle contract:
 //   - A Collector is one session with one device. Run blocks until ctx ends and then returns

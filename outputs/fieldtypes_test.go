@@ -197,12 +197,11 @@ func TestTypeGuardPersists(t *testing.T) {
 // the points whose fields all match (pinning new fields in order, as InfluxDB does) and
 // answers the others like InfluxDB 1.x — naming only the first conflict, with dropped=N.
 type typedServer struct {
-	mu       sync.Mutex
-	types    map[string]collector.Kind // measurement/field → kind
-	stored   int
-	writes   int
-	reads    int
-	readable bool // implement FieldTypes
+	mu     sync.Mutex
+	types  map[string]collector.Kind // measurement/field → kind
+	stored int
+	writes int
+	reads  int
 }
 
 func (s *typedServer) Write(_ context.Context, points []collector.Point) error {

@@ -232,6 +232,3 @@ func endSeq(dst []byte, mark int) []byte {
 	copy(dst[mark+1:], h)
 	return dst[:mark+1+len(h)+n]
 }
-
-// offsetIn is the offset of sub inside buf (sub must be a sub-slice of buf).
-func offsetIn(buf, sub []byte) int { return cap(buf) - cap(sub) }

@@ -147,17 +147,6 @@ func (d *Model) MemUsedKiB(t time.Duration) uint64 {
 // CPUComponent is the name of the CPU component (hrDeviceDescr, /components/component).
 func (d *Model) CPUComponent() string { return d.cpuComponent }
 
-// sensorRows lists the entPhysicalIndex of the components with a sensor (entPhySensorTable).
-func (d *Model) sensorRows() []uint32 {
-	var out []uint32
-	for _, c := range d.Components {
-		if c.Sensor != SensorNone {
-			out = append(out, c.Index)
-		}
-	}
-	return out
-}
-
 // entityClassName is the state/type string netpulse writes for an entity class: the
 // openconfig-platform-types identity where one exists (collector/snmp entPhysicalClass).
 func entityClassName(class int) string {

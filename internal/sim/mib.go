@@ -176,7 +176,6 @@ type view struct {
 	dev       *Model
 	agent     *agent
 	t         time.Duration
-	hrRows    [1]uint32
 	cacheRow  int
 	cacheCtrs Counters
 	v1        bool

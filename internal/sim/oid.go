@@ -66,15 +66,3 @@ func hasPrefix(oid, prefix []uint32) bool {
 	}
 	return true
 }
-
-// formatOID renders an OID dotted without a leading dot (for logs and tests).
-func formatOID(oid []uint32) string {
-	var b strings.Builder
-	for i, v := range oid {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(strconv.FormatUint(uint64(v), 10))
-	}
-	return b.String()
-}

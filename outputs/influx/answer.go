@@ -29,8 +29,7 @@ const (
 // rejection is what a 400/422 answer says.
 type rejection struct {
 	conflicts []outputs.TypeConflict
-	lines     []string // lines the server could not parse, verbatim
-	dropped   int      // sum of dropped=N; -1 when absent
+	dropped   int // sum of dropped=N; -1 when absent
 }
 
 // parseRejection reads a write answer's message. An answer it cannot read returns an empty

@@ -10,9 +10,10 @@ import (
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version and build information",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the version and build information",
+		Example: `  netpulse version    # e.g. "netpulse v1.2.0 (0123456789ab) go1.25.0 linux/amd64"`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			version, rev := "(devel)", ""
 			if bi, ok := debug.ReadBuildInfo(); ok {

@@ -16,7 +16,7 @@ import (
 // send, because InfluxDB fixes a field's type at its first write and rejects every later
 // point of another type.
 
-// TypeNames lists the values a Types entry may take, in the order the README gives them.
+// typeNames lists the values a Types entry may take, in the order the README gives them.
 var typeNames = []string{"uint", "int", "float", "bool", "string"}
 
 // parseType maps a Types value to its field kind.

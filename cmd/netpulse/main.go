@@ -1,5 +1,3 @@
-// Command netpulse collects telemetry from network devices over gNMI and SNMP and writes it to
-// InfluxDB or line-protocol files. See README.md.
 package main
 
 import (

@@ -44,11 +44,17 @@ type coalescer struct {
 	mu      sync.Mutex
 	pending []group
 	index   map[string]int // open group key → position in pending
-	learnt  map[string]int // sample-window series → fields in its previous group
+	learnt  map[string]seriesState // sample-window series → its previous group
 	key     []byte
 	timer   *time.Timer
 	armed   time.Time // when the timer fires; zero when not armed
 	closed  bool
+}
+
+// seriesState is what a sample-window series' previous group leaves behind.
+type seriesState struct {
+	fields int       // how many fields it had: a new group with as many is complete
+	first  time.Time // its timestamp
 }
 
 // group is one pending point.
@@ -68,7 +74,7 @@ const (
 // flushing at close). windows may be nil (every measurement exact).
 func newCoalescer(ctx context.Context, sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
 	return &coalescer{ctx: ctx, sink: sink, stats: stats, windows: windows,
-		index: make(map[string]int), learnt: make(map[string]int)}
+		index: make(map[string]int), learnt: make(map[string]seriesState)}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -160,12 +166,26 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 			return
 		case within(p.Time.Sub(g.p.Time), window) && !sharesField(g.p.Fields, p.Fields):
 			g.p.Fields = append(g.p.Fields, p.Fields...)
-			if n := c.learnt[g.key]; n > 0 && len(g.p.Fields) >= n {
+			if n := c.learnt[g.key].fields; n > 0 && len(g.p.Fields) >= n {
 				c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
 			}
 			return
 		default:
 			c.closeLocked(g, now) // the next sample began: write this one now
+		}
+	}
+	if windowed {
+		if st, ok := c.learnt[string(k)]; ok && st.first.Equal(p.Time) {
+			// A late leaf with the timestamp of the series' previous line, already closed:
+			// it goes into a line of its own at that timestamp (InfluxDB merges the two,
+			// their fields are disjoint), grouped exactly, so that no leaf of a later
+			// sample is ever written at this timestamp and overwrites one of that line.
+			windowed, window = false, 0
+			k = c.seriesKey(p, false)
+			if at, ok := c.index[string(k)]; ok {
+				c.pending[at].p.Fields = mergeFields(c.pending[at].p.Fields, p.Fields)
+				return
+			}
 		}
 	}
 	key := string(k)
@@ -178,7 +198,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 	if windowed {
-		if n := c.learnt[key]; n > 0 && len(g.p.Fields) >= n {
+		if n := c.learnt[key].fields; n > 0 && len(g.p.Fields) >= n {
 			c.closeLocked(&c.pending[len(c.pending)-1], now.Add(flushEvery))
 		}
 	}
@@ -191,7 +211,7 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 		return
 	}
 	if g.window > 0 {
-		c.learnt[g.key] = len(g.p.Fields)
+		c.learnt[g.key] = seriesState{fields: len(g.p.Fields), first: g.p.Time}
 	}
 	delete(c.index, g.key)
 	g.key = ""
@@ -237,7 +257,7 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 	for _, g := range c.pending {
 		if now.IsZero() || !g.due.After(now) {
 			if g.window > 0 && g.key != "" {
-				c.learnt[g.key] = len(g.p.Fields)
+				c.learnt[g.key] = seriesState{fields: len(g.p.Fields), first: g.p.Time}
 			}
 			out = append(out, g.p)
 			continue

@@ -18,6 +18,9 @@ type Stats struct {
 	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, …)
 	Reconnects atomic.Int64 // gNMI redials
 	Deletes    atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
+	// Duplicates are gNMI updates received again for the same leaf and timestamp: written
+	// once (InfluxDB would keep one value anyway) and not counted in Updates.
+	Duplicates atomic.Int64
 
 	mu          sync.Mutex
 	up          bool

@@ -94,6 +94,7 @@ func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
 		{"netpulse_target_points_total", "points emitted to the outputs", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Points.Load()) }},
 		{"netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }},
 		{"netpulse_target_reconnects_total", "session restarts", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }},
+		{"netpulse_target_duplicates_total", "gNMI updates received again for the same leaf and timestamp (written once, not in updates)", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Duplicates.Load()) }},
 		{"netpulse_target_deletes_total", "gNMI paths the device deleted", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }},
 	}
 	for _, c := range metrics {

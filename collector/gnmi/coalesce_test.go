@@ -212,3 +212,33 @@ func TestSampleWindows(t *testing.T) {
 		})
 	}
 }
+
+// TestCoalescerDuplicates: the same leaf and timestamp received twice (the reference server
+// does it when an update races its initial walk; a redial's initial sync repeats what was
+// sent) is written once and counted in Duplicates, not Updates, whether the first copy is
+// still pending or already written.
+func TestCoalescerDuplicates(t *testing.T) {
+	for _, windows := range []map[string]time.Duration{nil, {"interfaces": 10 * time.Second}} {
+		synctest.Test(t, func(t *testing.T) {
+			sink := &recordSink{}
+			stats := &collector.Stats{}
+			stats.Updates.Add(4)
+			c := newCoalescer(t.Context(), sink, stats, windows)
+			defer c.close()
+			t0 := time.Unix(1700000000, 0)
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0))
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0)) // still pending
+			if err := c.flush(); err != nil {                          // sync_response
+				t.Fatal(err)
+			}
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0)) // already written
+			c.add(leafPoint("et1", "state/counters/in-octets", 2, t0.Add(time.Second)))
+			c.flush()
+			got := sink.snapshot()
+			if len(got) != 2 || stats.Duplicates.Load() != 2 || stats.Updates.Load() != 2 {
+				t.Errorf("windows %v: %d lines %v, duplicates %d, updates %d; want 2 lines, 2 duplicates, 2 updates",
+					windows, len(got), got, stats.Duplicates.Load(), stats.Updates.Load())
+			}
+		})
+	}
+}

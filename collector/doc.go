@@ -9,6 +9,8 @@
 //     Backoff.
 //   - A Collector hands points to a Sink. Emit may keep the slice and the points: the caller
 //     must not modify them after Emit returns. Emit never blocks a device for long (the outputs
-//     buffer is bounded and drops oldest rather than blocking).
+//     buffer is bounded and drops oldest rather than blocking). A Sink must be safe for
+//     concurrent use: one session may emit from several goroutines at once (a gNMI session's
+//     streams and its grouping flusher).
 //   - Stopping is by context only: no Close methods on collectors, no stored contexts.
 package collector

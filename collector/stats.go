@@ -21,6 +21,9 @@ type Stats struct {
 	// Duplicates are gNMI updates received again for the same leaf and timestamp: written
 	// once (InfluxDB would keep one value anyway) and not counted in Updates.
 	Duplicates atomic.Int64
+	// SkippedColumns counts SNMP table columns missing from a poll because the agent failed
+	// them even when asked alone (tooBig, genErr, …): once per column per poll.
+	SkippedColumns atomic.Int64
 
 	mu          sync.Mutex
 	up          bool

@@ -2,6 +2,7 @@ package outputs
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -41,9 +42,10 @@ const (
 )
 
 // IsDataReason reports whether a drop reason is a problem of the data itself (invalid_*,
-// uint_overflow) rather than of the delivery; only delivery problems make Report.Failed.
+// uint_overflow, type_conflict) rather than of the delivery; only delivery problems make
+// Report.Failed.
 func IsDataReason(reason string) bool {
-	return strings.HasPrefix(reason, "invalid_") || reason == ReasonUintOverflow
+	return strings.HasPrefix(reason, "invalid_") || reason == ReasonUintOverflow || reason == ReasonTypeConflict
 }
 
 // EncodeOptions controls AppendLineProtocol.
@@ -167,7 +169,10 @@ var (
 // validatePoint returns the reason p cannot be encoded, or "". Tags must be sorted by key
 // with unique keys (Output.Emit sorts them; collectors build them sorted).
 func validatePoint(p *collector.Point) string {
-	if !validName(p.Measurement) {
+	if !validName(p.Measurement) || p.Measurement[0] == '#' {
+		// A line that starts with '#' is a comment in line protocol: InfluxDB would skip the
+		// point without a word, and there is no escape for it ("\#x" is read as the name
+		// `\#x`).
 		return ReasonMeasurement
 	}
 	prev := ""
@@ -209,11 +214,28 @@ func validatePoint(p *collector.Point) string {
 }
 
 // validName reports whether s can be a measurement, tag key/value or field key: non-empty,
-// UTF-8, no ASCII control characters (line protocol has no escape for them) and no trailing
-// backslash (it would escape the separator that follows).
+// UTF-8, no ASCII control characters (line protocol has no escape for them) and no backslash
+// that is last or followed by a backslash, space, comma, '=' or '"'. Line protocol has no
+// escape for the backslash itself: the encoder writes `a\ b` as `a\\ b`, which InfluxDB 1.8
+// reads as the name `a\\` followed by a broken field (400); it also reads `a\"b` in a
+// measurement or field key as `a"b` (its unescape knows `\"`; line-protocol/v2 does not).
 func validName(s string) bool {
-	if s == "" || s[len(s)-1] == '\\' {
+	if s == "" {
 		return false
+	}
+	for i := strings.IndexByte(s, '\\'); i >= 0; {
+		if i+1 == len(s) {
+			return false
+		}
+		switch s[i+1] {
+		case '\\', ' ', ',', '=', '"':
+			return false
+		}
+		j := strings.IndexByte(s[i+1:], '\\')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
 	// Eight bytes at a time while they are plain printable ASCII (keys and names almost
 	// always are): this check was a fifth of the encoder's time byte by byte.
@@ -247,4 +269,38 @@ func validName(s string) bool {
 func describe(p *collector.Point) string {
 	src, _ := p.Tag("source")
 	return fmt.Sprintf("%q source=%q", p.Measurement, src)
+}
+
+// CheckName returns why s cannot be a tag key, tag value or field key, or nil: the rule
+// validName applies to every point at run time, spelled out for a config error.
+func CheckName(s string) error {
+	if validName(s) {
+		return nil
+	}
+	if s == "" {
+		return errors.New("is empty")
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == 0x7f:
+			return fmt.Errorf("contains the control character %U, which line protocol cannot carry", rune(c))
+		case c != '\\':
+		case i+1 == len(s):
+			return errors.New("ends with a backslash, which would escape the separator after it")
+		case strings.IndexByte(`\ ,="`, s[i+1]) >= 0:
+			return fmt.Errorf("has a backslash before %q: line protocol has no escape for a backslash, so InfluxDB would read another name", s[i+1])
+		}
+	}
+	return errors.New("cannot be written in line protocol") // not reached: validName has no other rule
+}
+
+// CheckMeasurement is CheckName for a measurement, which must also not start with '#'.
+func CheckMeasurement(s string) error {
+	if strings.HasPrefix(s, "#") {
+		return errors.New("starts with '#': line protocol reads such a line as a comment, so InfluxDB would skip every point without a word")
+	}
+	return CheckName(s)
 }

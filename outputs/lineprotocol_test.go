@@ -1,7 +1,9 @@
 package outputs
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
@@ -227,5 +229,43 @@ func BenchmarkAppendLineProtocol(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pts)), "ns/point")
 		})
+	}
+}
+
+// writerFunc adapts a function to Writer.
+type writerFunc func(context.Context, []collector.Point) error
+
+func (f writerFunc) Write(ctx context.Context, p []collector.Point) error { return f(ctx, p) }
+
+// TestOutputCountsUnwritableNames: names built from device data at run time that line
+// protocol cannot carry (a '#' measurement, control characters, a backslash before a
+// separator) are dropped at Emit and counted by reason, never written as something else.
+func TestOutputCountsUnwritableNames(t *testing.T) {
+	var written []collector.Point
+	o, err := New(Config{Name: "t"}, writerFunc(func(_ context.Context, p []collector.Point) error {
+		written = append(written, p...)
+		return nil
+	}), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(1763946000, 0)
+	ok := collector.Point{Measurement: "interfaces", Tags: []collector.Tag{{Key: "interface_name", Value: "Ethernet1"}}, Fields: []collector.Field{collector.Int("v", 1)}, Time: at}
+	hash, ctrl, bs, field := ok, ok, ok, ok
+	hash.Measurement = "#interfaces"
+	ctrl.Tags = []collector.Tag{{Key: "interface_name", Value: "Eth\n1"}}
+	bs.Tags = []collector.Tag{{Key: "interface_name", Value: `Eth\ 1`}}
+	field.Fields = []collector.Field{collector.Int("state/\x00", 1)}
+	if err := o.Emit(context.Background(), []collector.Point{ok, hash, ctrl, bs, field}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rep, err := o.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Written != 1 || len(written) != 1 || rep.Dropped[ReasonMeasurement] != 1 || rep.Dropped[ReasonTag] != 2 || rep.Dropped[ReasonFieldKey] != 1 || rep.Failed {
+		t.Errorf("report %+v, written %v: want 1 written, invalid_measurement 1, invalid_tag 2, invalid_field_key 1", rep, written)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,11 @@ type Config struct {
 	// write; defaults 500ms and 30s. A server's Retry-After overrides the backoff (capped at
 	// maxRetryAfter).
 	RetryMin, RetryMax time.Duration
+	// TypesFile keeps the output's pinned field types across restarts (one type per field,
+	// DESIGN.md §4). Default: field-types.json in SpoolDir when SpoolDir is set; without
+	// either, pins live in memory and an InfluxDB output reads the server's types back at
+	// start.
+	TypesFile string
 }
 
 const (
@@ -49,6 +55,12 @@ const (
 	defaultSpoolMaxBytes = 1 << 30
 	defaultRetryMin      = 500 * time.Millisecond
 	defaultRetryMax      = 30 * time.Second
+	defaultTypesFile     = "field-types.json"
+	// maxRejectWrites bounds the write requests one batch may cost once the server rejects
+	// data (400/422): conflict rounds and splits together. What is still unresolved then
+	// is dead-lettered (rejected): a batch of 5,000 bad lines must not cost 10,000
+	// requests while every other device's points wait behind it.
+	maxRejectWrites = 20
 	// maxRetryAfter caps a server's Retry-After: a misconfigured proxy saying "come back in a
 	// day" must not silence the output for a day.
 	maxRetryAfter = 5 * time.Minute
@@ -75,6 +87,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetryMax < c.RetryMin {
 		c.RetryMax = c.RetryMin
+	}
+	if c.TypesFile == "" && c.SpoolDir != "" {
+		c.TypesFile = filepath.Join(c.SpoolDir, defaultTypesFile)
 	}
 	return c
 }
@@ -103,6 +118,13 @@ type Output struct {
 	log *slog.Logger
 	dl  deadLetter
 	sp  *spool // nil without SpoolDir
+	g   *typeGuard
+
+	// Reading the server's field types (FieldTypeReader); flush goroutine only.
+	readTypes  bool      // read before the next write
+	readOff    bool      // the server does not let us: rely on its answers
+	readFailed time.Time // a retryable failure: try again after the next successful write
+	readMu     sync.Mutex
 
 	mu     sync.Mutex
 	q      []collector.Point // q[head:] is the buffer, oldest first
@@ -151,6 +173,8 @@ func New(cfg Config, w Writer, log *slog.Logger) (*Output, error) {
 		stop:    make(chan struct{}),
 		runDone: make(chan struct{}),
 	}
+	o.g = newTypeGuard(cfg.TypesFile, o.log)
+	_, o.readTypes = w.(FieldTypeReader)
 	if cfg.SpoolDir != "" {
 		sp, corrupt, err := openSpool(cfg.SpoolDir, cfg.SpoolMaxBytes, o.log)
 		if err != nil {
@@ -458,13 +482,18 @@ func (o *Output) replayOne(ctx context.Context, final bool) bool {
 	return true
 }
 
-// deliver writes batch, splitting it on TooLarge and BadData and retrying Retryable and
-// Misconfigured failures until ctx ends. It returns the points it could not deliver
-// (nil when all were written or dead-lettered). In final mode (Close) it gives up at the first
-// retry that would not finish before ctx's deadline.
+// deliver writes batch, first holding every field to its pinned type (typeGuard), then
+// acting on the server's answer: TooLarge halves the batch; BadData pins the types the
+// answer names and resends only the affected points, dead-letters the lines it could not
+// parse, or — when the answer names nothing — splits the batch, all within maxRejectWrites
+// requests; Retryable and Misconfigured failures are retried until ctx ends. It returns the
+// points it could not deliver (nil when all were written, dropped or dead-lettered). In final
+// mode (Close) it gives up at the first retry that would not finish before ctx's deadline.
 func (o *Output) deliver(ctx context.Context, batch []collector.Point, final bool) []collector.Point {
+	batch = o.guardBatch(ctx, batch)
 	bo := collector.Backoff{Min: o.cfg.RetryMin, Max: o.cfg.RetryMax}
 	stack := [][]collector.Point{batch}
+	writes := 1 // write requests spent or scheduled for this batch, retries of the same data aside
 	// Isolating bad lines can reject many single points in one batch: log them once.
 	var rejected int
 	var lastReject *Error
@@ -508,21 +537,37 @@ func (o *Output) deliver(ctx context.Context, batch []collector.Point, final boo
 		o.writeErrors.Add(1)
 		e := Classify(err)
 		switch e.Class {
-		case TooLarge, BadData:
-			// Halve until the bad lines stand alone: O(k·log n) writes for k bad lines.
-			// InfluxDB 1.x has already stored the good lines of a "partial write" 400;
-			// writing them again is harmless because a point with the same series and
-			// timestamp overwrites itself.
+		case BadData:
+			if resend, ok := o.resolveRejection(ctx, b, e, reject); ok {
+				if len(resend) == 0 {
+					continue
+				}
+				if writes < maxRejectWrites {
+					writes++
+					stack = append(stack, resend)
+					continue
+				}
+				b = resend // out of requests: dead-letter what is left
+			} else if len(b) > 1 && writes+2 <= maxRejectWrites {
+				// The answer names nothing we can act on: halve to isolate the bad lines,
+				// O(k·log n) writes for k bad lines, within the bound. InfluxDB has already
+				// stored the good lines of a "partial write"; writing them again is
+				// harmless (same series and timestamp: the point overwrites itself).
+				writes += 2
+				mid := len(b) / 2
+				stack = append(stack, b[mid:], b[:mid])
+				continue
+			}
+			reject(b, ReasonRejected, e)
+			continue
+		case TooLarge:
+			// Halve until the points fit: a lone point still too large is dead-lettered.
 			if len(b) > 1 {
 				mid := len(b) / 2
 				stack = append(stack, b[mid:], b[:mid])
 				continue
 			}
-			reason := ReasonRejected
-			if e.Class == TooLarge {
-				reason = ReasonTooLarge
-			}
-			reject(b, reason, e)
+			reject(b, ReasonTooLarge, e)
 			continue
 		case Permanent:
 			reject(b, ReasonPermanent, e)
@@ -553,6 +598,144 @@ func (o *Output) deliver(ctx context.Context, batch []collector.Point, final boo
 		stack = append(stack, b)
 	}
 	return nil
+}
+
+// guardBatch holds every field of batch to its pinned type (reading the server's types
+// first when due) and returns the batch without the points left with no fields.
+func (o *Output) guardBatch(ctx context.Context, batch []collector.Point) []collector.Point {
+	if o.g == nil {
+		return batch
+	}
+	o.readServerTypes(ctx, false)
+	uintAsInt := false
+	if ue, ok := o.w.(UintEncoder); ok {
+		uintAsInt = ue.UintAsInt(ctx)
+	}
+	o.g.mu.Lock()
+	o.g.setUintAsInt(uintAsInt)
+	batch, dropped := o.g.apply(batch)
+	o.g.save()
+	o.g.mu.Unlock()
+	o.countTypeDrops(dropped)
+	return batch
+}
+
+func (o *Output) countTypeDrops(n int) {
+	if n == 0 {
+		return
+	}
+	o.mu.Lock()
+	o.drops[ReasonTypeConflict] += int64(n)
+	o.mu.Unlock()
+}
+
+// readServerTypes pins the field types the server holds (FieldTypeReader), at the first
+// write and again after a type conflict (force). A server that refuses the query is logged
+// once and not asked again: Output then relies on its write answers. A server that cannot
+// be reached is asked again after the next successful write.
+func (o *Output) readServerTypes(ctx context.Context, force bool) {
+	r, ok := o.w.(FieldTypeReader)
+	if !ok || o.g == nil {
+		return
+	}
+	o.readMu.Lock()
+	defer o.readMu.Unlock()
+	if force {
+		o.readTypes, o.readFailed = true, time.Time{}
+	}
+	if o.readOff || !o.readTypes || (!o.readFailed.IsZero() && o.lastWrite.Load() < o.readFailed.UnixNano()) {
+		return
+	}
+	types, err := r.FieldTypes(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		switch e := Classify(err); e.Class {
+		case Retryable:
+			o.readFailed = time.Now()
+			o.log.Debug("could not read the server's field types; trying again after the next successful write", "err", err)
+		default:
+			o.readOff = true
+			o.log.Warn("cannot read the field types the server holds; relying on its answers to writes", "err", err)
+		}
+		return
+	}
+	o.readTypes, o.readFailed = false, time.Time{}
+	o.g.mu.Lock()
+	changed := o.g.learn(types)
+	o.g.save()
+	o.g.mu.Unlock()
+	o.log.Debug("read the server's field types", "fields", len(types), "pins_changed", changed)
+}
+
+// resolveRejection acts on a BadData answer the Writer could read. It returns the points to
+// write again and true, or false when the answer names nothing netpulse can act on.
+//
+//   - Lines the server could not parse (Error.BadPoints) are dead-lettered; it stored the
+//     rest of the batch, so nothing is resent.
+//   - Field type conflicts (Error.Conflicts): the named types are pinned, the server's types
+//     read again, and the batch checked against the pins. The points that change are those
+//     the server dropped; when its dropped=N count matches them, only they are resent, else
+//     (InfluxDB names only the first conflict per shard) the whole fixed batch is, which
+//     rewrites the stored points with themselves.
+func (o *Output) resolveRejection(ctx context.Context, b []collector.Point, e *Error, reject func([]collector.Point, string, *Error)) ([]collector.Point, bool) {
+	if len(e.BadPoints) > 0 {
+		var bad []collector.Point
+		for _, i := range e.BadPoints {
+			if i >= 0 && i < len(b) {
+				bad = append(bad, b[i])
+			}
+		}
+		if len(bad) == 0 {
+			return nil, false
+		}
+		reject(bad, ReasonRejected, e)
+		o.delivered(len(b) - len(bad)) // the server stored the rest
+		return nil, true
+	}
+	if len(e.Conflicts) == 0 || o.g == nil {
+		return nil, false
+	}
+	named := make([]FieldType, len(e.Conflicts))
+	for i, c := range e.Conflicts {
+		named[i] = FieldType{Measurement: c.Measurement, Field: c.Field, Kind: c.Held}
+	}
+	o.g.mu.Lock()
+	o.g.learn(named)
+	o.g.mu.Unlock()
+	o.readServerTypes(ctx, true)
+
+	o.g.mu.Lock()
+	changed, dropped := 0, 0
+	var affected []collector.Point
+	kept := b[:0]
+	for i := range b {
+		ch, n, empty := o.g.fix(&b[i])
+		dropped += n
+		if ch {
+			changed++
+			if !empty {
+				affected = append(affected, b[i])
+			}
+		}
+		if !empty {
+			kept = append(kept, b[i])
+		}
+	}
+	o.g.save()
+	o.g.mu.Unlock()
+	o.countTypeDrops(dropped)
+	if changed == 0 {
+		return nil, false
+	}
+	if e.Dropped == changed {
+		if n := len(b) - changed; n > 0 {
+			o.delivered(n) // the server stored the others
+		}
+		return affected, true
+	}
+	return kept, true
 }
 
 // delivered records a successful write.

@@ -251,44 +251,69 @@ func badWriter(bad ...int) *fakeWriter {
 }
 
 func TestOutputIsolatesBadLines(t *testing.T) {
-	w := badWriter(3, 17, 18)
+	w := badWriter(3, 17)
 	dl := filepath.Join(t.TempDir(), "dead.lp")
 	o, _ := New(Config{Name: "influx", BatchSize: 32, FlushInterval: time.Hour, DeadLetter: dl}, w, testLogger(t))
 	_ = o.Emit(context.Background(), pts(0, 32))
 	rep := closeOK(t, o, 5*time.Second)
-	if rep.Written != 29 || rep.Dropped[ReasonRejected] != 3 || !rep.Failed {
-		t.Errorf("report %+v, want 29 written, 3 rejected", rep)
+	if rep.Written != 30 || rep.Dropped[ReasonRejected] != 2 || !rep.Failed {
+		t.Errorf("report %+v, want 30 written, 2 rejected", rep)
 	}
 	got := w.names()
 	for i := 0; i < 32; i++ {
 		want := 1
-		if i == 3 || i == 17 || i == 18 {
+		if i == 3 || i == 17 {
 			want = 0
 		}
 		if got[fmt.Sprint(i)] != want {
 			t.Errorf("point %d written %d times, want %d", i, got[fmt.Sprint(i)], want)
 		}
 	}
-	// Binary splitting: far fewer writes than one per point.
-	if w.calls > 24 {
-		t.Errorf("%d writes to isolate 3 bad lines in 32, want ≤ 24", w.calls)
+	// Binary splitting (the fake's answer names nothing Output can act on): far fewer
+	// writes than one per point, within maxRejectWrites.
+	if w.calls > maxRejectWrites {
+		t.Errorf("%d writes to isolate 2 bad lines in 32, want ≤ %d", w.calls, maxRejectWrites)
 	}
 	b, err := os.ReadFile(dl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(b)
-	for _, n := range []string{"n=3,", "n=17,", "n=18,"} {
+	for _, n := range []string{"n=3,", "n=17,"} {
 		if !strings.Contains(text, "m,"+n+"source=t c=") {
 			t.Errorf("dead letter lacks the line with %s:\n%s", n, text)
 		}
 	}
-	if strings.Count(text, "# ") != 3 || !strings.Contains(text, "rejected output=influx status=400: partial write: field type conflict") {
+	if strings.Count(text, "# ") != 2 || !strings.Contains(text, "rejected output=influx status=400: partial write: field type conflict") {
 		t.Errorf("dead letter lacks the server's message:\n%s", text)
 	}
 	// The dead-letter file is valid line protocol (comments included).
-	if back, err := decodeLineProtocol(b, 3); err != nil || len(back) != 3 {
+	if back, err := decodeLineProtocol(b, 2); err != nil || len(back) != 2 {
 		t.Errorf("dead letter does not decode: %d points, %v", len(back), err)
+	}
+}
+
+// TestOutputRejectionBound: an answer Output cannot read, for a batch in which every line is
+// bad, costs at most maxRejectWrites requests; what is still unresolved is dead-lettered
+// and counted, and the next batch is written.
+func TestOutputRejectionBound(t *testing.T) {
+	w := &fakeWriter{fn: func(_ int, p []collector.Point) error {
+		for _, q := range p {
+			if n, _ := q.Tag("n"); n < "5000" || len(n) < 4 {
+				return NewError(BadData, 400, 0, "something went wrong", errors.New("400"))
+			}
+		}
+		return nil
+	}}
+	o, _ := New(Config{Name: "influx", BatchSize: 5000, FlushInterval: time.Hour}, w, testLogger(t))
+	_ = o.Emit(context.Background(), pts(0, 5000))
+	_ = o.Emit(context.Background(), pts(5000, 10))
+	rep := closeOK(t, o, 5*time.Second)
+	if w.calls > maxRejectWrites+1 {
+		t.Errorf("%d writes, want ≤ %d for the bad batch + 1 for the good one", w.calls, maxRejectWrites)
+	}
+	if rep.Written != 10 || rep.Dropped[ReasonRejected] != 5000 {
+		t.Errorf("report %+v, want 10 written, 5000 rejected", rep)
 	}
 }
 

@@ -35,8 +35,10 @@ const (
 	// TooLarge (413): split the batch in halves and retry each; one point that is still too
 	// large goes to the dead-letter file.
 	TooLarge
-	// BadData (400/422, partial write): split the batch to isolate the lines the server
-	// rejects, write the good ones, dead-letter the bad ones with the server's message.
+	// BadData (400/422, partial write): act on what the answer names (Error.Conflicts,
+	// Error.BadPoints): pin the server's type and resend only the affected points, or
+	// dead-letter the lines it could not parse. An answer that names nothing is isolated by
+	// splitting the batch, within a fixed number of requests (maxRejectWrites).
 	BadData
 	// Permanent (any other 4xx): retrying cannot help; the batch goes to the dead-letter file.
 	Permanent
@@ -68,6 +70,19 @@ type Error struct {
 	// the dead-letter file.
 	Message string
 	Err     error // the underlying error, with the URL and the suggested fix
+
+	// What a BadData answer says, when the Writer could read it (outputs/influx parses
+	// InfluxDB's 400/422 texts). Output acts on these instead of splitting the batch.
+	//
+	// Conflicts are the field type conflicts the server named. InfluxDB names only the
+	// first conflict of each shard, so there may be more.
+	Conflicts []TypeConflict
+	// BadPoints are indices into the written batch of the points the server could not
+	// parse ("unable to parse '<line>'"); the server stored the others.
+	BadPoints []int
+	// Dropped is the number of points the server says it did not store (InfluxDB's
+	// "dropped=N"); -1 when the answer does not say. The rest of the batch was stored.
+	Dropped int
 }
 
 // Error returns the underlying error's text.
@@ -86,7 +101,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // NewError classifies err. message is the server's explanation, if any.
 func NewError(class Class, status int, retryAfter time.Duration, message string, err error) *Error {
-	return &Error{Class: class, StatusCode: status, RetryAfter: retryAfter, Message: message, Err: err}
+	return &Error{Class: class, StatusCode: status, RetryAfter: retryAfter, Message: message, Err: err, Dropped: -1}
 }
 
 // Classify returns err's classification. Errors that are not *Error count as Retryable (see
@@ -96,7 +111,7 @@ func Classify(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Class: Retryable, Err: err}
+	return &Error{Class: Retryable, Err: err, Dropped: -1}
 }
 
 // ClassForStatus maps an HTTP status of InfluxDB's write endpoint to a Class (DESIGN.md §7).

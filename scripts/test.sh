@@ -47,3 +47,20 @@ echo "== go vet"
 go vet ./...
 echo "== go test (race detector on)"
 go test -race -count=1 -timeout 25m ./... "$@"
+
+# Fuzzing: every fuzz target for a short while (the normal run above only replays the seeds
+# and testdata/fuzz/). Found by grep so that a new Fuzz function is fuzzed without editing
+# this file; one target per `go test -fuzz` run, as Go allows. A crasher fails the run and
+# is written to the package's testdata/fuzz/<Target>/: fix the bug and commit that file as a
+# seed. NETPULSE_FUZZTIME=0 skips this step.
+fuzztime="${NETPULSE_FUZZTIME:-10s}"
+if [ "$fuzztime" != 0 ]; then
+  echo "== go test -fuzz ($fuzztime per target)"
+  grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort |
+    while IFS=: read -r file _ decl; do
+      target="${decl#func }"
+      target="${target%%(*}"
+      echo "-- $target $(dirname "$file")"
+      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$(dirname "$file")"
+    done
+fi

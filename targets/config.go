@@ -3,12 +3,14 @@ package targets
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/collector/snmp"
+	"github.com/netpulse/netpulse/outputs"
 )
 
 // File is the whole configuration file.
@@ -29,7 +32,8 @@ type File struct {
 	Buffer        Buffer                       `yaml:"buffer"`
 	Metrics       Metrics                      `yaml:"metrics"`
 
-	dir string // directory of the file, for relative *_file and tls paths
+	dir   string                      // directory of the file, for relative *_file and tls paths
+	shown map[collector.Secret]string // secrets left unread (Options.WithoutSecrets) → placeholder
 }
 
 // Buffer configures the in-memory buffer in front of every output and the optional disk spool.
@@ -102,14 +106,26 @@ const (
 	DefaultRedialMax      = 60 * time.Second
 )
 
+// Options change how LoadWith and ParseWith read a file.
+type Options struct {
+	// WithoutSecrets reads no secret: *_file secrets are not opened and ${ENV} references in
+	// secret values are not expanded. Each such secret holds a placeholder that ShowSecret
+	// prints ("<secret from FILE>", "<secret from $ENV>"). For explain, which needs no
+	// credential to say what a config collects; run and config check read every secret.
+	WithoutSecrets bool
+}
+
 // Load reads, expands, strictly decodes, defaults and validates a configuration file. The
-// error lists every problem found, each naming the line and the fix.
-func Load(path string) (*File, error) {
+// error lists every problem in the file, each naming its line and the fix.
+func Load(path string) (*File, error) { return LoadWith(path, Options{}) }
+
+// LoadWith is Load with options.
+func LoadWith(path string, o Options) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	f, err := Parse(data, filepath.Dir(path))
+	f, err := ParseWith(data, filepath.Dir(path), o)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
@@ -117,38 +133,267 @@ func Load(path string) (*File, error) {
 }
 
 // Parse is Load on bytes; dir resolves relative file names (token_file, tls_ca, …).
-func Parse(data []byte, dir string) (*File, error) {
+func Parse(data []byte, dir string) (*File, error) { return ParseWith(data, dir, Options{}) }
+
+// ParseWith is Parse with options.
+func ParseWith(data []byte, dir string, o Options) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("parse YAML: %w", err)
+		return nil, fmt.Errorf("parse YAML: %w", err) // a syntax error leaves no tree to check
 	}
 	if root.Kind == 0 {
 		return nil, errors.New("the file is empty: it needs at least `outputs:` and `targets:`")
 	}
-	if err := expandEnv(&root); err != nil {
-		return nil, err
-	}
+	// Every check below runs even when an earlier one failed, so that one run reports every
+	// problem in the file, as Prometheus' blackbox_exporter and snmp_exporter do: a file with
+	// three mistakes should not take three runs to fix.
+	c := &checker{opt: o, lines: map[string]int{}, shown: map[collector.Secret]string{}}
+	indexLines(&root, "", c.lines)
+	c.expandEnv(&root)
 	// Decode from the tree itself so that every error carries the line of the original
 	// document; unknown keys are found by checkKeys because yaml.v3 offers KnownFields only on
 	// a Decoder over text, and re-encoding the expanded tree would shift the lines.
-	if err := checkKeys(&root, reflect.TypeOf(File{})); err != nil {
+	c.checkKeys(&root)
+	f := &File{dir: dir, shown: c.shown}
+	if err := root.Decode(f); err != nil {
+		// yaml.v3 goes on after a type error and fills what it can, so the checks below
+		// still see the rest of the file.
+		c.typeErrors(err)
+	}
+	recordLines(&root, f)
+	c.finish(f)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
-	var f File
-	if err := root.Decode(&f); err != nil {
-		return nil, explainYAML(err)
+	return f, nil
+}
+
+// ShowSecret returns how s may be shown: where it would come from when the file was loaded
+// WithoutSecrets ("<secret from FILE>", "<secret from $ENV>"), else "[redacted]" (or "" when
+// unset). It never returns a secret's value.
+func (f *File) ShowSecret(s collector.Secret) string {
+	if p, ok := f.shown[s]; ok {
+		return p
 	}
-	f.dir = dir
-	recordLines(&root, &f)
-	if err := f.finish(); err != nil {
-		return nil, err
+	return s.String()
+}
+
+// checker holds what one load learns: the line of every key, every problem found, and the
+// placeholders of secrets left unread.
+type checker struct {
+	opt   Options
+	lines map[string]int // path (see at) → line of its key or sequence item
+	probs []problem
+	shown map[collector.Secret]string // placeholder secret → what ShowSecret prints
+}
+
+// problem is one mistake in the file; line 0 when it has no single place (e.g. no targets).
+type problem struct {
+	line int
+	msg  string
+}
+
+// sep joins the parts of a path into the file (see at); it cannot appear in a YAML key that
+// a user would write, unlike '.' and '/', which field names and tag keys contain.
+const sep = "\x1f"
+
+// at builds the path of a place in the file from its keys and sequence indexes:
+// at("targets", 2, "snmp", "version").
+func at(parts ...any) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if n, ok := p.(int); ok {
+			fmt.Fprintf(&b, "[%d]", n)
+			continue
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		fmt.Fprint(&b, p)
 	}
-	return &f, nil
+	return b.String()
+}
+
+// indexLines records the line of every mapping key and sequence item under its path.
+func indexLines(n *yaml.Node, path string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			indexLines(c, path, lines)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + sep + p
+			}
+			lines[p] = n.Content[i].Line
+			indexLines(n.Content[i+1], p, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = c.Line
+			indexLines(c, p, lines)
+		}
+	}
+}
+
+// line returns the line of path, else of its nearest ancestor in the file, else 0.
+func (c *checker) line(path string) int {
+	for {
+		if l, ok := c.lines[path]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(path, sep+"[")
+		if i < 0 {
+			return 0
+		}
+		path = path[:i]
+	}
+}
+
+// add records a problem at path (its line, else the nearest enclosing one).
+func (c *checker) add(path, format string, a ...any) {
+	c.probs = append(c.probs, problem{line: c.line(path), msg: fmt.Sprintf(format, a...)})
+}
+
+// addIn records the problems err holds (errors.Join'ed or one) that a package's Validate
+// found in section (e.g. a target's snmp:). A message that starts with one of the section's
+// keys ("version \"4\": use 1, 2c or 3") is placed on that key's line.
+func (c *checker) addIn(section, prefix string, err error) {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		msg := e.Error()
+		path := section
+		if key, _, ok := strings.Cut(msg, " "); ok {
+			key = strings.TrimSuffix(key, ":")
+			if _, known := c.lines[at(section, strings.ReplaceAll(key, ".", sep))]; known {
+				path = at(section, strings.ReplaceAll(key, ".", sep))
+			}
+		}
+		c.add(path, "%s: %s", prefix, msg)
+	}
+}
+
+// configError lists every problem of a file, sorted by line.
+type configError struct{ probs []problem }
+
+func (e *configError) Error() string {
+	lines := make([]string, len(e.probs))
+	for i, p := range e.probs {
+		lines[i] = p.msg
+		if p.line > 0 {
+			lines[i] = fmt.Sprintf("line %d: %s", p.line, p.msg)
+		}
+	}
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return fmt.Sprintf("%d problems:\n%s", len(lines), strings.Join(lines, "\n"))
+}
+
+func (c *checker) err() error {
+	if len(c.probs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(c.probs, func(a, b problem) int { return a.line - b.line })
+	return &configError{probs: slices.CompactFunc(c.probs, func(a, b problem) bool { return a == b })}
+}
+
+// typeErrors records yaml.v3's type errors ("line 4: cannot unmarshal …") with their lines,
+// reworded to name the fix.
+func (c *checker) typeErrors(err error) {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		c.probs = append(c.probs, problem{msg: err.Error()})
+		return
+	}
+	for _, m := range te.Errors {
+		m = strings.ReplaceAll(m, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
+		m = strings.ReplaceAll(m, "into uint32", "into a whole number")
+		m = strings.ReplaceAll(m, "into int", "into a whole number")
+		line := 0
+		if rest, ok := strings.CutPrefix(m, "line "); ok {
+			if n, msg, ok := strings.Cut(rest, ": "); ok {
+				if l, err := strconv.Atoi(n); err == nil {
+					line, m = l, msg
+				}
+			}
+		}
+		c.probs = append(c.probs, problem{line: line, msg: m})
+	}
+}
+
+// yamlFields maps a struct type's YAML keys to their field types; names lists the keys in
+// declaration order.
+func yamlFields(t reflect.Type) (known map[string]reflect.Type, names []string) {
+	known = map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if tag == "-" || !sf.IsExported() {
+			continue
+		}
+		if tag == "" {
+			tag = strings.ToLower(sf.Name)
+		}
+		known[tag] = sf.Type
+		names = append(names, tag)
+	}
+	return known, names
+}
+
+// walkTyped visits every scalar of the tree with the Go type it decodes into (nil where the
+// tree does not fit the type: decoding reports that). Unknown keys are skipped (checkKeys
+// reports them).
+func walkTyped(n *yaml.Node, t reflect.Type, visit func(n *yaml.Node, t reflect.Type)) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			walkTyped(c, t, visit)
+		}
+	case yaml.AliasNode:
+		// The anchored node is visited where it is defined; following aliases here could
+		// loop and would expand it twice.
+	case yaml.ScalarNode:
+		visit(n, t)
+	case yaml.SequenceNode:
+		var et reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			et = t.Elem()
+		}
+		for _, c := range n.Content {
+			walkTyped(c, et, visit)
+		}
+	case yaml.MappingNode:
+		var known map[string]reflect.Type
+		var elem reflect.Type
+		switch {
+		case t == nil:
+		case t.Kind() == reflect.Map:
+			elem = t.Elem()
+		case t.Kind() == reflect.Struct && t.PkgPath() != "time":
+			known, _ = yamlFields(t)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			ft := elem
+			if known != nil {
+				ft = known[n.Content[i].Value]
+			}
+			walkTyped(n.Content[i+1], ft, visit)
+		}
+	}
 }
 
 // checkKeys reports every mapping key that the target type does not know, with its line.
-func checkKeys(n *yaml.Node, t reflect.Type) error {
-	var errs []error
+func (c *checker) checkKeys(root *yaml.Node) {
 	var walk func(n *yaml.Node, t reflect.Type)
 	walk = func(n *yaml.Node, t reflect.Type) {
 		for t.Kind() == reflect.Pointer {
@@ -179,25 +424,12 @@ func checkKeys(n *yaml.Node, t reflect.Type) error {
 				if t.NumField() == 0 || t.PkgPath() == "time" {
 					return
 				}
-				known := map[string]reflect.Type{}
-				var names []string
-				for i := 0; i < t.NumField(); i++ {
-					sf := t.Field(i)
-					tag, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
-					if tag == "-" || !sf.IsExported() {
-						continue
-					}
-					if tag == "" {
-						tag = strings.ToLower(sf.Name)
-					}
-					known[tag] = sf.Type
-					names = append(names, tag)
-				}
+				known, names := yamlFields(t)
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					k := n.Content[i]
 					ft, ok := known[k.Value]
 					if !ok {
-						errs = append(errs, fmt.Errorf("line %d: unknown key %q in %s: check the spelling (known keys: %s)", k.Line, k.Value, friendlyType(t.String()), strings.Join(names, ", ")))
+						c.probs = append(c.probs, problem{line: k.Line, msg: fmt.Sprintf("unknown key %q in %s: check the spelling (known keys: %s)", k.Value, friendlyType(t.String()), strings.Join(names, ", "))})
 						continue
 					}
 					walk(n.Content[i+1], ft)
@@ -205,24 +437,7 @@ func checkKeys(n *yaml.Node, t reflect.Type) error {
 			}
 		}
 	}
-	walk(n, t)
-	return errors.Join(errs...)
-}
-
-// explainYAML turns yaml.v3's type-centric messages into ones that name the key and the fix.
-func explainYAML(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	msgs := make([]string, 0, len(te.Errors))
-	for _, m := range te.Errors {
-		m = strings.ReplaceAll(m, "into time.Duration", "into a duration (write it like 10s or 1m30s)")
-		m = strings.ReplaceAll(m, "into uint32", "into a whole number")
-		m = strings.ReplaceAll(m, "into int", "into a whole number")
-		msgs = append(msgs, m)
-	}
-	return errors.New(strings.Join(msgs, "\n"))
+	walk(root, reflect.TypeOf(File{}))
 }
 
 func friendlyType(t string) string {
@@ -245,41 +460,48 @@ func friendlyType(t string) string {
 	return t
 }
 
-var envRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+var (
+	envRe      = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	secretType = reflect.TypeOf(collector.Secret(""))
+)
 
 // expandEnv replaces ${VAR} in scalar values (never in keys or structure, so a secret holding
 // YAML syntax cannot change the document). An unset variable is an error: an empty password
-// that silently fails authentication later is harder to find.
-func expandEnv(n *yaml.Node) error {
-	var errs []error
-	var walk func(n *yaml.Node, isKey bool)
-	walk = func(n *yaml.Node, isKey bool) {
-		switch n.Kind {
-		case yaml.ScalarNode:
-			if isKey || !strings.Contains(n.Value, "${") {
-				return
-			}
-			n.Value = envRe.ReplaceAllStringFunc(n.Value, func(m string) string {
-				name := m[2 : len(m)-1]
-				v, ok := os.LookupEnv(name)
-				if !ok {
-					errs = append(errs, fmt.Errorf("line %d: environment variable %s is not set: export it or put the value in a *_file", n.Line, name))
-				}
-				return v
-			})
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				walk(n.Content[i], true)
-				walk(n.Content[i+1], false)
-			}
-		default:
-			for _, c := range n.Content {
-				walk(c, false)
-			}
+// that silently fails authentication later is harder to find; the reference stays as written
+// so that the value does not cause a second, misleading error. WithoutSecrets, a secret value
+// that names variables is not expanded but becomes the placeholder "<secret from $VAR>".
+func (c *checker) expandEnv(root *yaml.Node) {
+	walkTyped(root, reflect.TypeOf(File{}), func(n *yaml.Node, t reflect.Type) {
+		if !strings.Contains(n.Value, "${") {
+			return
 		}
-	}
-	walk(n, false)
-	return errors.Join(errs...)
+		refs := envRe.FindAllStringSubmatch(n.Value, -1)
+		if c.opt.WithoutSecrets && t == secretType && len(refs) > 0 {
+			names := make([]string, len(refs))
+			for i, r := range refs {
+				names[i] = "$" + r[1]
+			}
+			n.Value = c.placeholder("<secret from " + strings.Join(names, ", ") + ">")
+			return
+		}
+		n.Value = envRe.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := m[2 : len(m)-1]
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				c.probs = append(c.probs, problem{line: n.Line, msg: fmt.Sprintf("environment variable %s is not set: export it or put the value in a *_file", name)})
+				return m
+			}
+			return v
+		})
+	})
+}
+
+// placeholder records text as a secret left unread (Options.WithoutSecrets) and returns it.
+// The secret's value is the text itself: long enough for the length checks of SNMPv3
+// passwords, so validation finds what it would find with the real secret.
+func (c *checker) placeholder(text string) string {
+	c.shown[collector.Secret(text)] = text
+	return text
 }
 
 // recordLines stores each target's line so that validation errors can name it.
@@ -311,107 +533,120 @@ func (f *File) resolvePath(p string) string {
 }
 
 // readSecretFile fills s from file when s is empty; a trailing newline (as `echo` and
-// Kubernetes Secrets often leave) is removed.
-func (f *File) readSecretFile(s *collector.Secret, file, where, key string) error {
+// Kubernetes Secrets often leave) is removed. WithoutSecrets the file is not opened and s
+// becomes the placeholder "<secret from FILE>".
+func (c *checker) readSecretFile(f *File, s *collector.Secret, file, path, where, key string) {
 	if file == "" {
-		return nil
+		return
 	}
 	if s.IsSet() {
-		return fmt.Errorf("%s: both %s and %s_file are set: keep one", where, key, key)
+		c.add(at(path, key+"_file"), "%s: both %s and %s_file are set: keep one", where, key, key)
+		return
 	}
-	b, err := os.ReadFile(f.resolvePath(file))
+	name := f.resolvePath(file)
+	if c.opt.WithoutSecrets {
+		*s = collector.Secret(c.placeholder("<secret from " + name + ">"))
+		return
+	}
+	b, err := os.ReadFile(name)
 	if err != nil {
-		return fmt.Errorf("%s: read %s_file: %w", where, key, err)
+		c.add(at(path, key+"_file"), "%s: read %s_file: %v: create the file or fix the path", where, key, err)
+		// A stand-in keeps Validate from adding "needs a community" for the same mistake;
+		// the file is refused anyway.
+		*s = collector.Secret("<unreadable " + name + ">")
+		return
 	}
 	*s = collector.Secret(strings.TrimRight(string(b), "\r\n"))
-	return nil
 }
 
 // finish applies defaults, reads secret files, resolves profiles and subscriptions, and
-// validates. All problems are reported together.
-func (f *File) finish() error {
-	var errs []error
-	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+// validates, recording every problem.
+func (c *checker) finish(f *File) {
 	if f.Interval == 0 {
 		f.Interval = DefaultInterval
 	} else if f.Interval < 0 {
-		add("interval: %s is negative", f.Interval)
+		c.add(at("interval"), "interval: %s is negative: use a positive duration like 30s", f.Interval)
 	}
 	if f.Buffer.MaxBytes == 0 {
 		f.Buffer.MaxBytes = DefaultBufferBytes
 	}
 	if len(f.Outputs) == 0 {
-		add("outputs: none configured: add `- type: file` with `path: \"-\"` (stdout) or an influxdb output")
+		c.add(at("outputs"), "outputs: none configured: add `- type: file` with `path: \"-\"` (stdout) or an influxdb output")
 	}
 	for i := range f.Outputs {
-		if err := f.finishOutput(i, &f.Outputs[i]); err != nil {
-			errs = append(errs, err)
-		}
+		c.finishOutput(f, i, &f.Outputs[i])
 	}
+	badSubs := map[string]bool{}
 	for name, sub := range f.Subscriptions {
 		sub.Name = name
-		if err := finishSubscription(&sub); err != nil {
-			add("subscriptions.%s: %w", name, err)
-		}
+		n := len(c.probs)
+		c.finishSubscription(&sub)
+		badSubs[name] = len(c.probs) > n
 		f.Subscriptions[name] = sub
 	}
 	for name, p := range f.SNMPProfiles {
 		p.Name = name
 		if err := snmp.ValidateProfile(p); err != nil {
-			add("snmp_profiles.%s: %w", name, err)
+			c.addIn(at("snmp_profiles", name), "snmp_profiles."+name, err)
 		}
+		c.checkProfileNames(p)
 		f.SNMPProfiles[name] = p
 	}
 	if len(f.Targets) == 0 {
-		add("targets: none configured: add at least one target with an snmp: or gnmi: section")
+		c.add(at("targets"), "targets: none configured: add at least one target with an snmp: or gnmi: section")
 	}
 	seen := map[string]int{}
 	for i := range f.Targets {
 		t := &f.Targets[i]
+		path := at("targets", i)
 		where := fmt.Sprintf("targets[%d]", i)
 		if t.Name != "" {
 			where = fmt.Sprintf("target %q", t.Name)
 		}
-		if t.Line > 0 {
-			where = fmt.Sprintf("line %d: %s", t.Line, where)
-		}
 		if t.Name == "" {
-			add("%s: name is empty: every target needs a unique name (it becomes the source tag)", where)
+			c.add(path, "%s: name is empty: every target needs a unique name (it becomes the source tag)", where)
 		} else if prev, dup := seen[t.Name]; dup {
-			add("%s: the name is used twice (also targets[%d]): names must be unique", where, prev)
+			c.add(at(path, "name"), "%s: the name is used twice (also targets[%d]): names must be unique", where, prev)
+		} else if err := outputs.CheckName(t.Name); err != nil {
+			c.add(at(path, "name"), "%s: the name becomes the source tag and %v: rename the target", where, err)
 		}
 		seen[t.Name] = i
-		if err := f.finishTarget(t, where); err != nil {
-			errs = append(errs, err)
-		}
+		c.finishTarget(f, t, path, where, badSubs)
 	}
-	return errors.Join(errs...)
 }
 
-func (f *File) finishOutput(i int, o *Output) error {
+func (c *checker) finishOutput(f *File, i int, o *Output) {
+	path := at("outputs", i)
 	where := fmt.Sprintf("outputs[%d]", i)
+	uintSupport := func() {
+		switch o.UintSupport {
+		case "":
+			o.UintSupport = "auto"
+		case "auto", "true", "false":
+		default:
+			c.add(at(path, "uint_support"), "%s: uint_support %q: use auto, true or false", where, o.UintSupport)
+		}
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.FlushInterval == 0 {
+		o.FlushInterval = DefaultFlushInterval
+	}
 	switch o.Type {
 	case "influxdb":
-		if err := f.readSecretFile(&o.Token, o.TokenFile, where, "token"); err != nil {
-			return err
-		}
-		if o.URL == "" {
-			return fmt.Errorf("%s: url is empty: set it to the InfluxDB base URL, e.g. http://127.0.0.1:8086", where)
-		}
-		if !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://") {
-			return fmt.Errorf("%s: url %q needs a scheme: http:// or https://", where, o.URL)
+		c.readSecretFile(f, &o.Token, o.TokenFile, path, where, "token")
+		switch {
+		case o.URL == "":
+			c.add(path, "%s: url is empty: set it to the InfluxDB base URL, e.g. http://127.0.0.1:8086", where)
+		case !strings.HasPrefix(o.URL, "http://") && !strings.HasPrefix(o.URL, "https://"):
+			c.add(at(path, "url"), "%s: url %q needs a scheme: http:// or https://", where, o.URL)
 		}
 		if o.Bucket == "" {
-			return fmt.Errorf("%s: bucket is empty: on InfluxDB 1.x use \"database/retention-policy\" (e.g. telemetry/autogen)", where)
-		}
-		if o.BatchSize == 0 {
-			o.BatchSize = DefaultBatchSize
+			c.add(path, "%s: bucket is empty: on InfluxDB 1.x use \"database/retention-policy\" (e.g. telemetry/autogen)", where)
 		}
 		if o.BatchSize < 0 {
-			return fmt.Errorf("%s: batch_size %d is negative", where, o.BatchSize)
-		}
-		if o.FlushInterval == 0 {
-			o.FlushInterval = DefaultFlushInterval
+			c.add(at(path, "batch_size"), "%s: batch_size %d is negative", where, o.BatchSize)
 		}
 		if o.Timeout == 0 {
 			o.Timeout = DefaultOutputTimeout
@@ -420,56 +655,34 @@ func (f *File) finishOutput(i int, o *Output) error {
 			on := true
 			o.Gzip = &on
 		}
-		switch o.UintSupport {
-		case "":
-			o.UintSupport = "auto"
-		case "auto", "true", "false":
-		default:
-			return fmt.Errorf("%s: uint_support %q: use auto, true or false", where, o.UintSupport)
-		}
+		uintSupport()
 		o.TLSCA = f.resolvePath(o.TLSCA)
 		o.DeadLetter = f.resolvePath(o.DeadLetter)
 		if o.Path != "" {
-			return fmt.Errorf("%s: path is for type file, not influxdb", where)
+			c.add(at(path, "path"), "%s: path is for type file, not influxdb", where)
 		}
 	case "file":
 		if o.Path == "" {
-			return fmt.Errorf("%s: path is empty: use \"-\" for stdout or a file name", where)
-		}
-		if o.Path != "-" {
+			c.add(path, "%s: path is empty: use \"-\" for stdout or a file name", where)
+		} else if o.Path != "-" {
 			o.Path = f.resolvePath(o.Path)
-		}
-		if o.BatchSize == 0 {
-			o.BatchSize = DefaultBatchSize
-		}
-		if o.FlushInterval == 0 {
-			o.FlushInterval = DefaultFlushInterval
 		}
 		if o.URL != "" || o.Bucket != "" || o.Org != "" || o.Token.IsSet() || o.TokenFile != "" || o.Gzip != nil ||
 			o.Timeout != 0 || o.DeadLetter != "" || o.TLSCA != "" || o.SkipVerify {
-			return fmt.Errorf("%s: url, bucket, org, token, gzip, timeout, dead_letter, tls_ca and skip_verify are for type influxdb, not file", where)
+			c.add(path, "%s: url, bucket, org, token, gzip, timeout, dead_letter, tls_ca and skip_verify are for type influxdb, not file", where)
 		}
 		// A file has no server to probe: "auto" writes unsigned integers as they are; "false"
 		// writes int64 for files that will be loaded into InfluxDB 1.x.
-		switch o.UintSupport {
-		case "":
-			o.UintSupport = "auto"
-		case "auto", "true", "false":
-		default:
-			return fmt.Errorf("%s: uint_support %q: use auto, true or false", where, o.UintSupport)
-		}
+		uintSupport()
 	case "":
-		return fmt.Errorf("%s: type is missing: use influxdb or file", where)
+		c.add(path, "%s: type is missing: use influxdb or file", where)
 	default:
-		return fmt.Errorf("%s: unknown type %q: use influxdb or file", where, o.Type)
+		c.add(at(path, "type"), "%s: unknown type %q: use influxdb or file", where, o.Type)
 	}
-	return nil
 }
 
-func finishSubscription(s *gnmi.Subscription) error {
-	if len(s.Paths) == 0 {
-		return errors.New("paths is empty: add at least one path, e.g. /interfaces/interface/state/counters")
-	}
+func (c *checker) finishSubscription(s *gnmi.Subscription) {
+	path := at("subscriptions", s.Name)
 	if s.Mode == "" {
 		s.Mode = "stream"
 	}
@@ -485,7 +698,51 @@ func finishSubscription(s *gnmi.Subscription) error {
 	if s.SampleInterval == 0 && s.Mode == "stream" && s.StreamMode == "sample" {
 		s.SampleInterval = DefaultSampleInterval
 	}
-	return gnmi.ValidateSubscription(*s)
+	if err := gnmi.ValidateSubscription(*s); err != nil {
+		c.addIn(path, "subscriptions."+s.Name, err)
+	}
+	// The measurement (the subscription's name unless set) starts every line written.
+	if err := outputs.CheckMeasurement(s.Measurement); err != nil {
+		c.add(at(path, "measurement"), "subscriptions.%s: measurement %q %v: rename it (set measurement:)", s.Name, s.Measurement, err)
+	}
+}
+
+// checkProfileNames refuses a user profile's measurements, tag keys and field keys that line
+// protocol cannot carry (outputs.CheckName): the session would otherwise drop every point.
+func (c *checker) checkProfileNames(p snmp.Profile) {
+	base := at("snmp_profiles", p.Name)
+	check := func(path, what, name string, measurement bool) {
+		err := outputs.CheckName(name)
+		if measurement {
+			err = outputs.CheckMeasurement(name)
+		}
+		if err != nil {
+			c.add(path, "snmp_profiles.%s: %s %q %v: rename it", p.Name, what, name, err)
+		}
+	}
+	keys := func(path, what string, m map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			check(at(path, k), what, k, false)
+		}
+	}
+	for i, s := range p.Scalars {
+		path := at(base, "scalars", i)
+		check(at(path, "measurement"), "measurement", s.Measurement, true)
+		keys(at(path, "fields"), "field", s.Fields)
+		keys(at(path, "tags"), "tag", s.Tags)
+	}
+	for i, t := range p.Tables {
+		path := at(base, "tables", i)
+		check(at(path, "measurement"), "measurement", t.Measurement, true)
+		keys(at(path, "fields"), "field", t.Fields)
+		keys(at(path, "tags"), "tag", t.Tags)
+		if t.IndexTag != "" {
+			check(at(path, "index_tag"), "index_tag", t.IndexTag, false)
+		}
+		if t.IndexField != "" {
+			check(at(path, "index_field"), "index_field", t.IndexField, false)
+		}
+	}
 }
 
 func sortedTags(m map[string]string, name string) []collector.Tag {
@@ -501,106 +758,110 @@ func sortedTags(m map[string]string, name string) []collector.Tag {
 	return tags
 }
 
-func (f *File) finishTarget(t *Target, where string) error {
+func (c *checker) finishTarget(f *File, t *Target, path, where string, badSubs map[string]bool) {
 	if t.Address == "" {
-		return fmt.Errorf("%s: address is empty: set host:port", where)
+		c.add(path, "%s: address is empty: set host:port", where)
 	}
-	if _, bad := t.Tags["source"]; bad {
-		return fmt.Errorf("%s: tags.source is reserved (it is the target's name): rename the tag", where)
+	for _, k := range slices.Sorted(maps.Keys(t.Tags)) {
+		switch v := t.Tags[k]; {
+		case k == "source":
+			c.add(at(path, "tags", k), "%s: tags.source is reserved (it is the target's name): rename the tag", where)
+		case outputs.CheckName(k) != nil:
+			c.add(at(path, "tags", k), "%s: tag key %q %v: rename it", where, k, outputs.CheckName(k))
+		case v == "":
+			c.add(at(path, "tags", k), "%s: tag %s is empty, and an empty tag is never written: give it a value or remove it", where, k)
+		case outputs.CheckName(v) != nil:
+			c.add(at(path, "tags", k), "%s: tag %s: value %q %v: change it", where, k, v, outputs.CheckName(v))
+		}
 	}
 	switch {
 	case t.SNMP != nil && t.GNMI != nil:
-		return fmt.Errorf("%s: has both snmp and gnmi sections: split it into two targets with different names", where)
+		c.add(path, "%s: has both snmp and gnmi sections: split it into two targets with different names", where)
 	case t.SNMP != nil:
-		return f.finishSNMP(t, where)
+		c.finishSNMP(f, t, at(path, "snmp"), where)
 	case t.GNMI != nil:
-		return f.finishGNMI(t, where)
+		c.finishGNMI(f, t, at(path, "gnmi"), where, badSubs)
+	default:
+		c.add(path, "%s: has neither an snmp: nor a gnmi: section", where)
 	}
-	return fmt.Errorf("%s: has neither an snmp: nor a gnmi: section", where)
 }
 
-func (f *File) finishSNMP(t *Target, where string) error {
-	c := t.SNMP
-	c.Name, c.Address, c.Tags = t.Name, t.Address, sortedTags(t.Tags, t.Name)
-	for _, s := range []struct {
+func (c *checker) finishSNMP(f *File, t *Target, path, where string) {
+	s := t.SNMP
+	s.Name, s.Address, s.Tags = t.Name, t.Address, sortedTags(t.Tags, t.Name)
+	for _, sec := range []struct {
 		v    *collector.Secret
 		file string
 		key  string
-	}{{&c.Community, c.CommunityFile, "community"}, {&c.AuthPassword, c.AuthPasswordFile, "auth_password"}, {&c.PrivPassword, c.PrivPasswordFile, "priv_password"}} {
-		if err := f.readSecretFile(s.v, s.file, where+": snmp", s.key); err != nil {
-			return err
-		}
+	}{{&s.Community, s.CommunityFile, "community"}, {&s.AuthPassword, s.AuthPasswordFile, "auth_password"}, {&s.PrivPassword, s.PrivPasswordFile, "priv_password"}} {
+		c.readSecretFile(f, sec.v, sec.file, path, where+": snmp", sec.key)
 	}
-	if c.Interval == 0 {
-		c.Interval = f.Interval
+	if s.Interval == 0 {
+		s.Interval = f.Interval
 	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultSNMPTimeout
+	if s.Timeout == 0 {
+		s.Timeout = DefaultSNMPTimeout
 	}
-	if c.Retries == nil {
+	if s.Retries == nil {
 		r := DefaultSNMPRetries
-		c.Retries = &r
+		s.Retries = &r
 	}
-	if c.MaxRepetitions == 0 {
-		c.MaxRepetitions = DefaultMaxRepetitions
+	if s.MaxRepetitions == 0 {
+		s.MaxRepetitions = DefaultMaxRepetitions
 	}
-	if len(c.ProfileNames) == 0 {
-		c.ProfileNames = []string{"system", "if-mib"}
+	if len(s.ProfileNames) == 0 {
+		s.ProfileNames = []string{"system", "if-mib"}
 	}
-	c.Profiles = c.Profiles[:0]
-	for _, name := range c.ProfileNames {
+	s.Profiles = s.Profiles[:0]
+	for i, name := range s.ProfileNames {
 		if p, ok := f.SNMPProfiles[name]; ok {
-			c.Profiles = append(c.Profiles, p)
+			s.Profiles = append(s.Profiles, p)
 			continue
 		}
 		p, ok := snmp.BuiltinProfile(name)
 		if !ok {
-			known := snmp.BuiltinProfileNames()
-			for n := range f.SNMPProfiles {
-				known = append(known, n)
-			}
+			known := append(snmp.BuiltinProfileNames(), slices.Collect(maps.Keys(f.SNMPProfiles))...)
 			slices.Sort(known)
-			return fmt.Errorf("%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
+			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
+			// An empty stand-in keeps Validate from adding "no profiles" for the same mistake;
+			// the file is refused anyway.
+			p = snmp.Profile{Name: name}
 		}
-		c.Profiles = append(c.Profiles, p)
+		s.Profiles = append(s.Profiles, p)
 	}
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("%s: snmp: %w", where, err)
+	if err := s.Validate(); err != nil {
+		c.addIn(path, where+": snmp", err)
 	}
-	return nil
 }
 
-func (f *File) finishGNMI(t *Target, where string) error {
-	c := t.GNMI
-	c.Name, c.Address, c.Tags = t.Name, t.Address, sortedTags(t.Tags, t.Name)
-	if err := f.readSecretFile(&c.Password, c.PasswordFile, where+": gnmi", "password"); err != nil {
-		return err
+func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map[string]bool) {
+	g := t.GNMI
+	g.Name, g.Address, g.Tags = t.Name, t.Address, sortedTags(t.Tags, t.Name)
+	c.readSecretFile(f, &g.Password, g.PasswordFile, path, where+": gnmi", "password")
+	g.TLSCA, g.TLSCert, g.TLSKey = f.resolvePath(g.TLSCA), f.resolvePath(g.TLSCert), f.resolvePath(g.TLSKey)
+	if g.Redial.Min == 0 {
+		g.Redial.Min = DefaultRedialMin
 	}
-	c.TLSCA, c.TLSCert, c.TLSKey = f.resolvePath(c.TLSCA), f.resolvePath(c.TLSCert), f.resolvePath(c.TLSKey)
-	if c.Redial.Min == 0 {
-		c.Redial.Min = DefaultRedialMin
+	if g.Redial.Max == 0 {
+		g.Redial.Max = DefaultRedialMax
 	}
-	if c.Redial.Max == 0 {
-		c.Redial.Max = DefaultRedialMax
+	if len(g.SubscriptionNames) == 0 {
+		c.add(path, "%s: gnmi.subscriptions is empty: name at least one entry of the top-level subscriptions section", where)
 	}
-	if len(c.SubscriptionNames) == 0 {
-		return fmt.Errorf("%s: gnmi.subscriptions is empty: name at least one entry of the top-level subscriptions section", where)
-	}
-	c.Subscriptions = c.Subscriptions[:0]
-	for _, name := range c.SubscriptionNames {
+	g.Subscriptions = g.Subscriptions[:0]
+	for i, name := range g.SubscriptionNames {
 		s, ok := f.Subscriptions[name]
-		if !ok {
-			known := make([]string, 0, len(f.Subscriptions))
-			for n := range f.Subscriptions {
-				known = append(known, n)
-			}
-			slices.Sort(known)
-			return fmt.Errorf("%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
+		switch {
+		case !ok:
+			known := slices.Sorted(maps.Keys(f.Subscriptions))
+			c.add(at(path, "subscriptions", i), "%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
+		case badSubs[name]:
+			// Its problems are reported once, at the subscription, not again per target.
+		default:
+			g.Subscriptions = append(g.Subscriptions, s)
 		}
-		c.Subscriptions = append(c.Subscriptions, s)
 	}
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("%s: gnmi: %w", where, err)
+	if err := g.Validate(); err != nil {
+		c.addIn(path, where+": gnmi", err)
 	}
-	return nil
 }

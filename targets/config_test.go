@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netpulse/netpulse/collector"
 )
 
 const userProfile = `
@@ -111,7 +113,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown target key", base + "targets:\n  - name: a\n    adress: x\n", []string{"line 4", `unknown key "adress"`, "a target"}},
 		{"wrong type", base + "interval: often\n" + "targets: []\n", []string{"line 2", "duration"}},
 		{"missing community", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 2c, profiles: [cpu]}\n" + userProfile, []string{`target "a"`, "community"}},
-		{"unknown profile", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 2c, community: c, profiles: [nope]}\n" + userProfile, []string{"line 3", `unknown profile "nope"`, "cpu"}},
+		{"unknown profile", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 2c, community: c, profiles: [nope]}\n" + userProfile, []string{"line 5", `unknown profile "nope"`, "cpu"}},
 		{"v3 short password", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 3, user: u, auth_protocol: SHA, auth_password: short, security_level: authNoPriv, profiles: [cpu]}\n" + userProfile, []string{"8 characters"}},
 		{"v3 bad protocol", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 3, user: u, auth_protocol: SHA1024, auth_password: longenough, security_level: authNoPriv, profiles: [cpu]}\n" + userProfile, []string{`auth_protocol "SHA1024"`}},
 		{"duplicate names", base + "targets:\n  - name: a\n    address: h:161\n    snmp: {version: 2c, community: c, profiles: [cpu]}\n  - name: a\n    address: h:161\n    snmp: {version: 2c, community: c, profiles: [cpu]}\n" + userProfile, []string{"used twice"}},
@@ -161,4 +163,157 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Parse(b, "") // must not panic
 	})
+}
+
+// TestParseReportsEveryProblem: independent mistakes all come back from one load, each with
+// the line it is on, sorted by line (issue 12).
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, err := Parse([]byte(`outputs: [{type: file, path: "-"}]
+targets:
+  - name: a
+    address: h:161
+    snmp:
+      version: 4
+      community: c
+      profiles: [cpu]
+  - name: b
+    address: h:161
+    adress: typo
+    snmp:
+      version: 2c
+      community: c
+      profiles: [system, nope]
+`+userProfile), "")
+	if err == nil {
+		t.Fatal("Parse succeeded, want three problems")
+	}
+	want := []string{
+		`line 6: target "a": snmp: version "4": use 1, 2c or 3`,
+		`line 11: unknown key "adress" in a target`,
+		`line 15: target "b": snmp.profiles: unknown profile "nope"`,
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "3 problems:\n") {
+		t.Errorf("error does not count 3 problems:\n%s", msg)
+	}
+	last := -1
+	for _, w := range want {
+		i := strings.Index(msg, w)
+		if i < 0 {
+			t.Errorf("missing %q in:\n%s", w, msg)
+			continue
+		}
+		if i < last {
+			t.Errorf("%q is out of line order in:\n%s", w, msg)
+		}
+		last = i
+	}
+}
+
+// TestParseRefusesNamesLineProtocolCannotCarry: a measurement starting with '#' (a comment
+// line that InfluxDB skips), empty names and control characters in measurements, tag keys
+// and values are refused at load, each naming its line (issue 12).
+func TestParseRefusesNamesLineProtocolCannotCarry(t *testing.T) {
+	_, err := Parse([]byte(`outputs: [{type: file, path: "-"}]
+subscriptions:
+  ifs:
+    paths: [/interfaces]
+    measurement: "#x"
+  "#y":
+    paths: [/system]
+snmp_profiles:
+  p:
+    tables:
+      - measurement: "#cpu"
+        index_tag: "cpu\tindex"
+        fields: {load: 1.3.6.1.2.1.25.3.3.1.2}
+targets:
+  - name: a
+    address: h:161
+    tags: {"site\n": x, rack: "r\\ 1", room: ""}
+    snmp: {version: 2c, community: c, profiles: [p]}
+  - name: g
+    address: h:57400
+    gnmi: {insecure: true, subscriptions: [ifs, "#y"]}
+`), "")
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	for _, w := range []string{
+		`line 5: subscriptions.ifs: measurement "#x" starts with '#'`,
+		`line 6: subscriptions.#y: measurement "#y" starts with '#'`,
+		`line 11: snmp_profiles.p: measurement "#cpu" starts with '#'`,
+		`line 12: snmp_profiles.p: index_tag "cpu\tindex" contains the control character U+0009`,
+		`line 17: target "a": tag key "site\n" contains the control character U+000A`,
+		`line 17: target "a": tag rack: value "r\\ 1" has a backslash before ' '`,
+		`line 17: target "a": tag room is empty`,
+	} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%s", w, err)
+		}
+	}
+	if n := strings.Count(err.Error(), `"#x" starts`); n != 1 {
+		t.Errorf("the subscription's problem is reported %d times, want once (not again per target):\n%s", n, err)
+	}
+}
+
+// TestParseWithoutSecrets: explain's mode opens no secret file and reads no secret variable;
+// each such secret shows where it would come from, literal secrets stay redacted. The normal
+// mode still reports every secret file it cannot read.
+func TestParseWithoutSecrets(t *testing.T) {
+	t.Setenv("NETPULSE_TEST_COMMUNITY", "s3cret-community")
+	dir := t.TempDir()
+	cfg := []byte(`outputs:
+  - {type: influxdb, url: "http://x:8086", bucket: b, token: "${NETPULSE_TEST_UNSET_TOKEN}"}
+targets:
+  - name: v2
+    address: h:161
+    snmp: {version: 2c, community: "${NETPULSE_TEST_COMMUNITY}", profiles: [system]}
+  - name: v3
+    address: h:161
+    snmp:
+      version: 3
+      user: u
+      auth_protocol: SHA
+      auth_password_file: /nonexistent/auth
+      priv_protocol: AES
+      priv_password_file: priv
+      profiles: [system]
+  - name: g
+    address: h:57400
+    gnmi: {insecure: true, password: literal-pw, subscriptions: [s]}
+subscriptions:
+  s: {paths: [/interfaces]}
+`)
+	f, err := ParseWith(cfg, dir, Options{WithoutSecrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		s    collector.Secret
+		want string
+	}{
+		{f.Outputs[0].Token, "<secret from $NETPULSE_TEST_UNSET_TOKEN>"},
+		{f.Targets[0].SNMP.Community, "<secret from $NETPULSE_TEST_COMMUNITY>"},
+		{f.Targets[1].SNMP.AuthPassword, "<secret from /nonexistent/auth>"},
+		{f.Targets[1].SNMP.PrivPassword, "<secret from " + filepath.Join(dir, "priv") + ">"},
+		{f.Targets[2].GNMI.Password, "[redacted]"},
+	} {
+		if got := f.ShowSecret(c.s); got != c.want {
+			t.Errorf("ShowSecret = %q, want %q", got, c.want)
+		}
+	}
+	if f.Targets[0].SNMP.Community.Reveal() == "s3cret-community" {
+		t.Error("the community variable was read WithoutSecrets")
+	}
+
+	_, err = Parse(cfg, dir)
+	if err == nil {
+		t.Fatal("Parse without the secret files succeeded")
+	}
+	for _, w := range []string{"line 2: environment variable NETPULSE_TEST_UNSET_TOKEN is not set", "line 13: target \"v3\": snmp: read auth_password_file", "line 15: target \"v3\": snmp: read priv_password_file"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%s", w, err)
+		}
+	}
 }

@@ -57,17 +57,28 @@ transports.`,
 			log := g.logger()
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			// --duration cancels ctx from a timer rather than giving it a deadline: gRPC sends a
+			// context's deadline to the server (grpc-timeout), whose own timer can end the stream
+			// (RST_STREAM CANCEL, DeadlineExceeded) a moment before ctx reports done here, and
+			// the session would log that as a failed stream.
 			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
 			if duration > 0 {
-				ctx, cancel = context.WithTimeout(ctx, duration)
+				defer time.AfterFunc(duration, cancel).Stop()
 			}
-			fleet, err := sim.Start(ctx, sim.Config{SNMPDevices: snmpDevices, GNMIDevices: gnmiDevices, Interfaces: ifaces, UpdateInterval: time.Second, Seed: 1}, log)
+			// Shutdown order: the collector stops first (ctx: --duration or Ctrl-C), the
+			// simulated devices only after runFile has returned. Devices that went away under
+			// live sessions would end their streams with RST_STREAM CANCEL, which the sessions
+			// rightly log as a warning and redial: on a clean run the user must see none. So the
+			// fleet has its own context, which ends neither with --duration nor with a signal.
+			fleetCtx, stopFleet := context.WithCancel(context.WithoutCancel(cmd.Context()))
+			fleet, err := sim.Start(fleetCtx, sim.Config{SNMPDevices: snmpDevices, GNMIDevices: gnmiDevices, Interfaces: ifaces, UpdateInterval: time.Second, Seed: 1}, log)
 			if err != nil {
-				cancel()
+				stopFleet()
 				return fmt.Errorf("start simulated fleet: %w", err)
 			}
 			// Stop the fleet before waiting for it, also when the demo fails early.
-			defer func() { cancel(); fleet.Wait() }()
+			defer func() { stopFleet(); fleet.Wait() }()
 			if err := os.Remove(out); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("remove old demo output: %w", err)
 			}

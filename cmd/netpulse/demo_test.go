@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -129,5 +132,39 @@ func TestDemoSameNamesForGNMIAndSNMP(t *testing.T) {
 		if st, ok := s.fields[k]; ok && st != gt {
 			t.Errorf("field %s: type %c from gnmi, %c from snmp (InfluxDB would reject one)", k, gt, st)
 		}
+	}
+}
+
+// TestDemoCleanRunLogsNoWarning runs the demo as a user does (a real process, both log
+// formats) and fails on any line at level WARN or ERROR: the collector must stop before the
+// simulated devices, so no session sees its device vanish (issue 12). glog-style lines
+// (W…/E… from the reference gNMI packages) count too.
+func TestDemoCleanRunLogsNoWarning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the demo twice")
+	}
+	bin := buildNetpulse(t)
+	// A warning or error line: slog text (level=WARN), slog JSON ("level":"WARN"), glog (W1129 …).
+	bad := regexp.MustCompile(`level=(WARN|ERROR)|"level":"(WARN|ERROR)"|^[WE]\d{4} `)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(bin, "demo", "--duration", "4s", "--interval", "1s", "--log-format", format,
+				"--out", filepath.Join(dir, "demo.lp"))
+			cmd.Dir = dir
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("demo: %v\n%s", err, stderr.String())
+			}
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				if bad.MatchString(line) {
+					t.Errorf("clean demo run logged: %s", line)
+				}
+			}
+			if !strings.Contains(stdout.String(), "interfaces from gnmi") || !strings.Contains(stdout.String(), "interfaces from snmp") {
+				t.Errorf("demo wrote no data from one transport:\n%s\n%s", stdout.String(), stderr.String())
+			}
+		})
 	}
 }

@@ -29,7 +29,8 @@ func newExplainCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "explain",
 		Short: "Show what each target collects and what a sample update becomes",
-		Long: `explain loads the config as run does and prints, per target, its transport, address,
+		Long: `explain loads the config as run does, except that it reads no secret (each shows as
+<secret from FILE> or <secret from $ENV>), and prints, per target, its transport, address,
 interval, and what it collects: gNMI subscriptions (paths, mode, measurement, and how they
 share Subscribe streams) or SNMP profiles (measurement, tables, and which OID each field
 and tag reads). Nothing is sent to a device.
@@ -66,7 +67,9 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 	if (o.samplePath == "") != (o.sampleVal == "") && o.sampleType == "" {
 		return usageError(errors.New("--sample-path and --sample-value go together"))
 	}
-	f, err := targets.Load(o.config)
+	// Saying what a config collects needs no credential: secret files stay unopened and
+	// secret variables unread, so the shipped examples explain on any laptop.
+	f, err := targets.LoadWith(o.config, targets.Options{WithoutSecrets: true})
 	if err != nil {
 		return usageError(err)
 	}
@@ -92,6 +95,7 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 			if err := explainGNMI(w, t); err != nil {
 				return err
 			}
+			explainSecrets(w, f, t)
 			if o.samplePath != "" {
 				if err := explainGNMISample(w, *t.GNMI, o); err != nil {
 					return err
@@ -99,6 +103,7 @@ func runExplain(cmd *cobra.Command, g *globals, o *explainOptions) error {
 			}
 		case t.SNMP != nil:
 			explainSNMPTarget(w, t)
+			explainSecrets(w, f, t)
 			if len(o.varbinds) > 0 {
 				if err := explainSNMPSample(cmd.Context(), w, *t.SNMP, o.varbinds); err != nil {
 					return err

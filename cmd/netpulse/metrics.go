@@ -96,6 +96,7 @@ func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
 		{"netpulse_target_reconnects_total", "session restarts", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }},
 		{"netpulse_target_duplicates_total", "gNMI updates received again for the same leaf and timestamp (written once, not in updates)", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Duplicates.Load()) }},
 		{"netpulse_target_deletes_total", "gNMI paths the device deleted", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }},
+		{"netpulse_target_snmp_skipped_columns_total", "SNMP table columns missing from a poll because the agent failed them even when asked alone", "counter", func(t targets.TargetStats) float64 { return float64(t.Stats.SkippedColumns.Load()) }},
 	}
 	for _, c := range metrics {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", c.name, c.help, c.name, c.kind)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,8 +57,16 @@ func daemonLines(t *testing.T, addr string, sub gnmi.Subscription) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pts []collector.Point
-	sink := collector.SinkFunc(func(_ context.Context, p []collector.Point) error { pts = append(pts, p...); return nil })
+	var (
+		mu  sync.Mutex // a session emits from its stream and from its grouping flusher at once
+		pts []collector.Point
+	)
+	sink := collector.SinkFunc(func(_ context.Context, p []collector.Point) error {
+		mu.Lock()
+		defer mu.Unlock()
+		pts = append(pts, p...)
+		return nil
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := sess.Run(ctx, sink); err != nil {

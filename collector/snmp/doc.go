@@ -4,7 +4,11 @@
 // A Session (New) implements collector.Collector: it waits Config.Offset, then polls every
 // Config.Interval, never overlapping polls (overruns skip ticks, counted in Stats.Skipped).
 // A poll reads the configured profiles: scalars with GET, tables with multi-column GETBULK
-// walks (GETNEXT on SNMPv1), every request bounded by the poll's deadline.
+// walks (GETNEXT on SNMPv1), every request bounded by the poll's deadline. When an agent
+// answers part of a walk with tooBig or genErr, the walk steps down (fewer repetitions, fewer
+// columns per request, the column alone) and finally skips the column, counted in
+// Stats.SkippedColumns; the steps that worked are kept per table for the next polls (walk.go,
+// IF-MIB.md).
 //
 // Names come from profiles, never from MIB files: the built-in "system" and "if-mib"
 // (IF-MIB.md documents its OpenConfig-style mapping) and user profiles from the config's

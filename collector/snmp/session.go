@@ -19,8 +19,9 @@ type Session struct {
 	base     []collector.Tag
 	dial     func(ctx context.Context) (Client, error)
 	client   Client
-	owned    bool    // the session dialed client (New), so it may drop it after a failure
-	rowsHint [][]int // per profile, per table: rows seen last poll (preallocation)
+	owned    bool          // the session dialed client (New), so it may drop it after a failure
+	rowsHint [][]int       // per profile, per table: rows seen last poll (preallocation)
+	plans    [][]tablePlan // per profile, per table: how the agent lets it be walked
 
 	failing bool   // the last poll failed
 	lastErr string // its message, to log once per state change
@@ -72,6 +73,7 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 		}
 		s.profiles = append(s.profiles, cp)
 		s.rowsHint = append(s.rowsHint, make([]int, len(cp.tables)))
+		s.plans = append(s.plans, make([]tablePlan, len(cp.tables)))
 	}
 	return s, nil
 }
@@ -136,7 +138,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.cfg.Stats}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
@@ -162,7 +164,7 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 		}
 		for i := range p.tables {
 			spec := &p.tables[i]
-			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i])
+			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {

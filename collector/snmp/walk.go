@@ -3,52 +3,144 @@ package snmp
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/netpulse/netpulse/collector"
 )
 
 // maxOIDsPerRequest caps the varbinds of one request (gosnmp refuses more than its MaxOids).
 const maxOIDsPerRequest = gosnmp.MaxOids
 
-// walker reads tables and scalars through a Client. It holds no state between polls but the
-// client, so the normalization that follows is pure.
+// reprobeEvery is how many polls a table keeps a degraded plan (lower max-repetitions, fewer
+// columns per request, columns walked alone or skipped) before one poll starts again from
+// the configured settings. An agent that was only briefly unwell (a reload, a transient
+// genErr) then gets its full speed and every column back; one that still refuses costs that
+// poll the few extra requests of stepping down again (about log2(max-repetitions) +
+// log2(columns), plus one per bad column).
+const reprobeEvery = 20
+
+// walker reads tables and scalars through a Client for one poll. What it learns about the
+// agent between polls lives in the tablePlans the session keeps, so the normalization that
+// follows stays pure.
 type walker struct {
 	client  Client
 	v1      bool   // SNMPv1: GETNEXT, noSuchName errors instead of exceptions (RFC 1157)
-	maxReps uint32 // GETBULK max-repetitions
-	updates int    // varbinds received
+	maxReps uint32 // configured GETBULK max-repetitions
+	log     *slog.Logger
+	stats   *collector.Stats // SkippedColumns; may be nil
+	updates int              // varbinds received
 }
 
-// walkTable walks all of spec's columns at once: each GETBULK asks for the next rows of every
+// tablePlan is how one table is walked on one target, learned from the agent's errors and
+// kept across polls, so the next poll starts with what worked instead of failing its way
+// down again.
+type tablePlan struct {
+	reps   uint32 // GETBULK max-repetitions
+	width  int    // most columns per request
+	solo   []bool // per column: asked alone (it made a request with other columns fail)
+	skip   []bool // per column: not asked (the agent failed it even alone, before any row)
+	warned []bool // per column: its failure was logged (once, until it is read again)
+	polls  int    // polls since the plan degraded (re-probe after reprobeEvery)
+}
+
+// begin readies the plan for a poll of a table of n columns with configured reps: a new
+// plan starts from the configuration, a degraded one is reset every reprobeEvery polls.
+func (p *tablePlan) begin(n int, reps uint32) {
+	if len(p.skip) != n {
+		*p = tablePlan{solo: make([]bool, n), skip: make([]bool, n), warned: make([]bool, n)}
+		p.reps, p.width = reps, maxOIDsPerRequest
+		return
+	}
+	if p.reps >= reps && p.width >= maxOIDsPerRequest && !slices.Contains(p.solo, true) && !slices.Contains(p.skip, true) {
+		p.polls = 0
+		return
+	}
+	p.polls++
+	if p.polls >= reprobeEvery {
+		p.reps, p.width, p.polls = reps, maxOIDsPerRequest, 0
+		clear(p.solo)
+		clear(p.skip)
+	}
+}
+
+// walkTable walks spec's columns together: each GETBULK asks for the next rows of every
 // column still in its subtree (RFC 3416 §4.2.3), so a 1,000-row ifTable+ifXTable costs as
 // many requests as one column per message size, not one walk per column. On SNMPv1 the same
 // happens with multi-varbind GETNEXT.
-func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int) (*tableData, error) {
-	d := newTableData(len(spec.columns), rowsHint)
-	cursor := make([]string, len(spec.columns))
-	copy(cursor, spec.columns)
-	done := make([]bool, len(spec.columns))
-	active := make([]int, 0, len(spec.columns))
-	reqOIDs := make([]string, 0, maxOIDsPerRequest)
-	reps := w.maxReps
-	if reps == 0 {
-		reps = 1
+//
+// Agents answer such requests with errors that concern only part of them, and one bad
+// column must not cost the table. The walk steps down, remembering each step in plan:
+//   - tooBig (an agent that does not cut GETBULK answers to fit as RFC 3416 §4.2.3 asks,
+//     like MikroTik RouterOS, or any SNMPv1 agent): halve max-repetitions; at 1, halve the
+//     columns per request; a column alone at max-repetitions 1 still too big fails;
+//   - genErr or any other error-status naming a varbind of a multi-column request (RFC 3416
+//     §4.2.1–4.2.3: error-index is the failed varbind's position): that column is asked
+//     alone from then on; without a usable error-index, halve the columns per request;
+//   - noSuchName (SNMPv1's end of the MIB view, RFC 1157 §4.1.3): that column is complete;
+//   - a column that fails alone ends: with no rows read it is skipped (and not asked again
+//     until the plan is re-probed); rows read before the failure are kept.
+//
+// Every failed column counts in Stats.SkippedColumns on every poll it is missing and is
+// logged once. When no column yields a row and one failed, the table's error is returned.
+func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, plan *tablePlan) (*tableData, error) {
+	n := len(spec.columns)
+	reps := max(w.maxReps, 1)
+	plan.begin(n, reps)
+	d := newTableData(n, rowsHint)
+	cursor := slices.Clone(spec.columns)
+	done := make([]bool, n)
+	rows := make([]int, n) // values read per column in this poll
+	for c := range n {
+		if plan.skip[c] {
+			done[c] = true
+			w.countSkipped()
+		}
 	}
+	var failure error         // the first column that failed alone in this poll
+	failed := make([]bool, n) // per column: failed alone in this poll
+	fail := func(c int, why string) {
+		done[c], failed[c] = true, true
+		w.countSkipped()
+		err := fmt.Errorf("%w: the agent answered %s to column %s even when asked alone", ErrBadResponse, why, spec.columns[c])
+		if failure == nil {
+			failure = err
+		}
+		if rows[c] == 0 {
+			plan.skip[c] = true
+		}
+		if !plan.warned[c] {
+			plan.warned[c] = true
+			w.log.Warn("snmp column skipped: its field stays missing (counted in netpulse_target_snmp_skipped_columns_total) until a later poll reads it",
+				"measurement", spec.measurement, "oid", spec.columns[c], "rows", rows[c], "err", err)
+		}
+	}
+	active := make([]int, 0, min(n, maxOIDsPerRequest))
+	reqOIDs := make([]string, 0, min(n, maxOIDsPerRequest))
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		active = active[:0]
-		for c := range spec.columns {
-			if !done[c] {
+		solo := -1
+		for c := range n {
+			switch {
+			case done[c]:
+			case plan.solo[c]:
+				if solo < 0 {
+					solo = c
+				}
+			case len(active) < min(plan.width, maxOIDsPerRequest):
 				active = append(active, c)
 			}
 		}
 		if len(active) == 0 {
-			return d, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if len(active) > maxOIDsPerRequest {
-			active = active[:maxOIDsPerRequest]
+			if solo < 0 {
+				break
+			}
+			active = append(active, solo)
 		}
 		reqOIDs = reqOIDs[:0]
 		for _, c := range active {
@@ -59,33 +151,45 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int) (
 		if w.v1 {
 			pkt, err = w.client.GetNext(ctx, reqOIDs)
 		} else {
-			pkt, err = w.client.GetBulk(ctx, reqOIDs, reps)
+			pkt, err = w.client.GetBulk(ctx, reqOIDs, plan.reps)
 		}
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case pkt.Error == gosnmp.NoError:
-		case pkt.Error == gosnmp.TooBig && !w.v1 && reps > 1:
-			// The agent could not fit the answer in one message: ask for fewer rows.
-			reps /= 2
-			continue
-		case pkt.Error == gosnmp.NoSuchName && w.v1:
-			// SNMPv1 ends a walk with noSuchName on the varbind past the end of the MIB view
-			// (RFC 1157 §4.1.3); drop that column and ask again for the others.
-			i := int(pkt.ErrorIndex) - 1
-			if i < 0 || i >= len(active) {
-				return nil, fmt.Errorf("%w: noSuchName with error-index %d for a request of %d varbinds", ErrBadResponse, pkt.ErrorIndex, len(active))
+		status, why := pkt.Error, fmt.Sprintf("error-status %s (error-index %d)", pkt.Error, pkt.ErrorIndex)
+		if status == gosnmp.NoError && len(pkt.Variables) == 0 {
+			// Nothing fitted, answered with an empty list instead of tooBig: the same cure.
+			status, why = gosnmp.TooBig, "a response with no varbinds"
+		}
+		switch i := int(pkt.ErrorIndex) - 1; {
+		case status == gosnmp.NoError:
+		case status == gosnmp.TooBig:
+			switch {
+			case !w.v1 && plan.reps > 1:
+				plan.reps = max(plan.reps/2, 1)
+			case len(active) > 1:
+				plan.width = (len(active) + 1) / 2
+			default:
+				fail(active[0], why)
 			}
+			continue
+		case status == gosnmp.NoSuchName && i >= 0 && i < len(active):
+			// SNMPv1 ends a walk with noSuchName on the varbind past the end of the MIB view
+			// (RFC 1157 §4.1.3), and some v2c agents copy it: that column is complete.
 			done[active[i]] = true
 			continue
+		case len(active) > 1:
+			if i >= 0 && i < len(active) {
+				plan.solo[active[i]] = true
+			} else {
+				plan.width = (len(active) + 1) / 2 // error-index unusable: split the request
+			}
+			continue
 		default:
-			return nil, fmt.Errorf("%w: the agent answered error-status %s (error-index %d)", ErrBadResponse, pkt.Error, pkt.ErrorIndex)
+			fail(active[0], why)
+			continue
 		}
 		vars := pkt.Variables
-		if len(vars) == 0 {
-			return nil, fmt.Errorf("%w: the agent answered a walk request with no varbinds", ErrBadResponse)
-		}
 		w.updates += len(vars)
 		k := len(active)
 		for j := range vars {
@@ -109,21 +213,49 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int) (
 				return nil, fmt.Errorf("%w: the agent returned %s after %s (OIDs not increasing, a loop)", ErrBadResponse, name, cursor[c])
 			}
 			cursor[c] = name
+			rows[c]++
 			d.set(c, name[len(prefix)+1:], vb.Type, vb.Value)
 		}
 	}
+	for c := range n {
+		if plan.warned[c] && !failed[c] && !plan.skip[c] {
+			plan.warned[c] = false
+			w.log.Info("snmp column readable again", "measurement", spec.measurement, "oid", spec.columns[c], "rows", rows[c])
+		}
+	}
+	if failure != nil && len(d.indexes) == 0 {
+		// Nothing of the table was read: report it as the poll's error, and let the next
+		// poll try every column again rather than remember a table of skipped columns.
+		clear(plan.skip)
+		return nil, failure
+	}
+	return d, nil
 }
 
-// getScalars GETs oids and returns one cell per OID (absent when the agent has none).
+// countSkipped counts one column missing from this poll.
+func (w *walker) countSkipped() {
+	if w.stats != nil {
+		w.stats.SkippedColumns.Add(1)
+	}
+}
+
+// getScalars GETs oids and returns one cell per OID (absent when the agent has none). An
+// agent that answers tooBig gets fewer OIDs per GET (RFC 3416 §4.2.1; real agents do it for
+// as few as six objects, librenms/librenms#18243); one that answers another error-status
+// gets the rest one by one, and an object that fails alone is left absent (counted as
+// dropped by the normalization). Only when nothing at all was read is the error returned.
 func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) {
 	cells := make([]cell, len(oids))
 	pending := make([]int, 0, len(oids))
 	for i := range oids {
 		pending = append(pending, i)
 	}
-	req := make([]string, 0, maxOIDsPerRequest)
+	req := make([]string, 0, min(len(oids), maxOIDsPerRequest))
+	limit := maxOIDsPerRequest
+	var failure error
+	read := 0
 	for len(pending) > 0 {
-		n := min(len(pending), maxOIDsPerRequest)
+		n := min(len(pending), limit)
 		batch := pending[:n]
 		req = req[:0]
 		for _, i := range batch {
@@ -133,22 +265,30 @@ func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) 
 		if err != nil {
 			return nil, err
 		}
-		switch {
+		switch i := int(pkt.ErrorIndex) - 1; {
 		case pkt.Error == gosnmp.NoError:
-		case pkt.Error == gosnmp.NoSuchName:
+		case pkt.Error == gosnmp.NoSuchName && i >= 0 && i < n:
 			// SNMPv1 (and some v2c agents) reject the whole GET for one missing object
 			// (RFC 1157 §4.1.2): mark it missing and ask again for the rest.
-			i := int(pkt.ErrorIndex) - 1
-			if i < 0 || i >= len(batch) {
-				return nil, fmt.Errorf("%w: noSuchName with error-index %d for a GET of %d varbinds", ErrBadResponse, pkt.ErrorIndex, len(batch))
-			}
 			cells[batch[i]] = cell{typ: gosnmp.NoSuchObject}
 			pending = append(pending[:i], pending[i+1:]...)
 			continue
+		case n > 1 && pkt.Error == gosnmp.TooBig:
+			limit = (n + 1) / 2
+			continue
+		case n > 1:
+			limit = 1 // which object failed is only certain when asked alone
+			continue
 		default:
-			return nil, fmt.Errorf("%w: the agent answered error-status %s (error-index %d) to a GET", ErrBadResponse, pkt.Error, pkt.ErrorIndex)
+			if failure == nil {
+				failure = fmt.Errorf("%w: the agent answered error-status %s (error-index %d) to a GET of %s", ErrBadResponse, pkt.Error, pkt.ErrorIndex, oids[batch[0]])
+			}
+			cells[batch[0]] = cell{typ: gosnmp.NoSuchObject}
+			pending = pending[1:]
+			continue
 		}
 		w.updates += len(pkt.Variables)
+		read += len(pkt.Variables)
 		for j := range pkt.Variables {
 			vb := &pkt.Variables[j]
 			i := -1
@@ -168,6 +308,9 @@ func (w *walker) getScalars(ctx context.Context, oids []string) ([]cell, error) 
 			cells[i] = cell{typ: vb.Type, val: vb.Value}
 		}
 		pending = pending[n:]
+	}
+	if failure != nil && read == 0 {
+		return nil, failure
 	}
 	return cells, nil
 }

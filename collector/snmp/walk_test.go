@@ -240,7 +240,7 @@ func TestErrorMessagesOnce(t *testing.T) {
 		return &gosnmp.SnmpPacket{Error: gosnmp.GenErr, ErrorIndex: 2}, nil
 	}
 	_, err := pollLP(t, testConfig(t), c)
-	want := "walk interfaces (profile if-mib): invalid answer: the agent answered error-status GenErr (error-index 2)"
+	want := "walk interfaces (profile if-mib): invalid answer: the agent answered error-status GenErr (error-index 2) to column .1.3.6.1.2.1.31.1.1.1.1 even when asked alone"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %q, want %q", err, want)
 	}

@@ -13,6 +13,7 @@ const (
 	errTooBig             = 1
 	errNoSuchName         = 2 // SNMPv1 only
 	errReadOnly           = 4
+	errGenErr             = 5
 	errNotWritable        = 17
 	errAuthorizationError = 16
 )
@@ -55,6 +56,10 @@ type agent struct {
 	boots     uint32
 	users     []*usmUser
 	maxMsg    int
+
+	// Fault modes (Config.SNMPBulkTooBig, Config.SNMPGenErrColumns); off by default.
+	bulkTooBig bool       // GETBULK that does not fit: tooBig instead of a cut answer
+	genErr     [][]uint32 // objects whose every request is answered genErr
 
 	salt  uint64
 	reps  []bulkRep
@@ -350,7 +355,7 @@ func (a *agent) handleV3(out, pkt, rest []byte, v *view) []byte {
 	if level != userLevel {
 		// Authenticated below the user's level: USM accepts it, the access control (VACM
 		// "rouser <name> priv") then refuses it, as net-snmp does.
-		out, ok = appendErrorResponse(out, pduTag, pdu, errAuthorizationError)
+		out, ok = appendErrorResponse(out, pduTag, pdu, errAuthorizationError, 1)
 	} else {
 		out, ok = a.appendResponse(out, pduTag, pdu, v, limit-8)
 	}

@@ -26,6 +26,8 @@
 // GET/GETNEXT/GETBULK follow RFC 3416 (exceptions noSuchObject / noSuchInstance /
 // endOfMibView; GETBULK cut to the message size; tooBig with an empty varbind list);
 // SET answers notWritable. SNMPv1 gets v1 semantics (noSuchName, no Counter64, no GETBULK).
+// Fault modes for tests: tooBig instead of cut GETBULK answers (Config.SNMPBulkTooBig) and
+// genErr for every request naming given columns (Config.SNMPGenErrColumns).
 // A wrong community gets no answer. SNMPv3 follows RFC 3414 §3.2 in order: unknown engine
 // ID (discovery) → usmStatsUnknownEngineIDs report; unknown user → usmStatsUnknownUserNames;
 // level above the user's → usmStatsUnsupportedSecLevels; bad HMAC → usmStatsWrongDigests;

@@ -79,6 +79,17 @@ type Config struct {
 	// SNMPMaxMsgSize caps an SNMP response (default 1472 bytes); GETBULK answers are cut to
 	// fit, as on real agents.
 	SNMPMaxMsgSize int
+	// SNMPBulkTooBig makes a GETBULK whose full answer does not fit SNMPMaxMsgSize get
+	// tooBig with an empty varbind list instead of a cut answer: not what RFC 3416 §4.2.3
+	// asks, but what some agents do (MikroTik RouterOS, reported in bonomani/devmon#102;
+	// net-snmp/net-snmp#212). Default off.
+	SNMPBulkTooBig bool
+	// SNMPGenErrColumns are object OIDs (dotted, e.g. "1.3.6.1.2.1.2.2.1.4" for ifMtu) the
+	// agent cannot serve: any GET, GETNEXT or GETBULK with a varbind naming the object or one
+	// of its instances is answered genErr, error-index pointing at that varbind, the request's
+	// varbinds echoed (RFC 3416 §4.2.1–4.2.3), as an agent whose handler for one column
+	// fails. Default none.
+	SNMPGenErrColumns []string
 	// GNMIUsername and GNMIPassword, when the username is set, are required in the gRPC
 	// metadata of every gNMI RPC.
 	GNMIUsername, GNMIPassword string
@@ -126,6 +137,11 @@ func (c *Config) Validate() error {
 	if c.SNMPMaxMsgSize < 484 || c.SNMPMaxMsgSize > 65507 {
 		// 484 is the minimum every SNMP engine must accept (RFC 3417 §3.2).
 		return fmt.Errorf("check fleet: SNMP max message size %d out of range 484..65507", c.SNMPMaxMsgSize)
+	}
+	for _, col := range c.SNMPGenErrColumns {
+		if _, err := parseOID(col); err != nil {
+			return fmt.Errorf("check fleet: SNMP genErr column: %w", err)
+		}
 	}
 	if c.UpdateInterval == 0 {
 		c.UpdateInterval = DefaultUpdateInterval
@@ -276,12 +292,21 @@ func (f *Fleet) startSNMP() error {
 		tmpls = append(tmpls, t)
 	}
 	m := newMIB()
+	genErr := make([][]uint32, 0, len(f.cfg.SNMPGenErrColumns))
+	for _, col := range f.cfg.SNMPGenErrColumns {
+		oid, err := parseOID(col)
+		if err != nil {
+			return fmt.Errorf("parse SNMP genErr column: %w", err)
+		}
+		genErr = append(genErr, oid)
+	}
 	for i := 0; i < f.cfg.SNMPDevices; i++ {
 		name := deviceName("snmp", i)
 		model := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
 		a := &agent{
 			dev: model, mib: m, start: f.start, community: []byte(f.cfg.Community),
 			engineID: engineIDFor(model), boots: 1 + uint32(i%3), maxMsg: f.cfg.SNMPMaxMsgSize,
+			bulkTooBig: f.cfg.SNMPBulkTooBig, genErr: genErr,
 		}
 		for _, t := range tmpls {
 			u, err := t.localize(a.engineID)

@@ -46,9 +46,9 @@ func nextName(vbl []byte, dst []uint32) (oid []uint32, raw []byte, rest []byte, 
 	return oid, vb[:len(vb)-len(after)], rest, err
 }
 
-// appendErrorResponse answers a PDU with an error status on its first varbind and the
-// request's varbinds echoed (RFC 3416 §4.2.5).
-func appendErrorResponse(dst []byte, tag byte, pdu []byte, status int64) ([]byte, bool) {
+// appendErrorResponse answers a PDU with an error status on varbind index (1-based) and
+// the request's varbinds echoed (RFC 3416 §4.2.1–4.2.5).
+func appendErrorResponse(dst []byte, tag byte, pdu []byte, status, index int64) ([]byte, bool) {
 	p, err := parsePDU(pdu)
 	if err != nil {
 		return dst, false
@@ -56,7 +56,7 @@ func appendErrorResponse(dst []byte, tag byte, pdu []byte, status int64) ([]byte
 	dst, m := beginSeq(dst, pduResponse)
 	dst = appendInt(dst, tagInteger, p.reqID)
 	dst = appendInt(dst, tagInteger, status)
-	dst = appendInt(dst, tagInteger, 1)
+	dst = appendInt(dst, tagInteger, index)
 	dst = append(dst, tagSequence)
 	dst = appendLength(dst, len(p.vbl))
 	dst = append(dst, p.vbl...)
@@ -72,9 +72,9 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 		// The simulator is read-only: notWritable (RFC 3416 §4.2.5) or, in v1, readOnly
 		// mapped to noSuchName (RFC 2576 §4.3).
 		if v.v1 {
-			return appendErrorResponse(dst, tag, pdu, errNoSuchName)
+			return appendErrorResponse(dst, tag, pdu, errNoSuchName, 1)
 		}
-		return appendErrorResponse(dst, tag, pdu, errNotWritable)
+		return appendErrorResponse(dst, tag, pdu, errNotWritable, 1)
 	default:
 		return dst, false
 	}
@@ -84,6 +84,15 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 	p, err := parsePDU(pdu)
 	if err != nil {
 		return dst, false
+	}
+	if len(a.genErr) > 0 {
+		i, ok := a.genErrIndex(p.vbl)
+		if !ok {
+			return dst, false
+		}
+		if i > 0 {
+			return appendErrorResponse(dst, tag, pdu, errGenErr, i)
+		}
 	}
 	start := len(dst)
 	dst, m := beginSeq(dst, pduResponse)
@@ -95,7 +104,11 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 
 	var status, index int64
 	if tag == pduGetBulk {
-		dst = a.appendBulk(dst, p, v, limit)
+		var cut bool
+		dst, cut = a.appendBulk(dst, p, v, limit)
+		if cut && a.bulkTooBig {
+			status, index = errTooBig, 0
+		}
 	} else {
 		vbl := p.vbl
 		for i := int64(1); len(vbl) > 0; i++ {
@@ -161,11 +174,29 @@ func (a *agent) appendErrorTail(dst []byte, m int, status, index int64, vbl []by
 	return endSeq(dst, m)
 }
 
+// genErrIndex is the 1-based index of the first varbind of vbl that names an object of the
+// genErr fault mode or one of its instances (0: none); ok is false for a malformed list.
+func (a *agent) genErrIndex(vbl []byte) (index int64, ok bool) {
+	var err error
+	for i := int64(1); len(vbl) > 0; i++ {
+		a.oid, _, vbl, err = nextName(vbl, a.oid)
+		if err != nil {
+			return 0, false
+		}
+		for _, col := range a.genErr {
+			if len(a.oid) >= len(col) && compareOID(a.oid[:len(col)], col) == 0 {
+				return i, true
+			}
+		}
+	}
+	return 0, true
+}
+
 // appendBulk fills a GETBULK varbind list (RFC 3416 §4.2.3): non-repeaters get one GETNEXT
 // each, then up to max-repetitions rounds over the repeaters; it stops early when the
-// message would exceed limit (dropping the varbind that did not fit) or every repeater has
-// reached the end of the MIB view.
-func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) []byte {
+// message would exceed limit (dropping the varbind that did not fit, and reporting cut) or
+// every repeater has reached the end of the MIB view.
+func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) (out []byte, cut bool) {
 	nonRep := max(p.f1, 0)
 	maxRep := max(p.f2, 0)
 	a.reps = a.reps[:0]
@@ -176,7 +207,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) []byte {
 		var raw []byte
 		a.oid, raw, vbl, err = nextName(vbl, a.oid)
 		if err != nil {
-			return dst
+			return dst, false
 		}
 		if i >= nonRep {
 			o, row, ok := a.mib.next(v, a.oid)
@@ -199,7 +230,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) []byte {
 		}
 		dst = endSeq(dst, vb)
 		if len(dst) > limit {
-			return dst[:mark]
+			return dst[:mark], true
 		}
 		count++
 	}
@@ -232,14 +263,14 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) []byte {
 			dst = endSeq(dst, vb)
 			count++
 			if len(dst) > limit || count > maxBulkVarbinds {
-				return dst[:mark]
+				return dst[:mark], len(dst) > limit
 			}
 		}
 		if allDone {
 			break
 		}
 	}
-	return dst
+	return dst, false
 }
 
 // objIndex is the index of o in the object list.

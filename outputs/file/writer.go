@@ -82,6 +82,10 @@ func (w *Writer) Write(_ context.Context, points []collector.Point) error {
 	return nil
 }
 
+// UintAsInt implements outputs.UintEncoder, so that the Output pins the types the file
+// holds (integer for counters with uint_support false).
+func (w *Writer) UintAsInt(context.Context) bool { return w.cfg.UintAsInt }
+
 func (w *Writer) name() string {
 	if w.file != nil {
 		return w.file.Name()

@@ -107,3 +107,50 @@ func TestFileOpenError(t *testing.T) {
 		t.Error("New in a missing directory succeeded")
 	}
 }
+
+// TestFileOneTypePerField: a file output holds each field to the first type written, in
+// this run and the next (pins in the spool directory), on the wire type (integer with
+// uint_support false).
+func TestFileOneTypePerField(t *testing.T) {
+	for _, uintAsInt := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "out.lp")
+		spool := filepath.Join(dir, "spool")
+		run := func(f collector.Field) {
+			w, err := New(Config{Path: path, UintAsInt: uintAsInt}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := outputs.New(outputs.Config{Name: "file", SpoolDir: spool}, w, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := point(0)
+			p.Fields = []collector.Field{f}
+			if err := o.Emit(context.Background(), []collector.Point{p}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if rep, err := o.Close(ctx); err != nil || rep.Written != 1 {
+				t.Fatalf("report %+v, %v", rep, err)
+			}
+		}
+		run(collector.Uint("state/counters/in-octets", 5))
+		run(collector.Int("state/counters/in-octets", 6))      // another device, same run would do too
+		run(collector.String("state/counters/in-octets", "7")) // after a restart
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		suffix := "u"
+		if uintAsInt {
+			suffix = "i"
+		}
+		for _, v := range []string{"5", "6", "7"} {
+			if want := "in-octets=" + v + suffix + " "; !strings.Contains(string(b), want) {
+				t.Errorf("uintAsInt=%v: file lacks %q:\n%s", uintAsInt, want, b)
+			}
+		}
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -119,45 +117,6 @@ func TestInfluxdUintForcedFallsBack(t *testing.T) {
 	rows := d.Query(t, "np", `SELECT "state/counters/in-octets" FROM interfaces`)
 	if len(rows) != 1 || num(t, rows[0][1]) != fmt.Sprint(uint64(1)<<33) {
 		t.Errorf("rows %v", rows)
-	}
-}
-
-// TestInfluxdBadLineWritesTheOthers: a batch with one line that conflicts with the stored
-// field type: the other lines are written, the bad one goes to the dead-letter file with
-// InfluxDB's message.
-func TestInfluxdBadLineWritesTheOthers(t *testing.T) {
-	d := peers.StartInfluxd(t)
-	d.CreateDatabase(t, "np")
-	w := newWriter(t, Config{URL: d.URL, Bucket: "np/autogen", Gzip: true})
-	base := time.Unix(1763946000, 0)
-	first := []collector.Point{{Measurement: "interfaces", Tags: []collector.Tag{{Key: "source", Value: "a"}},
-		Fields: []collector.Field{collector.String("state/oper-status", "UP")}, Time: base}}
-	var batch []collector.Point
-	for i := 0; i < 20; i++ {
-		f := collector.String("state/oper-status", "DOWN")
-		if i == 13 {
-			f = collector.Int("state/oper-status", 2) // type conflict: stored as string
-		}
-		batch = append(batch, collector.Point{Measurement: "interfaces",
-			Tags:   []collector.Tag{{Key: "interface_name", Value: fmt.Sprint("e", i)}, {Key: "source", Value: "a"}},
-			Fields: []collector.Field{f}, Time: base.Add(time.Second)})
-	}
-	dl := filepath.Join(t.TempDir(), "dead.lp")
-	runOutput(t, w, outputs.Config{}, first)
-	rep := runOutput(t, w, outputs.Config{BatchSize: 20, DeadLetter: dl}, batch)
-	if rep.Written != 19 || rep.Dropped[outputs.ReasonRejected] != 1 {
-		t.Errorf("report %+v, want 19 written, 1 rejected", rep)
-	}
-	rows := d.Query(t, "np", `SELECT count("state/oper-status") FROM interfaces WHERE time > `+fmt.Sprint(base.UnixNano()))
-	if len(rows) != 1 || num(t, rows[0][1]) != "19" {
-		t.Errorf("count rows %v, want 19", rows)
-	}
-	b, err := os.ReadFile(dl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(b), "interface_name=e13,") || !strings.Contains(string(b), "field type conflict") {
-		t.Errorf("dead letter:\n%s", b)
 	}
 }
 

@@ -223,9 +223,26 @@ func (w *Writer) write(ctx context.Context, points []collector.Point, sendUint b
 	}, nil)
 	if perr == nil {
 		w.overflow.Add(int64(overflowed))
+		if !sendUint && w.uint.Load() == uintUnknown && hasUint(points) {
+			// The probe failed (server unreachable then) and counters went out as int64
+			// into a server that stored them: remember int64 for good, or a later probe
+			// saying "u" would flip the type of every counter (DESIGN.md §4).
+			w.uint.Store(uintNo)
+			w.log.Info("wrote uint64 as int64 while the server version was unknown; keeping int64 so that field types do not change")
+		}
 		return nil
 	}
-	return w.classify(perr)
+	err := w.classify(perr)
+	if e := outputs.Classify(err); e.Class == outputs.BadData {
+		// Say what the server named, so that outputs.Output can pin the type and resend
+		// only the affected points, or dead-letter the lines it could not parse.
+		r := parseRejection(e.Message)
+		e.Conflicts, e.Dropped = r.conflicts, r.dropped
+		if strings.Contains(e.Message, parseMarker) {
+			e.BadPoints = badLineIndexes(e.Message, encodeLines(points, outputs.EncodeOptions{UintAsInt: !sendUint}))
+		}
+	}
+	return err
 }
 
 // classify turns the transport's error into an *outputs.Error with a message that names the
@@ -311,8 +328,11 @@ func hasUint(points []collector.Point) bool {
 }
 
 // uintSupported returns whether to send "u" values, probing the server the first time in
-// "auto" mode. When the probe fails (server down) it answers false without remembering, so
-// the next write probes again: when in doubt, int64 (DESIGN.md §4).
+// "auto" mode: a version of 2 or later takes "u"; for 1.x and "unknown" (1.8.10 built from
+// source) the server is asked to parse one unsigned value (probeUintParse). When a probe
+// fails (server down) it answers false without remembering, so the next write probes
+// again: when in doubt, int64 (DESIGN.md §4). Write remembers int64 once a batch with
+// counters was stored that way.
 func (w *Writer) uintSupported(ctx context.Context) bool {
 	switch w.uint.Load() {
 	case uintYes:
@@ -330,15 +350,56 @@ func (w *Writer) uintSupported(ctx context.Context) bool {
 		w.log.Debug("could not probe the server version; writing uint64 as int64 meanwhile", "err", err)
 		return false
 	}
+	how := "version"
 	major, ok := majorVersion(version)
 	yes := ok && major >= 2
+	if !yes {
+		how = "parse probe"
+		yes, err = w.probeUintParse(ctx)
+		if err != nil {
+			w.log.Debug("could not probe unsigned support; writing uint64 as int64 meanwhile", "err", err)
+			return false
+		}
+	}
 	if yes {
 		w.uint.Store(uintYes)
 	} else {
 		w.uint.Store(uintNo)
 	}
-	w.log.Info("probed InfluxDB version", "version", version, "uint64_as", map[bool]string{true: "u", false: "int64"}[yes])
+	w.log.Info("probed InfluxDB version", "version", version, "uint64_as", map[bool]string{true: "u", false: "int64"}[yes], "by", how)
 	return yes
+}
+
+// uintProbeLine carries an unsigned value and then a timestamp no server accepts, so it is
+// never stored: InfluxDB 1.x without unsigned support fails on the value ("invalid
+// number"), a server with it (the -tags uint build of 1.8.10, 2.x) parses the value and
+// fails on the timestamp ("bad timestamp"). Verified against both 1.8.10 builds.
+const uintProbeLine = "netpulse_uint_probe probe=1u not-a-timestamp\n"
+
+// probeUintParse asks the write endpoint to parse uintProbeLine. Only a parse error that
+// names the timestamp says yes; any other answer says no (in doubt, int64); a transport
+// error or a status other than 400 (the database is missing, the token is wrong) is an
+// error: ask again with the next write.
+func (w *Writer) probeUintParse(ctx context.Context) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.writeURL, strings.NewReader(uintProbeLine))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	resp, err := w.svc.DoHTTPRequestWithResponse(req, nil)
+	if err != nil {
+		return false, fmt.Errorf("unsigned probe %s: %w", w.cfg.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	msg := string(body) + " " + resp.Header.Get("X-Influxdb-Error")
+	switch {
+	case resp.StatusCode != http.StatusBadRequest && resp.StatusCode >= 300:
+		return false, fmt.Errorf("unsigned probe %s: HTTP %d: %s", w.cfg.URL, resp.StatusCode, strings.TrimSpace(string(body)))
+	case strings.Contains(msg, "invalid number"):
+		return false, nil
+	}
+	return resp.StatusCode == http.StatusBadRequest && strings.Contains(msg, "bad timestamp"), nil
 }
 
 // probeVersion asks /ping for the X-Influxdb-Version header (all versions send it; InfluxDB
@@ -393,6 +454,91 @@ func majorVersion(v string) (int, bool) {
 	}
 	n, err := strconv.Atoi(v[:end])
 	return n, err == nil
+}
+
+// UintAsInt implements outputs.UintEncoder: whether uint64 fields go out as int64 now
+// (probing the server first in auto mode).
+func (w *Writer) UintAsInt(ctx context.Context) bool { return !w.uintSupported(ctx) }
+
+// FieldTypes implements outputs.FieldTypeReader: it runs SHOW FIELD KEYS through the
+// InfluxQL /query endpoint (InfluxDB 1.x; on 2.x the v1-compatible endpoint, which maps the
+// bucket through its DBRP mapping), with the writer's token. On 1.x the bucket "db/rp"
+// names the database db and the retention policy rp. The error is an *outputs.Error:
+// Retryable for network errors, 429 and 5xx; Permanent when the server answers but will not
+// tell (401/403 for a write-only token, 404 without InfluxQL, an InfluxQL error such as
+// "database not found").
+func (w *Writer) FieldTypes(ctx context.Context) ([]outputs.FieldType, error) {
+	db, rp, _ := strings.Cut(w.cfg.Bucket, "/")
+	q := url.Values{"db": {db}, "q": {"SHOW FIELD KEYS"}}
+	if rp != "" {
+		q.Set("rp", rp)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.svc.ServerURL()+"query?"+q.Encode(), nil)
+	if err != nil {
+		return nil, outputs.NewError(outputs.Permanent, 0, 0, "", fmt.Errorf("read field types from %s: %w", w.cfg.URL, err))
+	}
+	resp, err := w.svc.DoHTTPRequestWithResponse(req, nil)
+	if err != nil {
+		return nil, outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("read field types from %s: %w", w.cfg.URL, err))
+	}
+	defer resp.Body.Close()
+	// A database with many measurements answers with a few MB at most; bound it anyway.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("read field types from %s: %w", w.cfg.URL, err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		// 401/403 (a write-only token), 404 (no InfluxQL endpoint): the server will not
+		// tell; only a busy or unreachable one is asked again.
+		class := outputs.ClassForStatus(resp.StatusCode)
+		if class != outputs.Retryable {
+			class = outputs.Permanent
+		}
+		msg := strings.TrimSpace(string(body))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return nil, outputs.NewError(class, resp.StatusCode, 0, msg, fmt.Errorf("read field types from %s: SHOW FIELD KEYS: HTTP %d: %s", w.cfg.URL, resp.StatusCode, msg))
+	}
+	var out struct {
+		Results []struct {
+			Error  string `json:"error"`
+			Series []struct {
+				Name    string     `json:"name"`
+				Columns []string   `json:"columns"`
+				Values  [][]string `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, outputs.NewError(outputs.Permanent, resp.StatusCode, 0, "", fmt.Errorf("read field types from %s: SHOW FIELD KEYS: %w", w.cfg.URL, err))
+	}
+	if out.Error == "" && len(out.Results) > 0 {
+		out.Error = out.Results[0].Error
+	}
+	if out.Error != "" {
+		return nil, outputs.NewError(outputs.Permanent, resp.StatusCode, 0, out.Error, fmt.Errorf("read field types from %s: SHOW FIELD KEYS on %q: %s", w.cfg.URL, db, out.Error))
+	}
+	var types []outputs.FieldType
+	seen := map[[2]string]bool{}
+	for _, res := range out.Results {
+		for _, s := range res.Series {
+			for _, v := range s.Values {
+				if len(v) < 2 {
+					continue
+				}
+				kind, ok := outputs.ParseInfluxType(v[1])
+				// On 1.x a field can hold different types in different shards (one
+				// per week or so); the first listed is kept.
+				if k := [2]string{s.Name, v[0]}; ok && !seen[k] {
+					seen[k] = true
+					types = append(types, outputs.FieldType{Measurement: s.Name, Field: v[0], Kind: kind})
+				}
+			}
+		}
+	}
+	return types, nil
 }
 
 // UintMode reports how uint64 fields are written now: "u", "int64", or "unknown" before the

@@ -28,12 +28,15 @@ type fakeInflux struct {
 	*httptest.Server
 	version string // X-Influxdb-Version on /ping
 	health  string // /health body, "" → 404
+	// uintBuild answers the unsigned probe like the -tags uint build (it takes "u").
+	uintBuild bool
 
 	mu       sync.Mutex
 	respond  func(call int, lines []string, w http.ResponseWriter) bool // false: 204
 	calls    int
 	accepted []string
 	reqs     []*http.Request
+	probes   int // unsigned-support probes answered
 }
 
 func newFakeInflux(t *testing.T, version string) *fakeInflux {
@@ -75,11 +78,24 @@ func (f *fakeInflux) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var lines []string
 	sc := bufio.NewScanner(body)
+
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
 		if l := sc.Text(); l != "" {
 			lines = append(lines, l)
 		}
+	}
+	if len(lines) == 1 && strings.HasPrefix(lines[0], "netpulse_uint_probe ") {
+		// The unsigned-support probe, answered like InfluxDB 1.8.10 (either build).
+		f.mu.Lock()
+		f.probes++
+		f.mu.Unlock()
+		reason := "invalid number"
+		if f.uintBuild {
+			reason = "bad timestamp"
+		}
+		influx1Error(w, 400, fmt.Sprintf("unable to parse '%s': %s", lines[0], reason))
+		return
 	}
 	f.mu.Lock()
 	call := f.calls
@@ -279,11 +295,13 @@ func TestUintDetection(t *testing.T) {
 		{"empty means auto", "1.7.0", "", "", "int64"},
 		{"forced false on 2.x", "v2.7.1", "", "false", "int64"},
 		{"forced true on unknown", "unknown", "", "true", "u"},
+		{"1.8 -tags uint build", "unknown", "", "auto", "u"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := newFakeInflux(t, tc.version)
 			srv.health = tc.health
+			srv.uintBuild = strings.Contains(tc.name, "-tags uint")
 			w := newWriter(t, Config{URL: srv.URL, UintSupport: tc.support})
 			big := uint64(1)<<32 + 7
 			if err := w.Write(context.Background(), []collector.Point{counterPoint("Ethernet1", big)}); err != nil {
@@ -461,17 +479,32 @@ func points(n int, name func(int) string) []collector.Point {
 	return out
 }
 
+// TestOutputPartialWriteDeadLetters: like InfluxDB 1.x, the fake stores the lines it can
+// parse and names the others ("partial write: unable to parse '<line>': …"): those are
+// dead-lettered with the server's message, nothing is resent, one write request in all.
 func TestOutputPartialWriteDeadLetters(t *testing.T) {
 	srv := newFakeInflux(t, "unknown")
-	// Like InfluxDB 1.x on a type conflict: one bad line fails the request with 400.
 	srv.setRespond(func(_ int, lines []string, w http.ResponseWriter) bool {
+		var bad []string
+		srv.mu.Lock()
 		for _, l := range lines {
 			if strings.Contains(l, "interface_name=bad") {
-				influx1Error(w, 400, `partial write: field type conflict: input field "state/oper-status" on measurement "interfaces" is type integer, already exists as type string dropped=1`)
-				return true
+				bad = append(bad, l)
+			} else {
+				srv.accepted = append(srv.accepted, l)
 			}
 		}
-		return false
+		srv.mu.Unlock()
+		if len(bad) == 0 {
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+		msg := "partial write:"
+		for _, l := range bad {
+			msg += " unable to parse '" + l + "': invalid field format\n"
+		}
+		influx1Error(w, 400, strings.TrimSpace(msg)+" dropped=0")
+		return true
 	})
 	dl := filepath.Join(t.TempDir(), "dead.lp")
 	o, closeFn := newOutput(t, srv.URL, outputs.Config{BatchSize: 50, FlushInterval: 10 * time.Millisecond, DeadLetter: dl})
@@ -488,8 +521,11 @@ func TestOutputPartialWriteDeadLetters(t *testing.T) {
 	if got := srv.acceptedLines(); len(got) != 48 {
 		t.Errorf("server accepted %d lines, want 48", len(got))
 	}
+	if srv.calls != 1 {
+		t.Errorf("%d write requests, want 1 (the server stored the good lines of the partial write)", srv.calls)
+	}
 	b, _ := os.ReadFile(dl)
-	if strings.Count(string(b), "interface_name=bad") != 2 || !strings.Contains(string(b), "field type conflict") {
+	if strings.Count(string(b), "\ninterfaces,interface_name=bad") != 2 || !strings.Contains(string(b), "unable to parse") {
 		t.Errorf("dead letter:\n%s", b)
 	}
 }

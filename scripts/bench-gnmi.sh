@@ -9,9 +9,12 @@
 # Targets: ≥200,000 updates per CPU-second with 10 updates per notification, ≥60,000 with
 # 1 per notification, RSS flat.
 #
-#   scripts/bench-gnmi.sh [SECONDS (default 60)] [INTERFACES (default 1000)] [all|window]
+#   scripts/bench-gnmi.sh [SECONDS (default 60)] [INTERFACES (default 1000)] [all|window|influx]
 #
 # `window` runs only the per-leaf pair: exact timestamps vs a 1 s sample window.
+# `influx` runs the same pair into a real InfluxDB 1.8 (INFLUXD, default
+# ~/.cache/netpulse/bin/influxd) started in a temporary directory, through netpulse's
+# InfluxDB output, and adds influxd's CPU and the field values it stored.
 #
 # Recorded 2026-11-24 on the 2-core build VM (other jobs running, load average 7-9), with
 # `scripts/bench-gnmi.sh 60 1000` (gnmic v0.47.0 on this kind of machine: ~48,000 and ~25,000):
@@ -29,7 +32,13 @@ secs=${1:-60}
 ifaces=${2:-1000}
 tmp=$(mktemp -d)
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$tmp"; }
+influxd_pid=""
+influx_url=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$influxd_pid" ] && kill "$influxd_pid" 2>/dev/null && wait "$influxd_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
 trap cleanup EXIT
 
 go build -o "$tmp/gnmiserve" ./internal/benchtools/gnmiserve
@@ -44,7 +53,13 @@ run_case() { # per_notification rate [sample_window]
   server_pid=$!
   for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.1; done
   [ -s "$tmp/addr" ] || { echo "server did not start:"; cat "$tmp/server.log"; exit 1; }
-  "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" -sample-window "$window" >"$tmp/report.json" 2>"$tmp/client.log" &
+  local influx_args=() db="bench_${per}_${window}" i0=0
+  if [ -n "$influx_url" ]; then
+    curl -fsS -XPOST "$influx_url/query" --data-urlencode "q=CREATE DATABASE $db" >/dev/null
+    influx_args=(-influx "$influx_url" -bucket "$db")
+    i0=$(awk '{print $14+$15}' "/proc/$influxd_pid/stat")
+  fi
+  "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" -sample-window "$window" "${influx_args[@]}" >"$tmp/report.json" 2>"$tmp/client.log" &
   local client=$! rss=()
   local t0; t0=$(awk '{print $14+$15}' "/proc/$client/stat")
   local last=$t0
@@ -72,9 +87,42 @@ run_case() { # per_notification rate [sample_window]
   awk -v u="$updates" -v c="$cpu_self" 'BEGIN{printf "   updates per CPU-second:   %.0f\n", u/c}'
   echo "   client RSS MiB every 5s:  ${rss[*]}"
   grep -h "pushed" "$tmp/server.log" | sed 's/^/   /' || true
+  if [ -n "$influx_url" ]; then
+    local i1 stored
+    i1=$(awk '{print $14+$15}' "/proc/$influxd_pid/stat")
+    stored=$(curl -fsS -G "$influx_url/query" --data-urlencode "db=$db" --data-urlencode 'q=SELECT COUNT(*) FROM interfaces' |
+      python3 -c 'import json,sys; r=json.load(sys.stdin)["results"][0]; print(sum(v for s in r.get("series",[]) for v in s["values"][0][1:]))')
+    awk -v a="$i0" -v b="$i1" -v hz="$hz" -v u="$updates" -v c="$cpu_self" -v st="$stored" 'BEGIN{
+      ic=(b-a)/hz; printf "   influxd CPU:              %.2fs; field values stored %d\n", ic, st
+      printf "   updates per CPU-second, netpulse + influxd: %.0f\n", u/(c+ic)}'
+    grep -h '"influx_\|"duplicates' "$tmp/report.json" | tr -d ' \n' | sed 's/^/   /'; echo
+  fi
+}
+
+start_influxd() {
+  local bin=${INFLUXD:-$HOME/.cache/netpulse/bin/influxd} port rpc
+  [ -x "$bin" ] || { echo "no influxd at $bin (set INFLUXD)"; exit 1; }
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  rpc=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf '%s\n' 'reporting-disabled = true' "bind-address = \"127.0.0.1:$rpc\"" \
+    '[meta]' "  dir = \"$tmp/influx/meta\"" \
+    '[data]' "  dir = \"$tmp/influx/data\"" "  wal-dir = \"$tmp/influx/wal\"" '  query-log-enabled = false' \
+    '[monitor]' '  store-enabled = false' \
+    '[http]' "  bind-address = \"127.0.0.1:$port\"" '  log-enabled = false' \
+    '[logging]' '  level = "warn"' >"$tmp/influxdb.conf"
+  "$bin" run -config "$tmp/influxdb.conf" >"$tmp/influxd.log" 2>&1 &
+  influxd_pid=$!
+  influx_url="http://127.0.0.1:$port"
+  for _ in $(seq 300); do curl -fs "$influx_url/ping" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "influxd did not start:"; tail "$tmp/influxd.log"; exit 1
 }
 
 case "${3:-all}" in
+influx)
+  start_influxd
+  run_case 1 100000 0
+  run_case 1 100000 1s
+  ;;
 all)
   run_case 10 300000
   ;&

@@ -19,6 +19,7 @@ import (
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/gnmi"
 	"github.com/netpulse/netpulse/outputs"
+	"github.com/netpulse/netpulse/outputs/influx"
 )
 
 // Report is what gnmibench prints.
@@ -32,6 +33,11 @@ type Report struct {
 	RSSMiB           []float64 `json:"rss_mib_every_5s"`
 	MaxRSSMiB        float64   `json:"max_rss_mib"`
 	Reconnects       int64     `json:"reconnects"`
+	Duplicates       int64     `json:"duplicates"`
+	// With -influx: what the InfluxDB output wrote and lost (after a final flush, whose CPU
+	// is included above).
+	InfluxWritten int64 `json:"influx_written,omitempty"`
+	InfluxLost    int64 `json:"influx_lost,omitempty"`
 }
 
 // discardSink encodes points as the InfluxDB writer would and throws the bytes away.
@@ -60,6 +66,8 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
 	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
+	influxURL := flag.String("influx", "", "write to this InfluxDB (netpulse's real output: outputs.Output + outputs/influx, gzip, batches of 5,000) instead of discarding the encoded lines")
+	bucket := flag.String("bucket", "bench", "with -influx: the database (1.x) or bucket")
 	window := flag.Duration("sample-window", 0, "subscribe in SAMPLE mode with this sample interval, so updates of one interface within it are grouped into one line (0: on_change, lines grouped by equal timestamps only)")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -69,7 +77,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	rep, err := run(*addr, *path, *duration, *window)
+	rep, err := run(*addr, *path, *duration, *window, *influxURL, *bucket)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gnmibench:", err)
 		pprof.StopCPUProfile()
@@ -101,7 +109,7 @@ func rssMiB() float64 {
 	return 0
 }
 
-func run(addr, path string, duration, window time.Duration) (Report, error) {
+func run(addr, path string, duration, window time.Duration, influxURL, bucket string) (Report, error) {
 	stats := &collector.Stats{}
 	sub := gnmi.Subscription{Name: "interfaces", Paths: []string{path}, Mode: "stream", StreamMode: "on_change"}
 	if window > 0 {
@@ -122,7 +130,21 @@ func run(addr, path string, duration, window time.Duration) (Report, error) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
-	sink := &discardSink{}
+	discard := &discardSink{}
+	var sink collector.Sink = discard
+	var out *outputs.Output
+	outDone := make(chan struct{})
+	if influxURL != "" {
+		w, err := influx.New(influx.Config{URL: influxURL, Bucket: bucket, Gzip: true}, nil)
+		if err != nil {
+			return Report{}, err
+		}
+		if out, err = outputs.New(outputs.Config{Name: "influx"}, w, nil); err != nil {
+			return Report{}, err
+		}
+		go func() { defer close(outDone); _ = out.Run(context.Background()) }()
+		sink = out
+	}
 	var rep Report
 	done := make(chan error, 1)
 	start, cpu0 := time.Now(), cpuSeconds()
@@ -138,12 +160,23 @@ func run(addr, path string, duration, window time.Duration) (Report, error) {
 		}
 		break
 	}
+	if out != nil {
+		cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+		r, cerr := out.Close(cctx)
+		ccancel()
+		<-outDone
+		rep.InfluxWritten, rep.InfluxLost = r.Written, r.Lost
+		if cerr != nil && err == nil {
+			err = cerr
+		}
+	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	rep.CPUSeconds = cpuSeconds() - cpu0
 	rep.Updates, rep.Points, rep.Reconnects = stats.Updates.Load(), stats.Points.Load(), stats.Reconnects.Load()
-	sink.mu.Lock()
-	rep.Bytes = sink.bytes
-	sink.mu.Unlock()
+	discard.mu.Lock()
+	rep.Bytes = discard.bytes
+	discard.mu.Unlock()
+	rep.Duplicates = stats.Duplicates.Load()
 	if rep.CPUSeconds > 0 {
 		rep.UpdatesPerCPUSec = float64(rep.Updates) / rep.CPUSeconds
 	}

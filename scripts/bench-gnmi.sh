@@ -15,6 +15,10 @@
 # `influx` runs the same pair into a real InfluxDB 1.8 (INFLUXD, default
 # ~/.cache/netpulse/bin/influxd) started in a temporary directory, through netpulse's
 # InfluxDB output, and adds influxd's CPU and the field values it stored.
+# With GNMIC=/path/to/gnmic, every case is run a second time with gnmic as the client
+# (`gnmic subscribe --mode stream --stream-mode on_change --format event`, output to a file
+# in the temporary directory), against the same server with the same settings, for a side
+# by side figure (build gnmic from its public source; this script never downloads it).
 #
 # Recorded 2026-11-24 on the 2-core build VM (other jobs running, load average 7-9), with
 # `scripts/bench-gnmi.sh 60 1000` (gnmic v0.47.0 on this kind of machine: ~48,000 and ~25,000):
@@ -59,7 +63,13 @@ run_case() { # per_notification rate [sample_window]
     influx_args=(-influx "$influx_url" -bucket "$db")
     i0=$(awk '{print $14+$15}' "/proc/$influxd_pid/stat")
   fi
-  "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" -sample-window "$window" "${influx_args[@]}" >"$tmp/report.json" 2>"$tmp/client.log" &
+  if [ "${client_kind:-netpulse}" = gnmic ]; then
+    timeout -s INT "${secs}s" "$GNMIC" -a "$(cat "$tmp/addr")" --insecure --timeout 10s subscribe \
+      --path /interfaces/interface/state/counters --mode stream --stream-mode on_change \
+      --format event >"$tmp/gnmic.out" 2>"$tmp/client.log" &
+  else
+    "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" -sample-window "$window" "${influx_args[@]}" >"$tmp/report.json" 2>"$tmp/client.log" &
+  fi
   local client=$! rss=()
   local t0; t0=$(awk '{print $14+$15}' "/proc/$client/stat")
   local last=$t0
@@ -74,10 +84,33 @@ run_case() { # per_notification rate [sample_window]
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
   local updates cpu_self
-  updates=$(awk -F'[:,]' '/"updates"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
-  cpu_self=$(awk -F'[:,]' '/"cpu_seconds"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
   local cpu_proc
   cpu_proc=$(awk -v a="$t0" -v b="$last" -v hz="$hz" 'BEGIN{printf "%.2f", (b-a)/hz}')
+  if [ "${client_kind:-netpulse}" = gnmic ]; then
+    # gnmic's event format: one JSON object per notification with a "values" map; count
+    # the values (= updates). CPU from /proc only (5 s resolution).
+    updates=$(python3 -c 'import json,sys
+n=0
+dec=json.JSONDecoder()
+s=open(sys.argv[1]).read()
+i=0
+while True:
+    while i < len(s) and s[i] in " \n\r\t": i+=1
+    if i >= len(s): break
+    try: o,i=dec.raw_decode(s,i)
+    except ValueError: break
+    for e in (o if isinstance(o,list) else [o]): n+=len(e.get("values",{}))
+print(n)' "$tmp/gnmic.out")
+    echo "== gnmic: ${per} update(s) per notification, ${ifaces} interfaces, ${secs}s, server rate ≤${rate}/s"
+    echo "   updates received:        $updates"
+    echo "   client CPU (/proc/pid/stat, 5s resolution): ${cpu_proc}s"
+    awk -v u="$updates" -v c="$cpu_proc" 'BEGIN{printf "   updates per CPU-second:   %.0f\n", u/c}'
+    echo "   client RSS MiB every 5s:  ${rss[*]}"
+    grep -h "pushed" "$tmp/server.log" | sed 's/^/   /' || true
+    return
+  fi
+  updates=$(awk -F'[:,]' '/"updates"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
+  cpu_self=$(awk -F'[:,]' '/"cpu_seconds"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
   local points
   points=$(awk -F'[:,]' '/"points"/{gsub(/ /,"",$2); print $2}' "$tmp/report.json")
   echo "== ${per} update(s) per notification, ${ifaces} interfaces, ${secs}s, server rate ≤${rate}/s, sample window ${window}"
@@ -116,6 +149,17 @@ start_influxd() {
   for _ in $(seq 300); do curl -fs "$influx_url/ping" >/dev/null 2>&1 && return; sleep 0.1; done
   echo "influxd did not start:"; tail "$tmp/influxd.log"; exit 1
 }
+
+if [ -n "${GNMIC:-}" ]; then
+  # Same cases, netpulse then gnmic, one after the other on the same machine.
+  orig_run_case=$(declare -f run_case)
+  eval "${orig_run_case/run_case/run_one}"
+  run_case() {
+    client_kind=netpulse run_one "$@"
+    [ "${3:-0}" = 0 ] && client_kind=gnmic run_one "$1" "$2"
+    return 0
+  }
+fi
 
 case "${3:-all}" in
 influx)

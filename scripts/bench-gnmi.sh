@@ -64,13 +64,17 @@ run_case() { # per_notification rate [sample_window]
     i0=$(awk '{print $14+$15}' "/proc/$influxd_pid/stat")
   fi
   if [ "${client_kind:-netpulse}" = gnmic ]; then
-    timeout -s INT "${secs}s" "$GNMIC" -a "$(cat "$tmp/addr")" --insecure --timeout 10s subscribe \
+    "$GNMIC" -a "$(cat "$tmp/addr")" --insecure --timeout 10s subscribe \
       --path /interfaces/interface/state/counters --mode stream --stream-mode on_change \
       --format event >"$tmp/gnmic.out" 2>"$tmp/client.log" &
+    local client=$!
+    # Its CPU is read at the end of the window, just before SIGINT stops it.
+    (sleep "$secs"; awk '{print $14+$15}' "/proc/$client/stat" >"$tmp/gnmic.cpu"; kill -INT "$client") &
   else
     "$tmp/gnmibench" -address "$(cat "$tmp/addr")" -duration "${secs}s" -sample-window "$window" "${influx_args[@]}" >"$tmp/report.json" 2>"$tmp/client.log" &
+    local client=$!
   fi
-  local client=$! rss=()
+  local rss=()
   local t0; t0=$(awk '{print $14+$15}' "/proc/$client/stat")
   local last=$t0
   while kill -0 "$client" 2>/dev/null; do
@@ -79,7 +83,7 @@ run_case() { # per_notification rate [sample_window]
     last=$(awk '{print $14+$15}' "/proc/$client/stat" 2>/dev/null || echo "$last")
     rss+=("$(awk '/VmRSS/{printf "%.1f", $2/1024}' "/proc/$client/status" 2>/dev/null || true)")
   done
-  wait "$client"
+  wait "$client" || true # gnmic ends on timeout's SIGINT with status 124
   kill -INT "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
@@ -87,23 +91,13 @@ run_case() { # per_notification rate [sample_window]
   local cpu_proc
   cpu_proc=$(awk -v a="$t0" -v b="$last" -v hz="$hz" 'BEGIN{printf "%.2f", (b-a)/hz}')
   if [ "${client_kind:-netpulse}" = gnmic ]; then
-    # gnmic's event format: one JSON object per notification with a "values" map; count
-    # the values (= updates). CPU from /proc only (5 s resolution).
-    updates=$(python3 -c 'import json,sys
-n=0
-dec=json.JSONDecoder()
-s=open(sys.argv[1]).read()
-i=0
-while True:
-    while i < len(s) and s[i] in " \n\r\t": i+=1
-    if i >= len(s): break
-    try: o,i=dec.raw_decode(s,i)
-    except ValueError: break
-    for e in (o if isinstance(o,list) else [o]): n+=len(e.get("values",{}))
-print(n)' "$tmp/gnmic.out")
+    cpu_proc=$(awk -v a="$t0" -v hz="$hz" '{printf "%.2f", ($1-a)/hz}' "$tmp/gnmic.cpu")
+    # gnmic's event format prints one "values" entry per update on its own line: count
+    # them. CPU from /proc only (5 s resolution).
+    updates=$(grep -c '^ *"/interfaces/' "$tmp/gnmic.out" || true)
     echo "== gnmic: ${per} update(s) per notification, ${ifaces} interfaces, ${secs}s, server rate ≤${rate}/s"
     echo "   updates received:        $updates"
-    echo "   client CPU (/proc/pid/stat, 5s resolution): ${cpu_proc}s"
+    echo "   client CPU (/proc/pid/stat at the end of the window): ${cpu_proc}s"
     awk -v u="$updates" -v c="$cpu_proc" 'BEGIN{printf "   updates per CPU-second:   %.0f\n", u/c}'
     echo "   client RSS MiB every 5s:  ${rss[*]}"
     grep -h "pushed" "$tmp/server.log" | sed 's/^/   /' || true

@@ -358,7 +358,14 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 		if now.IsZero() || !g.due.After(now) {
 			if g.key != "" {
 				if g.window > 0 {
-					c.learnt[g.key] = seriesState{fields: len(g.p.Fields), first: g.p.Time}
+					// A sync_response or a full buffer cuts groups short, and an initial
+					// sync holds every leaf, not one sample's: learn sizes from windows only.
+					st := c.learnt[g.key]
+					st.first = g.p.Time
+					if !now.IsZero() {
+						st.fields = len(g.p.Fields)
+					}
+					c.learnt[g.key] = st
 				}
 				c.sealLocked(&g.p)
 			}

@@ -32,7 +32,8 @@ import (
 //     else when its sample interval has passed since it opened.
 //
 // Everything pending is written at sync_response, when maxPending points are pending and
-// when the stream ends (close), so nothing is held back indefinitely or lost. Flushes run on
+// when the stream ends (close), so nothing is held back indefinitely or lost. Sample windows
+// start at the sync_response: the initial snapshot is grouped exactly. Flushes run on
 // a timer armed only while something is pending: an idle stream costs no goroutine.
 type coalescer struct {
 	ctx     context.Context
@@ -56,6 +57,7 @@ type coalescer struct {
 	// in Duplicates instead of Updates and not written again.
 	sealed, sealedPrev map[string][]string
 	rotated            time.Time // when sealed last became sealedPrev
+	syncedAt           time.Time // the stream's sync_response (flush); zero before it
 	timer              *time.Timer
 	armed              time.Time // when the timer fires; zero when not armed
 	closed             bool
@@ -173,7 +175,12 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	if c.dropSealedLocked(p) {
 		return
 	}
+	// Until the sync_response the stream carries the device's stored snapshot, every leaf
+	// at once: it is grouped exactly and written as it comes, not held for a window.
 	window, windowed := c.windows[p.Measurement]
+	if c.syncedAt.IsZero() {
+		window, windowed = 0, false
+	}
 	k := c.seriesKey(p, windowed)
 	if at, ok := c.index[string(k)]; ok { // no allocation for the lookup
 		g := &c.pending[at]
@@ -433,11 +440,13 @@ func (c *coalescer) onTimer() {
 	_ = c.emit(out) // the outputs count their own failures; the stream goes on
 }
 
-// flush writes everything pending (sync_response: the snapshot is complete).
+// flush writes everything pending (sync_response: the snapshot is complete); sample
+// windows apply from now on.
 func (c *coalescer) flush() error {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
+	c.syncedAt = time.Now()
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	return c.emit(out)

@@ -111,9 +111,17 @@ func TestCoalescerSampleWindow(t *testing.T) {
 		stats := &collector.Stats{}
 		c := newCoalescer(t.Context(), sink, stats, map[string]time.Duration{"interfaces": 10 * time.Second})
 		defer c.close()
+		// Before the sync_response (the stored snapshot) grouping is exact.
+		t0 := time.Unix(1700000000, 0)
+		c.add(leafPoint("et1", "state/counters/in-octets", 1, t0.Add(-time.Minute)))
+		c.add(leafPoint("et1", "state/counters/out-octets", 1, t0.Add(-time.Minute+time.Millisecond)))
+		c.flush()
+		if got := sink.snapshot(); len(got) != 2 {
+			t.Fatalf("snapshot: %d lines, want 2 (exact timestamps before the sync_response)", len(got))
+		}
+		sink.points = nil
 		ifaces := []string{"et1", "et2", "et3"}
 		fields := []string{"in-octets", "out-octets", "in-errors", "out-errors", "in-pkts", "out-pkts"}
-		t0 := time.Unix(1700000000, 0)
 
 		// First sample: the coalescer does not know yet how many leaves an interface has,
 		// so it waits for the sample window before writing.
@@ -158,8 +166,8 @@ func TestCoalescerSampleWindow(t *testing.T) {
 		if len(got) != 2 || got[0].Fields[0].UintValue() != 3 || got[1].Fields[0].UintValue() != 4 {
 			t.Errorf("a repeated leaf: %v, want two lines 3 then 4", got)
 		}
-		if stats.Points.Load() != int64(len(sink.snapshot())) {
-			t.Errorf("stats counted %d points, sink got %d", stats.Points.Load(), len(sink.snapshot()))
+		if stats.Points.Load() != int64(len(sink.snapshot())+2) {
+			t.Errorf("stats counted %d points, sink got %d after the snapshot's 2", stats.Points.Load(), len(sink.snapshot()))
 		}
 	})
 }

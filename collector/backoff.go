@@ -6,9 +6,16 @@ import (
 	"time"
 )
 
+// Default redial bounds: the one place they are defined (targets.Load fills a gNMI target's
+// `redial:` from them, targets.Manager uses them for SNMP, and Backoff's zero value).
+const (
+	DefaultRedialMin = time.Second
+	DefaultRedialMax = time.Minute
+)
+
 // Backoff computes redial waits: capped exponential backoff with full jitter (AWS
 // architecture blog, "Exponential Backoff And Jitter"), so that a fleet that lost its
-// collector at once does not redial in lockstep. The zero value uses 1s..60s.
+// collector at once does not redial in lockstep. The zero value uses DefaultRedialMin..Max.
 type Backoff struct {
 	Min, Max time.Duration
 	attempt  int
@@ -18,10 +25,10 @@ type Backoff struct {
 func (b *Backoff) Next() time.Duration {
 	lo, hi := b.Min, b.Max
 	if lo <= 0 {
-		lo = time.Second
+		lo = DefaultRedialMin
 	}
 	if hi < lo {
-		hi = 60 * time.Second
+		hi = DefaultRedialMax
 		if hi < lo {
 			hi = lo
 		}
@@ -40,7 +47,8 @@ func (b *Backoff) Next() time.Duration {
 	return half + time.Duration(rand.Int64N(int64(ceil-half)+1))
 }
 
-// Reset starts over after a healthy session.
+// Reset starts over: the next wait is drawn from the smallest range again. The supervisor
+// calls it only after a session that stayed up for its healthy period (targets.Manager).
 func (b *Backoff) Reset() { b.attempt = 0 }
 
 // Wait sleeps for Next() or until ctx ends; it returns ctx.Err() when cancelled.

@@ -15,9 +15,13 @@ type Stats struct {
 	Skipped    atomic.Int64 // polls skipped because the previous one overran its interval
 	Updates    atomic.Int64 // varbinds / gNMI updates received
 	Points     atomic.Int64 // points emitted to the sink
-	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, …)
-	Reconnects atomic.Int64 // gNMI redials
-	Deletes    atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
+	Dropped    atomic.Int64 // updates dropped (unsupported type, bad path, type conflict, …)
+	// TypeConflicts counts the fields dropped (also in Dropped) because the device's value
+	// cannot be converted exactly into the field's declared type (README "Field types"):
+	// reason type_conflict in /metrics and the --once summary.
+	TypeConflicts atomic.Int64
+	Reconnects    atomic.Int64 // redials by the supervisor after a session ended (each counted once)
+	Deletes       atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
 	// Duplicates are gNMI updates received again for the same leaf and timestamp: written
 	// once (InfluxDB would keep one value anyway) and not counted in Updates.
 	Duplicates atomic.Int64

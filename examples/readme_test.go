@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/snmp"
 	"github.com/netpulse/netpulse/targets"
 )
 
@@ -32,5 +36,30 @@ func TestREADMEConfigReferenceLoads(t *testing.T) {
 	if len(f.Targets) != 3 || len(f.Outputs) != 2 || len(f.SNMPProfiles) != 1 || len(f.Subscriptions) != 1 {
 		t.Errorf("loaded %d targets, %d outputs, %d profiles, %d subscriptions; want 3, 2, 1, 1",
 			len(f.Targets), len(f.Outputs), len(f.SNMPProfiles), len(f.Subscriptions))
+	}
+}
+
+// TestExampleDeclaresTypes: the types: declarations README "Field types" points to in
+// configs/snmp-switch.yaml are loaded as declared types.
+func TestExampleDeclaresTypes(t *testing.T) {
+	b, err := os.ReadFile("configs/snmp-switch.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Profiles map[string]snmp.Profile `yaml:"snmp_profiles"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.Profiles["host-resources"]
+	if k, ok := p.Scalars[0].FieldType("users"); !ok || k != collector.KindUint {
+		t.Errorf("users: %v %v", k, ok)
+	}
+	if k, ok := p.Tables[0].FieldType("load_percent"); !ok || k != collector.KindUint {
+		t.Errorf("load_percent: %v %v", k, ok)
+	}
+	if err := snmp.ValidateProfile(p); err != nil {
+		t.Error(err)
 	}
 }

@@ -116,11 +116,12 @@ type measPins struct {
 // type is converted when the conversion is exact (see convert), else only that field is
 // dropped and counted (type_conflict), and logged once per (source, measurement, field).
 //
-// Pins are kept in a small JSON file (typesFile) so that a restart does not flip a type the
+// Pins are kept in a small JSON file (path) so that a restart does not flip a type the
 // output already wrote; the file is rewritten only when a pin changes.
 //
-// It runs in the flush goroutine (one batch at a time) under its own mutex; the hot path is
-// two map lookups per field, with the last measurement cached.
+// It runs in the flush goroutine (one batch at a time) under its own mutex. The hot path
+// compares a point's field keys and kinds with the last layout that matched its measurement
+// (BenchmarkTypeGuardApply: ~10 ns per field); a new layout costs a map lookup per field.
 type typeGuard struct {
 	mu      sync.Mutex
 	path    string // "" keeps pins in memory only

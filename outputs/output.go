@@ -120,7 +120,7 @@ type Output struct {
 	sp  *spool // nil without SpoolDir
 	g   *typeGuard
 
-	// Reading the server's field types (FieldTypeReader); flush goroutine only.
+	// Reading the server's field types (FieldTypeReader), under readMu.
 	readTypes  bool      // read before the next write
 	readOff    bool      // the server does not let us: rely on its answers
 	readFailed time.Time // a retryable failure: try again after the next successful write

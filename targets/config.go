@@ -94,16 +94,16 @@ func (t *Target) Proto() string {
 // Defaults, in one place.
 const (
 	DefaultInterval       = 30 * time.Second
-	DefaultSNMPTimeout    = 2 * time.Second
-	DefaultSNMPRetries    = 1
+	DefaultSNMPTimeout    = snmp.DefaultTimeout
+	DefaultSNMPRetries    = snmp.DefaultRetries
 	DefaultMaxRepetitions = snmp.DefaultMaxRepetitions
 	DefaultBatchSize      = 5000
 	DefaultFlushInterval  = time.Second
 	DefaultOutputTimeout  = 10 * time.Second
 	DefaultBufferBytes    = 64 << 20
 	DefaultSampleInterval = 10 * time.Second
-	DefaultRedialMin      = time.Second
-	DefaultRedialMax      = 60 * time.Second
+	DefaultRedialMin      = collector.DefaultRedialMin
+	DefaultRedialMax      = collector.DefaultRedialMax
 )
 
 // Options change how LoadWith and ParseWith read a file.
@@ -712,6 +712,9 @@ func (c *checker) finishSubscription(s *gnmi.Subscription) {
 func (c *checker) checkProfileNames(p snmp.Profile) {
 	base := at("snmp_profiles", p.Name)
 	check := func(path, what, name string, measurement bool) {
+		if measurement && name == "" {
+			return // snmp.ValidateProfile says "measurement is empty"
+		}
 		err := outputs.CheckName(name)
 		if measurement {
 			err = outputs.CheckMeasurement(name)

@@ -2,6 +2,7 @@ package targets
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -10,11 +11,25 @@ import (
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/collector/gnmi"
+	"github.com/netpulse/netpulse/collector/snmp"
 )
 
-// NewFunc builds the collector for one target. cmd/netpulse passes a function that calls
-// snmp.New or gnmi.New; tests pass fakes.
-type NewFunc func(t Target, log *slog.Logger) (collector.Collector, error)
+// NewFunc builds the collector for one target, run as rt says (its Stats handle, once mode,
+// first-poll offset: what the Manager decides per run, kept out of the target's config).
+// cmd/netpulse passes a function that calls snmp.New or gnmi.New; tests pass fakes.
+type NewFunc func(t Target, rt collector.Runtime, log *slog.Logger) (collector.Collector, error)
+
+// DefaultHealthyAfter is how long a session must have run before its redial backoff starts
+// over. The rule is the one owner's (Manager.supervise): the backoff is reset only after a
+// session that lasted this long, never merely because data arrived. A device that sends one
+// update and then drops the stream (a crashing line card, a subscription the device cannot
+// serve, a proxy that closes idle-looking streams) is therefore redialled ever more slowly
+// up to the redial maximum, instead of at the minimum forever. 30 s is long enough to cover
+// such a failure after the first updates (several sample intervals of a typical 10 s
+// subscription), and when a session does reach it, resetting cannot make a hot loop: it
+// costs at most one redial per 30 s plus the minimum wait.
+const DefaultHealthyAfter = 30 * time.Second
 
 // ManagerConfig configures a Manager.
 type ManagerConfig struct {
@@ -27,24 +42,28 @@ type ManagerConfig struct {
 	// device that accepts a gNMI ONCE subscription but never sends sync_response fails alone
 	// instead of holding up the scheduled job.
 	TargetTimeout time.Duration
-	// HealthyAfter is how long a session must run before its backoff is reset (default 30s).
+	// HealthyAfter is how long a session must run before its backoff is reset (default
+	// DefaultHealthyAfter).
 	HealthyAfter time.Duration
 	// Redial bounds the backoff between session attempts for targets whose transport does not
-	// set its own (SNMP). Default 1s..60s.
+	// set its own (SNMP). Default collector.DefaultRedialMin..Max.
 	RedialMin, RedialMax time.Duration
 }
 
 // Result is one target's outcome, for the --once summary and exit code.
 type Result struct {
-	Name     string        `json:"name"`
-	Proto    string        `json:"proto"`
-	Address  string        `json:"address"`
-	OK       bool          `json:"ok"`
-	Error    string        `json:"error,omitempty"`
-	Points   int64         `json:"points"`
-	Updates  int64         `json:"updates"`
-	Duration time.Duration `json:"-"`
-	Seconds  float64       `json:"duration_seconds"`
+	Name    string `json:"name"`
+	Proto   string `json:"proto"`
+	Address string `json:"address"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Points  int64  `json:"points"`
+	Updates int64  `json:"updates"`
+	// Dropped counts fields dropped by reason; "type_conflict": values that do not fit the
+	// field's declared type (README "Field types").
+	Dropped  map[string]int64 `json:"dropped,omitempty"`
+	Duration time.Duration    `json:"-"`
+	Seconds  float64          `json:"duration_seconds"`
 }
 
 // Manager supervises one collector goroutine per target. One dead or slow target never
@@ -73,13 +92,13 @@ func NewManager(cfg ManagerConfig, log *slog.Logger) (*Manager, error) {
 		return nil, errors.New("targets: ManagerConfig needs Sink and New")
 	}
 	if cfg.HealthyAfter == 0 {
-		cfg.HealthyAfter = 30 * time.Second
+		cfg.HealthyAfter = DefaultHealthyAfter
 	}
 	if cfg.RedialMin == 0 {
-		cfg.RedialMin = DefaultRedialMin
+		cfg.RedialMin = collector.DefaultRedialMin
 	}
 	if cfg.RedialMax == 0 {
-		cfg.RedialMax = DefaultRedialMax
+		cfg.RedialMax = collector.DefaultRedialMax
 	}
 	return &Manager{cfg: cfg, log: log, running: map[string]*runner{}}, nil
 }
@@ -132,33 +151,32 @@ func (m *Manager) diff(targets []Target) Diff {
 }
 
 // fingerprint renders everything that configures a session, for change detection on
-// reload only (it never leaves the process). It prints whole config structs, so a key added
-// later is covered without touching this function; fields the Manager sets per run are
-// zeroed, pointers are dereferenced (%+v would print their addresses), and secrets are
-// revealed because a new password must restart the session (%v redacts them).
+// reload only (it never leaves the process). It encodes the whole transport config structs
+// (what the user wrote plus what the loader resolved from it), so a key added later is
+// covered without touching this function; JSON follows pointers and sorts map keys. Run-time
+// state is not in them (collector.Runtime), so nothing is zeroed. Secrets encode as
+// "[redacted]", so their values are appended: a new password must restart the session.
 func fingerprint(t Target) string {
-	s := fmt.Sprintf("%s|%s|%v|", t.Name, t.Address, t.Tags)
-	if t.SNMP != nil {
-		c := *t.SNMP
-		retries := derefInt(c.Retries)
-		secrets := c.Community.Reveal() + "\x00" + c.AuthPassword.Reveal() + "\x00" + c.PrivPassword.Reveal()
-		c.Retries, c.Stats, c.Offset, c.Once = nil, nil, 0, false
-		s += fmt.Sprintf("snmp|%+v|%d|%s", c, retries, secrets)
+	var secrets []string
+	if c := t.SNMP; c != nil {
+		secrets = append(secrets, c.Community.Reveal(), c.AuthPassword.Reveal(), c.PrivPassword.Reveal())
 	}
-	if t.GNMI != nil {
-		c := *t.GNMI
-		secret := c.Password.Reveal()
-		c.Stats, c.Once = nil, false
-		s += fmt.Sprintf("gnmi|%+v|%s", c, secret)
+	if c := t.GNMI; c != nil {
+		secrets = append(secrets, c.Password.Reveal())
 	}
-	return s
-}
-
-func derefInt(p *int) int {
-	if p == nil {
-		return -1
+	b, err := json.Marshal(struct {
+		Name, Address string
+		Tags          map[string]string
+		SNMP          *snmp.Config
+		GNMI          *gnmi.Config
+		Secrets       []string
+	}{t.Name, t.Address, t.Tags, t.SNMP, t.GNMI, secrets})
+	if err != nil {
+		// Not expected (configs hold strings, numbers, maps and slices); restarting the
+		// target is the safe answer to a config that cannot be compared.
+		return fmt.Sprintf("unencodable %p: %v", &t, err)
 	}
-	return *p
+	return string(b)
 }
 
 // offset spreads first polls over the interval, deterministically per name, so that 1,000
@@ -198,33 +216,35 @@ func (m *Manager) stop(name string) {
 	}
 }
 
-// prepare copies the target and fills the per-run fields of its transport config.
-func (m *Manager) prepare(r *runner) Target {
-	t := r.target
-	switch {
-	case t.SNMP != nil:
-		c := *t.SNMP
-		c.Once, c.Stats = m.cfg.Once, r.stats
-		if !m.cfg.Once {
-			c.Offset = offset(t.Name, c.Interval)
-		}
-		t.SNMP = &c
-	case t.GNMI != nil:
-		c := *t.GNMI
-		c.Once, c.Stats = m.cfg.Once, r.stats
-		t.GNMI = &c
+// runtime is what the Manager decides for one run of r's session: where it counts, once
+// mode, and (SNMP, not once) the phase offset of its first poll.
+func (m *Manager) runtime(r *runner) collector.Runtime {
+	rt := collector.Runtime{Stats: r.stats, Once: m.cfg.Once}
+	if c := r.target.SNMP; c != nil && !m.cfg.Once {
+		rt.Offset = offset(r.target.Name, c.Interval)
 	}
-	return t
+	return rt
 }
 
+// supervise runs r's session and is the one owner of redial for every transport: sessions
+// return when they break, and only this loop waits, counts and decides the backoff.
+//
+// The rule: capped exponential backoff with full jitter within the target's redial bounds
+// (gNMI `redial:`, else the Manager's), reset only after a session that ran for
+// HealthyAfter (see DefaultHealthyAfter for why). Stats.Reconnects counts each redial once,
+// when it is made (a wait cut short by ctx is not a redial). Every wait selects on
+// ctx.Done(), and the loop ends only with ctx (or after one cycle in once mode).
 func (m *Manager) supervise(ctx context.Context, r *runner) {
-	t := m.prepare(r)
+	t := r.target
 	log := m.log.With("target", t.Name, "proto", t.Proto(), "address", t.Address)
 	began := time.Now()
 	finish := func(err error) {
 		res := Result{Name: t.Name, Proto: t.Proto(), Address: t.Address, OK: err == nil,
 			Points: r.stats.Points.Load(), Updates: r.stats.Updates.Load(), Duration: time.Since(began)}
 		res.Seconds = res.Duration.Seconds()
+		if n := r.stats.TypeConflicts.Load(); n > 0 {
+			res.Dropped = map[string]int64{"type_conflict": n}
+		}
 		if err != nil {
 			res.Error = err.Error()
 		}
@@ -232,7 +252,7 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 		m.results = append(m.results, res)
 		m.mu.Unlock()
 	}
-	c, err := m.cfg.New(t, log)
+	c, err := m.cfg.New(t, m.runtime(r), log)
 	if err != nil {
 		// A target that cannot even be built (bad certificate file, …) is a config problem of
 		// this one target; the others keep running.
@@ -251,6 +271,7 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 		runCtx, cancel = context.WithTimeout(ctx, m.cfg.TargetTimeout)
 		defer cancel()
 	}
+	var lastErr string
 	for {
 		start := time.Now()
 		err := runSafely(runCtx, c, m.cfg.Sink)
@@ -279,13 +300,20 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 		if err == nil {
 			err = errors.New("session ended without an error")
 		}
-		if time.Since(start) >= m.cfg.HealthyAfter {
+		healthy := time.Since(start) >= m.cfg.HealthyAfter
+		if healthy {
 			bo.Reset()
 		}
 		r.stats.Failure(err)
-		r.stats.Reconnects.Add(1)
 		wait := bo.Next()
-		log.Warn("session ended, redialling", "err", err, "retry_in", wait.Round(time.Millisecond))
+		// Warn when a failure starts or changes; the same failure again is a debug line (the
+		// reconnects counter keeps the tally), so a flapping device does not flood the log.
+		level := slog.LevelDebug
+		if healthy || err.Error() != lastErr {
+			level = slog.LevelWarn
+		}
+		lastErr = err.Error()
+		log.Log(ctx, level, "session ended, redialling", "err", err, "retry_in", wait.Round(time.Millisecond))
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -294,6 +322,7 @@ func (m *Manager) supervise(ctx context.Context, r *runner) {
 			return
 		case <-timer.C:
 		}
+		r.stats.Reconnects.Add(1)
 	}
 }
 

@@ -30,9 +30,9 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func TestManagerOnceResults(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m, err := NewManager(ManagerConfig{Sink: discard, Once: true, New: func(tg Target, _ *slog.Logger) (collector.Collector, error) {
-			if !tg.SNMP.Once || tg.SNMP.Stats == nil {
-				t.Errorf("%s: Once/Stats not passed to the session config", tg.Name)
+		m, err := NewManager(ManagerConfig{Sink: discard, Once: true, New: func(tg Target, rt collector.Runtime, _ *slog.Logger) (collector.Collector, error) {
+			if !rt.Once || rt.Stats == nil || rt.Offset != 0 {
+				t.Errorf("%s: runtime %+v: want once, a Stats handle and no offset", tg.Name, rt)
 			}
 			switch tg.Name {
 			case "dead":
@@ -48,7 +48,7 @@ func TestManagerOnceResults(t *testing.T) {
 				return nil, errors.New("bad certificate file")
 			}
 			return fakeCollector(func(ctx context.Context, _ collector.Sink) error {
-				tg.SNMP.Stats.Points.Add(3)
+				rt.Stats.Points.Add(3)
 				return nil
 			}), nil
 		}}, quiet())
@@ -84,7 +84,7 @@ func TestManagerRedialsWithBackoffAndStops(t *testing.T) {
 		var mu sync.Mutex
 		start := time.Now()
 		m, _ := NewManager(ManagerConfig{Sink: discard, RedialMin: time.Second, RedialMax: 4 * time.Second,
-			New: func(Target, *slog.Logger) (collector.Collector, error) {
+			New: func(Target, collector.Runtime, *slog.Logger) (collector.Collector, error) {
 				return fakeCollector(func(ctx context.Context, _ collector.Sink) error {
 					runs.Add(1)
 					mu.Lock()
@@ -110,8 +110,8 @@ func TestManagerRedialsWithBackoffAndStops(t *testing.T) {
 			}
 		}
 		st := m.Stats()
-		if len(st) != 1 || st[0].Stats.Reconnects.Load() < 14 {
-			t.Errorf("reconnects not counted: %+v", st)
+		if len(st) != 1 || st[0].Stats.Reconnects.Load() != int64(n)-1 {
+			t.Errorf("reconnects %d, want one per redial (%d)", st[0].Stats.Reconnects.Load(), n-1)
 		}
 	})
 }
@@ -120,7 +120,7 @@ func TestManagerApplyRestartsOnlyChanged(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		started := map[string]int{}
-		m, _ := NewManager(ManagerConfig{Sink: discard, New: func(tg Target, _ *slog.Logger) (collector.Collector, error) {
+		m, _ := NewManager(ManagerConfig{Sink: discard, New: func(tg Target, _ collector.Runtime, _ *slog.Logger) (collector.Collector, error) {
 			mu.Lock()
 			started[tg.Name]++
 			mu.Unlock()
@@ -149,7 +149,7 @@ func TestManagerApplyRestartsOnlyChanged(t *testing.T) {
 }
 
 func TestManagerPanicIsTargetError(t *testing.T) {
-	m, _ := NewManager(ManagerConfig{Sink: discard, Once: true, New: func(Target, *slog.Logger) (collector.Collector, error) {
+	m, _ := NewManager(ManagerConfig{Sink: discard, Once: true, New: func(Target, collector.Runtime, *slog.Logger) (collector.Collector, error) {
 		return fakeCollector(func(context.Context, collector.Sink) error { panic("index out of range") }), nil
 	}}, quiet())
 	m.Apply(t.Context(), []Target{snmpTarget("a")})
@@ -234,7 +234,7 @@ func TestShard(t *testing.T) {
 func TestManagerOnceTargetTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m, _ := NewManager(ManagerConfig{Sink: discard, Once: true, TargetTimeout: 30 * time.Second,
-			New: func(tg Target, _ *slog.Logger) (collector.Collector, error) {
+			New: func(tg Target, _ collector.Runtime, _ *slog.Logger) (collector.Collector, error) {
 				return fakeCollector(func(ctx context.Context, _ collector.Sink) error {
 					if tg.Name == "ok" {
 						return nil
@@ -304,11 +304,23 @@ subscriptions: {s: {paths: [/interfaces]}}
 	if fingerprint(changed) == fingerprint(g) {
 		t.Error("gNMI password change not seen")
 	}
-	run := a[0]
-	c := *run.SNMP
-	c.Stats, c.Offset, c.Once = &collector.Stats{}, time.Second, true
-	run.SNMP = &c
-	if fingerprint(run) != fingerprint(a[0]) {
-		t.Error("per-run fields change the fingerprint")
+	// Pointers are followed: a changed retries (a *int) is seen, an equal one is not.
+	r3, r2 := 3, 2
+	c := *a[0].SNMP
+	c.Retries = &r3
+	changed = a[0]
+	changed.SNMP = &c
+	if fingerprint(changed) == fingerprint(a[0]) {
+		t.Error("retries change not seen")
+	}
+	c.Retries = &r2
+	if fingerprint(changed) != fingerprint(a[0]) {
+		t.Error("an equal retries behind another pointer changes the fingerprint")
+	}
+	// Where the target sits in the file is not configuration.
+	moved := a[0]
+	moved.Line += 10
+	if fingerprint(moved) != fingerprint(a[0]) {
+		t.Error("moving a target in the file changes its fingerprint")
 	}
 }

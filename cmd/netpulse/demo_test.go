@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/netpulse/netpulse/internal/peers"
 )
 
 // lpFields parses one line-protocol line into tag keys and field key → type letter
@@ -167,4 +170,16 @@ func TestDemoCleanRunLogsNoWarning(t *testing.T) {
 			}
 		})
 	}
+	// A real problem is still shown: an InfluxDB nobody listens on gives warning lines that
+	// the pattern above matches (so its silence on a clean run means something).
+	t.Run("real problem shown", func(t *testing.T) {
+		dir := t.TempDir()
+		cmd := exec.Command(bin, "demo", "--duration", "3s", "--interval", "1s", "--log-format", "json",
+			"--out", filepath.Join(dir, "demo.lp"), "--influx-url", fmt.Sprintf("http://127.0.0.1:%d", peers.FreeTCPPort(t)))
+		cmd.Dir = dir
+		out, _ := cmd.CombinedOutput()
+		if !bad.Match(out) || !strings.Contains(string(out), "write failed") {
+			t.Errorf("an unreachable InfluxDB logged no warning:\n%s", out)
+		}
+	})
 }

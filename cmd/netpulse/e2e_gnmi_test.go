@@ -73,7 +73,9 @@ subscriptions:
 	stderr := &syncBuffer{} // read while the daemon writes
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(dctx, []string{"run", "--config", cfg, "--log-format", "json"}, strings.NewReader(""), io.Discard, stderr)
+		// Debug: a repeated redial failure is logged at debug level after its first warning,
+		// and every redial wait is checked below.
+		exited <- execute(dctx, []string{"run", "--config", cfg, "--log-format", "json", "--log-level", "debug"}, strings.NewReader(""), io.Discard, stderr)
 	}()
 	defer func() {
 		stopDaemon()

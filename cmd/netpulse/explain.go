@@ -141,7 +141,7 @@ func explainGNMI(w io.Writer, t targets.Target) error {
 	}
 	fmt.Fprintf(w, "target %s: gnmi %s\n  transport: %s\n  tags: %s\n", t.Name, t.Address, security, tagList(c.Tags))
 	fmt.Fprintf(w, "  redial: %s..%s\n", c.Redial.Min, c.Redial.Max)
-	sess, err := gnmi.New(*c, nil)
+	sess, err := gnmi.New(*c, collector.Runtime{}, nil)
 	if err != nil {
 		return usageError(err)
 	}
@@ -171,7 +171,13 @@ func explainGNMI(w io.Writer, t targets.Target) error {
 			fmt.Fprintf(w, "    prefix %q origin %q\n", s.Prefix, s.Origin)
 		}
 		for _, p := range s.Paths {
-			fmt.Fprintf(w, "    path %s\n", p)
+			line := "    path " + p
+			if n, err := gnmi.DeclaredUnder(p); err == nil && n > 0 {
+				line += fmt.Sprintf(" (%d leaves typed by the OpenConfig models; others learned at write time)", n)
+			} else if err == nil {
+				line += " (no OpenConfig-typed leaves: types learned at write time)"
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 	return nil
@@ -202,8 +208,8 @@ func explainSNMPTarget(w io.Writer, t targets.Target) {
 		fmt.Fprintf(w, "  profile %s\n", p.Name)
 		for _, s := range p.Scalars {
 			fmt.Fprintf(w, "    scalars (GET) → measurement %q\n", s.Measurement)
-			explainColumns(w, "tag", s.Tags, nil, s.Formats)
-			explainColumns(w, "field", s.Fields, nil, s.Formats)
+			explainColumns(w, "tag", s.Tags, nil, s.Formats, nil)
+			explainColumns(w, "field", s.Fields, nil, s.Formats, s.FieldType)
 		}
 		for _, tb := range p.Tables {
 			fmt.Fprintf(w, "    table (walk) → measurement %q, one point per row\n", tb.Measurement)
@@ -211,10 +217,14 @@ func explainSNMPTarget(w io.Writer, t targets.Target) {
 				fmt.Fprintf(w, "      tag   %s ← the row index\n", tb.IndexTag)
 			}
 			if tb.IndexField != "" {
-				fmt.Fprintf(w, "      field %s ← the row index\n", tb.IndexField)
+				line := fmt.Sprintf("      field %-34s ← the row index", tb.IndexField)
+				if k, ok := tb.FieldType(tb.IndexField); ok {
+					line += ", type " + k.String()
+				}
+				fmt.Fprintln(w, line)
 			}
-			explainColumns(w, "tag", tb.Tags, tb.Fallbacks, tb.Formats)
-			explainColumns(w, "field", tb.Fields, tb.Fallbacks, tb.Formats)
+			explainColumns(w, "tag", tb.Tags, tb.Fallbacks, tb.Formats, nil)
+			explainColumns(w, "field", tb.Fields, tb.Fallbacks, tb.Formats, tb.FieldType)
 			dup := tb.DuplicateTag
 			if dup == "" {
 				dup = "index"
@@ -224,8 +234,10 @@ func explainSNMPTarget(w io.Writer, t targets.Target) {
 	}
 }
 
-// explainColumns lists name ← OID (MIB name), with the fallback column and format.
-func explainColumns(w io.Writer, kind string, m, fallbacks, formats map[string]string) {
+// explainColumns lists name ← OID (MIB name), with the fallback column, format and, for
+// fields, the declared type ("type learned" when the profile declares none: README "Field
+// types").
+func explainColumns(w io.Writer, kind string, m, fallbacks, formats map[string]string, fieldType func(string) (collector.Kind, bool)) {
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		line := fmt.Sprintf("      %-5s %-34s ← %s", kind, name, describeOID(m[name]))
 		if fb, ok := fallbacks[name]; ok {
@@ -233,6 +245,13 @@ func explainColumns(w io.Writer, kind string, m, fallbacks, formats map[string]s
 		}
 		if f, ok := formats[name]; ok {
 			line += " [" + f + "]"
+		}
+		if fieldType != nil {
+			if k, ok := fieldType(name); ok {
+				line += ", type " + k.String()
+			} else {
+				line += ", type learned at write time"
+			}
 		}
 		fmt.Fprintln(w, line)
 	}

@@ -97,3 +97,49 @@ func TestExplainBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainFieldTypes: explain names each field's type and where it comes from: the
+// OpenConfig model, a profile declaration, or learned at write time.
+func TestExplainFieldTypes(t *testing.T) {
+	cfg := writeConfig(t, explainConfig)
+	_, out, _ := runCLI(t, "explain", "--config", cfg, "--target", "sw1")
+	_, gout, _ := runCLI(t, "explain", "--config", cfg, "--target", "leaf1")
+	if want := "path /interfaces/interface/state/counters (21 leaves typed by the OpenConfig models; others learned at write time)"; !strings.Contains(gout, want) {
+		t.Errorf("explain lacks %q:\n%s", want, gout)
+	}
+	for _, want := range []string{
+		"(ifHCInOctets), else 1.3.6.1.2.1.2.2.1.10 (ifInOctets), type uint",
+		"(ifOperStatus) [enum], type string",
+		"field load                               ← 1.3.6.1.2.1.25.3.3.1.2 (mib-2.25.3.3.1.2), type learned at write time",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("explain lacks %q:\n%s", want, out)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--target", "leaf1", "--sample-path", "/interfaces/interface[name=E1]/state/counters/in-octets", "--sample-value", "42"},
+			[]string{"type uint: OpenConfig model: interfaces/interface/state/counters/in-octets is counter64"}},
+		{[]string{"--target", "leaf1", "--sample-path", "/interfaces/interface[name=E1]/state/mtu", "--sample-value", "9214", "--sample-type", "int"},
+			[]string{"state/mtu = 9214u (uint)", "OpenConfig model: interfaces/interface/state/mtu is uint16"}},
+		{[]string{"--target", "leaf1", "--sample-path", "/interfaces/interface[name=E1]/state/mtu", "--sample-value", "-5"},
+			[]string{`! interfaces/interface/state/mtu = -5i does not fit its OpenConfig type uint (YANG uint16): the field is dropped and counted as type_conflict`}},
+		{[]string{"--target", "leaf1", "--sample-path", "/interfaces/interface[name=E1]/state/description", "--sample-value", "100"},
+			[]string{`state/description = "100" (string)`}},
+		{[]string{"--target", "leaf1", "--sample-path", "/interfaces/interface[name=E1]/state/vendor-x", "--sample-value", "7"},
+			[]string{"type uint: learned at write time"}},
+		{[]string{"--target", "sw1", "--sample-varbind", "ifHCInOctets.3=42", "--sample-varbind", "ifOperStatus.3=INTEGER: 1"},
+			[]string{"type uint: profile if-mib declares uint", "type string: profile if-mib: format enum writes a string"}},
+		{[]string{"--target", "sw1", "--sample-varbind", "ifHCInOctets.3=Hex-STRING: 00 FF 12", "--sample-varbind", "ifOperStatus.3=INTEGER: 1"},
+			[]string{"! msg=\"SNMP value does not fit the field's declared type", "field=state/counters/in-octets value=0x00ff12 snmp_type=OctetString declared_type=uint", `state/oper-status="UP" 0`}},
+	} {
+		code, out, stderr := runCLI(t, append([]string{"explain", "--config", cfg}, c.args...)...)
+		for _, want := range c.want {
+			if code != 0 || !strings.Contains(out, want) {
+				t.Errorf("%v: exit %d, want %q in\n%s%s", c.args, code, want, out, stderr)
+			}
+		}
+	}
+}

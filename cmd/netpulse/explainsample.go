@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -90,27 +91,44 @@ func explainGNMISample(w io.Writer, c gnmi.Config, o *explainOptions) error {
 	if err != nil {
 		return err
 	}
-	norm, err := gnmi.NewNormalizer(gnmi.NormalizerConfig{Source: c.Name, Tags: c.Tags, Subscriptions: c.Subscriptions, EmitDeletes: c.EmitDeletes})
+	norm, err := gnmi.NewNormalizer(gnmi.NormalizerConfig{Source: c.Name, Tags: c.Tags, Subscriptions: c.Subscriptions, EmitDeletes: c.EmitDeletes, Explain: true})
 	if err != nil {
 		return usageError(err)
 	}
 	notif := &gnmipb.Notification{Update: []*gnmipb.Update{{Path: p, Val: val}}}
 	pts, counts := norm.Normalize(nil, notif, time.Unix(0, 0))
 	fmt.Fprintf(w, "  sample update %s = %s\n", gnmi.PathString(p), strings.TrimSpace(val.String()))
+	for _, tc := range norm.TypeConflicts() {
+		fmt.Fprintf(w, "    ! %s = %s does not fit its OpenConfig type %s (YANG %s): the field is dropped and counted as type_conflict\n", tc.Path, tc.Value, tc.Want, tc.YANG)
+	}
 	if len(pts) == 0 {
-		fmt.Fprintf(w, "    → no point: %d value(s) skipped (bytes, proto any or an empty value have no field type)\n", counts.Skipped)
+		if counts.Conflicts == 0 {
+			fmt.Fprintf(w, "    → no point: %d value(s) skipped (bytes, proto any or an empty value have no field type)\n", counts.Skipped)
+		}
 		return nil
 	}
-	return printSamplePoints(w, pts)
+	origins := map[string]string{}
+	for _, o := range norm.FieldOrigins() {
+		src := "learned at write time: not in the OpenConfig table, so the device's encoding decides and each output pins the first type written"
+		if o.Declared {
+			src = fmt.Sprintf("OpenConfig model: %s is %s", o.SchemaPath, o.YANG)
+		}
+		origins[o.Measurement+"\x00"+o.Field] = src
+	}
+	return printSamplePoints(w, pts, func(m, f string) string { return origins[m+"\x00"+f] })
 }
 
-// printSamplePoints shows each point's parts and the line protocol the daemon writes (the
-// time is the notification's or the poll's; 0 here).
-func printSamplePoints(w io.Writer, pts []collector.Point) error {
+// printSamplePoints shows each point's parts, each field's type and where the type comes
+// from (origin), and the line protocol the daemon writes (the time is the notification's or
+// the poll's; 0 here).
+func printSamplePoints(w io.Writer, pts []collector.Point, origin func(measurement, field string) string) error {
 	for _, pt := range pts {
 		fmt.Fprintf(w, "    → measurement %s\n      tags   %s\n", pt.Measurement, tagList(pt.Tags))
 		for _, f := range pt.Fields {
 			fmt.Fprintf(w, "      field  %s = %s (%s)\n", f.Key, f.Format(), f.Kind)
+			if o := origin(pt.Measurement, f.Key); o != "" {
+				fmt.Fprintf(w, "             type %s: %s\n", f.Kind, o)
+			}
 		}
 	}
 	b, err := outputs.AppendLineProtocol(nil, pts, outputs.EncodeOptions{})
@@ -206,7 +224,8 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 	if err != nil {
 		return usageError(fmt.Errorf("--sample-varbind: %w", err))
 	}
-	s, err := snmp.NewWithClient(c, nil, fake)
+	var logBuf strings.Builder
+	s, err := snmp.NewWithClient(c, collector.Runtime{}, slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn})), fake)
 	if err != nil {
 		return usageError(err)
 	}
@@ -215,6 +234,11 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 	if err != nil {
 		return fmt.Errorf("normalize the sample: %w", err)
 	}
+	for _, l := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+		if strings.Contains(l, "type_conflict") {
+			fmt.Fprintf(w, "    ! %s\n", l[strings.Index(l, "msg="):])
+		}
+	}
 	if len(pts) == 0 {
 		fmt.Fprintln(w, "    → no point: no profile of this target reads these OIDs")
 		return nil
@@ -222,5 +246,37 @@ func explainSNMPSample(ctx context.Context, w io.Writer, c snmp.Config, varbinds
 	for i := range pts {
 		pts[i].Time = time.Unix(0, 0)
 	}
-	return printSamplePoints(w, pts)
+	return printSamplePoints(w, pts, func(m, f string) string { return snmpFieldOrigin(c.Profiles, m, f) })
+}
+
+// snmpFieldOrigin says where the type of field f of measurement m comes from.
+func snmpFieldOrigin(profiles []snmp.Profile, m, f string) string {
+	for _, p := range profiles {
+		for i := range p.Scalars {
+			if s := &p.Scalars[i]; s.Measurement == m {
+				if _, ok := s.Fields[f]; ok {
+					return declaredOrigin(p.Name, s.Types, s.Formats, f, s.FieldType)
+				}
+			}
+		}
+		for i := range p.Tables {
+			if t := &p.Tables[i]; t.Measurement == m {
+				if _, ok := t.Fields[f]; ok || f == t.IndexField {
+					return declaredOrigin(p.Name, t.Types, t.Formats, f, t.FieldType)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func declaredOrigin(profile string, types, formats map[string]string, f string, fieldType func(string) (collector.Kind, bool)) string {
+	k, ok := fieldType(f)
+	switch {
+	case !ok:
+		return fmt.Sprintf("learned at write time: profile %s declares no type, so the SNMP type decides and each output pins the first type written (add types: {%s: …})", profile, f)
+	case types[f] != "":
+		return fmt.Sprintf("profile %s declares %s", profile, k)
+	}
+	return fmt.Sprintf("profile %s: format %s writes a %s", profile, formats[f], k)
 }

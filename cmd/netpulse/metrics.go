@@ -104,6 +104,12 @@ func writeMetrics(w *bufio.Writer, m *targets.Manager, pipe *pipeline) {
 			fmt.Fprintf(w, "%s{target=\"%s\",proto=\"%s\"} %g\n", c.name, promLabel(t.Target.Name), t.Target.Proto(), c.get(t))
 		}
 	}
+	// Per reason, like netpulse_output_dropped_total; type_conflict is the only field-level
+	// reason a collector has (a value that does not fit its field's declared type).
+	fmt.Fprintf(w, "# HELP netpulse_target_dropped_fields_total fields dropped before output, by reason\n# TYPE netpulse_target_dropped_fields_total counter\n")
+	for _, t := range ts {
+		fmt.Fprintf(w, "netpulse_target_dropped_fields_total{target=\"%s\",proto=\"%s\",reason=\"type_conflict\"} %d\n", promLabel(t.Target.Name), t.Target.Proto(), t.Stats.TypeConflicts.Load())
+	}
 	writeOutputMetrics(w, pipe)
 }
 

@@ -60,6 +60,7 @@ targets:
 	for _, want := range []string{
 		`netpulse_target_up{target="wrong-community",proto="snmp"} 0`,
 		`# TYPE netpulse_target_points_total counter`,
+		`netpulse_target_dropped_fields_total{target="wrong-community",proto="snmp",reason="type_conflict"} 0`,
 		`netpulse_output_points_emitted_total{output="file[0]`,
 		`netpulse_output_buffer_bytes{output="file[0]`,
 	} {

@@ -272,6 +272,9 @@ func finishOnce(g *globals, o runOptions, summaryOut io.Writer, results []target
 			status = "FAILED"
 		}
 		line := fmt.Sprintf("%-6s %-24s %-4s %-22s points=%d took=%s", status, r.Name, r.Proto, r.Address, r.Points, r.Duration.Round(time.Millisecond))
+		if n := r.Dropped["type_conflict"]; n > 0 {
+			line += fmt.Sprintf(" type_conflict=%d", n)
+		}
 		if r.Error != "" {
 			line += "  " + r.Error
 		}

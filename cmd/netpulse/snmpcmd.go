@@ -73,8 +73,10 @@ func (f *snmpFlags) snmpConfig() (snmp.Config, error) {
 	if f.version != "3" {
 		cfg.Community = collector.Secret(f.community)
 	}
-	// A poll's deadline is its interval: long enough for a whole walk with retries.
-	cfg.Interval = max(time.Minute, f.timeout*time.Duration(f.retries+1))
+	// The interval only bounds the one poll, whose budget is snmp.PollBudgetIntervals
+	// intervals (and at least one request's timeout × (retries+1)): a minute in all, long
+	// enough for a whole walk with retries.
+	cfg.Interval = time.Minute / snmp.PollBudgetIntervals
 	p, err := f.resolveProfile()
 	if err != nil {
 		return cfg, err

@@ -105,7 +105,7 @@ func explainSNMP(cfg snmp.Config, err error, what string) error {
 	if cfg.Interval <= 0 {
 		cfg.Interval = cfg.Timeout
 	}
-	s, serr := snmp.NewWithClient(cfg, nil, replayClient{err})
+	s, serr := snmp.NewWithClient(cfg, collector.Runtime{}, nil, replayClient{err})
 	if serr != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -141,7 +141,7 @@ func (r replayClient) Close() error { return nil }
 
 // pollProfile runs one poll of cfg's profiles, exactly as the daemon's session does.
 func pollProfile(ctx context.Context, cfg snmp.Config) ([]collector.Point, error) {
-	s, err := snmp.New(cfg, nil)
+	s, err := snmp.New(cfg, collector.Runtime{}, nil)
 	if err != nil {
 		return nil, usageError(err)
 	}

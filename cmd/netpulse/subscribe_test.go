@@ -52,8 +52,8 @@ func runCLIIn(t *testing.T, stdin string, args ...string) (int, string, string) 
 // subscription and returns its points, merged per series, as line protocol.
 func daemonLines(t *testing.T, addr string, sub gnmi.Subscription) []string {
 	t.Helper()
-	sess, err := gnmi.New(gnmi.Config{Name: addr, Address: addr, Insecure: true, Once: true, Stats: &collector.Stats{},
-		Subscriptions: []gnmi.Subscription{sub}}, nil)
+	sess, err := gnmi.New(gnmi.Config{Name: addr, Address: addr, Insecure: true,
+		Subscriptions: []gnmi.Subscription{sub}}, collector.Runtime{Once: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

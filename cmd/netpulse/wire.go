@@ -19,13 +19,13 @@ import (
 )
 
 // newCollector is the Manager's factory: the one place that knows which transport package
-// serves which target.
-func newCollector(t targets.Target, log *slog.Logger) (collector.Collector, error) {
+// serves which target. rt is the Manager's per-run state (stats, once mode, offset).
+func newCollector(t targets.Target, rt collector.Runtime, log *slog.Logger) (collector.Collector, error) {
 	switch {
 	case t.SNMP != nil:
-		return snmp.New(*t.SNMP, log)
+		return snmp.New(*t.SNMP, rt, log)
 	case t.GNMI != nil:
-		return gnmi.New(*t.GNMI, log)
+		return gnmi.New(*t.GNMI, rt, log)
 	}
 	return nil, fmt.Errorf("target %q has no transport", t.Name)
 }

@@ -27,16 +27,20 @@ type Config struct {
 	// 64 MiB (grpc's 4 MiB default is too small for a full JSON_IETF Get of a big router).
 	MaxMsgSize int `yaml:"max_msg_size"`
 
-	// Filled by the loader, not by YAML.
-	Name          string           `yaml:"-"`
-	Address       string           `yaml:"-"`
-	Tags          []collector.Tag  `yaml:"-"`
-	Subscriptions []Subscription   `yaml:"-"`
-	Once          bool             `yaml:"-"` // ONCE semantics: one full sync, then Run returns
-	Stats         *collector.Stats `yaml:"-"` // per-target health; may be nil
+	// Filled by the loader, not by YAML. Run-time state (stats, once mode) is not
+	// configuration: it is passed to New as a collector.Runtime.
+	Name          string          `yaml:"-"`
+	Address       string          `yaml:"-"`
+	Tags          []collector.Tag `yaml:"-"`
+	Subscriptions []Subscription  `yaml:"-"`
 }
 
-// Redial bounds the reconnect backoff.
+// DefaultPollInterval is how often a POLL-mode subscription without poll_interval (and
+// without sample_interval) is polled.
+const DefaultPollInterval = 10 * time.Second
+
+// Redial bounds the reconnect backoff, which the supervisor (targets.Manager) applies
+// between sessions; defaults collector.DefaultRedialMin..Max.
 type Redial struct {
 	Min time.Duration `yaml:"min"`
 	Max time.Duration `yaml:"max"`

@@ -11,8 +11,8 @@
 //	n, err := gnmi.NewNormalizer(gnmi.NormalizerConfig{...})
 //	points, counts := n.Normalize(points[:0], r.GetUpdate(), time.Now())
 //
-// gnmi.New(cfg, log) returns a Session: one gRPC connection per target, one Subscribe stream
+// gnmi.New(cfg, rt, log) returns a Session: one gRPC connection per target, one Subscribe stream
 // per group of subscriptions that share mode, encoding, prefix and updates_only (devices cap
-// concurrent subscriptions, e.g. Arista and Juniper), redial with collector.Backoff, and a
+// concurrent subscriptions, e.g. Arista and Juniper), and a
 // watchdog for streams that are connected but silent.
 package gnmi

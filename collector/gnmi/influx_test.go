@@ -34,11 +34,10 @@ func TestThousandInterfacesToInfluxd(t *testing.T) {
 	}
 	feed(1)
 	cfg := baseConfig(srv.Addr(), Subscription{Name: "interfaces", Paths: []string{"/interfaces"}, StreamMode: "on_change"})
-	cfg.Redial = Redial{Min: 100 * time.Millisecond, Max: 500 * time.Millisecond}
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	done := runSession(t, ctx, cfg, rec)
+	done := runSession(t, ctx, cfg, collector.Runtime{}, rec)
 	allAt := func(v uint64) func([]collector.Point) bool {
 		return func(pts []collector.Point) bool {
 			seen := map[string]bool{}
@@ -54,10 +53,15 @@ func TestThousandInterfacesToInfluxd(t *testing.T) {
 	rec.waitFor(t, 20*time.Second, "all interfaces", allAt(1))
 
 	srv.Stop()
+	if err := <-done; err == nil {
+		t.Fatal("the session did not end when the server stopped")
+	}
 	feed(2)
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// What the supervisor does after a broken session (targets.Manager owns redial).
+	done = runSession(t, ctx, cfg, collector.Runtime{}, rec)
 	rec.waitFor(t, 20*time.Second, "all interfaces after the restart", allAt(2))
 	cancel()
 	<-done

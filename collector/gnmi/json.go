@@ -13,7 +13,8 @@ import (
 // flattenJSON writes the leaves of a JSON or JSON_IETF value (RFC 7951) found at n.elems as
 // fields, by the same naming rules as proto paths: object members become path elements
 // (module prefixes stripped, "openconfig-platform-psu:capacity" → "capacity"), list entries
-// become keyed elements, and scalar leaves are typed:
+// become keyed elements. A leaf the OpenConfig table declares is decoded into its declared
+// type (jsonTyped); other scalar leaves are typed by their encoding:
 //
 //   - a string holding a canonical integer is a number (RFC 7951 §6.1 sends int64/uint64 as
 //     strings): non-negative → uint64, negative → int64; a canonical decimal ("35.000000",
@@ -60,6 +61,19 @@ func (n *Normalizer) walkJSON(m string, v any, c *Counts) {
 	case []any:
 		n.walkArray(m, x, c)
 	default:
+		if lt, declared := n.declared(); declared {
+			f, ok, scalar := jsonTyped(v, lt)
+			switch {
+			case !scalar:
+				c.Skipped++
+			case !ok:
+				n.conflict(jsonScalarString(v), lt, c)
+			default:
+				c.Fields++
+				n.emit(m, f, false)
+			}
+			return
+		}
 		f, ok := jsonScalar(v)
 		if !ok {
 			c.Skipped++

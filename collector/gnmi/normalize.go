@@ -30,6 +30,9 @@ type NormalizerConfig struct {
 	// EmitDeletes writes a point with field deleted=true for every deleted path (DESIGN §4).
 	// Deletes are counted either way.
 	EmitDeletes bool
+	// Explain records where each written field's type comes from (FieldOrigins), for
+	// `netpulse explain`; off in the daemon.
+	Explain bool
 }
 
 // Counts says what one Normalize call did with a notification's contents.
@@ -38,6 +41,9 @@ type Counts struct {
 	Fields  int // leaves written as fields (a JSON value can hold many)
 	Skipped int // leaves not written: bytes / proto any / empty updates / unknown value types
 	Deletes int // deleted paths
+	// Conflicts are leaves not written because their value cannot be converted exactly into
+	// the type the OpenConfig model declares (Normalizer.TypeConflicts names them).
+	Conflicts int
 }
 
 // Add accumulates c2 into c.
@@ -46,6 +52,7 @@ func (c *Counts) Add(c2 Counts) {
 	c.Fields += c2.Fields
 	c.Skipped += c2.Skipped
 	c.Deletes += c2.Deletes
+	c.Conflicts += c2.Conflicts
 }
 
 // Normalizer turns gNMI notifications into points by the naming rules of DESIGN.md §4:
@@ -78,6 +85,16 @@ type Normalizer struct {
 	fields []pendingField
 	pts    []pendingPoint
 	buf    []byte
+	sbuf   []byte // the schema path of the current leaf (joinSchema)
+	sbase  int    // sbuf[:sbase] is the prefix's part of it
+	suf    []byte // the leaf's path below the prefix (declared)
+	// field-type lookups cached per prefix schema path, then per suffix (declared)
+	prefixCache map[string]map[string]cachedLeaf
+	cur         map[string]cachedLeaf
+	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
+	conflicts []TypeConflict
+	explain   bool
+	origins   []FieldOrigin // with explain: one per field emitted by the current call
 	// candBase says n.cand holds the tags of the current notification's prefix: valid while
 	// the deepest keyed element lies in the prefix (the common case: every update of the
 	// notification then has the same tags), reset per notification.
@@ -126,6 +143,8 @@ func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
 	n := &Normalizer{
 		fallback:    cfg.Measurement,
 		emitDeletes: cfg.EmitDeletes,
+		explain:     cfg.Explain,
+		prefixCache: map[string]map[string]cachedLeaf{},
 		names:       map[string]string{},
 		tkeys:       map[[2]string]string{},
 		qkeys:       map[[3]string]string{},
@@ -238,12 +257,14 @@ func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >=
 func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
 	var c Counts
 	n.tagBuf, n.fields, n.pts = n.tagBuf[:0], n.fields[:0], n.pts[:0]
+	n.conflicts, n.origins = n.conflicts[:0], n.origins[:0]
 	n.elems, n.kvs = n.elems[:0], n.kvs[:0]
 	for _, pe := range notif.GetPrefix().GetElem() {
 		n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
 	}
 	baseE, baseK := len(n.elems), len(n.kvs)
 	n.base, n.baseK, n.candBase, n.candPoint = baseE, baseK, false, -1
+	n.setSchemaBase()
 	// A key-only element at the start of an update path (Juniper) extends the prefix's last
 	// element in place; restore it before each update.
 	var lastPrefix elemRef
@@ -361,7 +382,8 @@ func findKV(s []kv, k string) (string, bool) {
 	return "", false
 }
 
-// value converts one TypedValue at n.elems into fields (DESIGN §4 value rules).
+// value converts one TypedValue at n.elems into fields (DESIGN §4 value rules), in the
+// leaf's declared type when the OpenConfig table has it.
 func (n *Normalizer) value(m string, v *gnmipb.TypedValue, c *Counts) {
 	var f collector.Field
 	switch x := v.GetValue().(type) {
@@ -391,9 +413,28 @@ func (n *Normalizer) value(m string, v *gnmipb.TypedValue, c *Counts) {
 	case *gnmipb.TypedValue_JsonIetfVal:
 		n.flattenJSON(m, x.JsonIetfVal, c)
 		return
-	default: // bytes, proto any, nil: no field type carries them faithfully
+	case *gnmipb.TypedValue_BytesVal:
+		// oc-types:ieeefloat32 is a 4-byte binary; other bytes have no field type.
+		if lt, ok := n.declared(); ok && lt.yang == "ieeefloat32" {
+			if g, ok := ieeeFloat32(x.BytesVal); ok {
+				c.Fields++
+				n.emit(m, g, false)
+				return
+			}
+		}
 		c.Skipped++
 		return
+	default: // proto any, nil: no field type carries them faithfully
+		c.Skipped++
+		return
+	}
+	if lt, ok := n.declared(); ok && f.Kind != lt.kind {
+		g, ok := coerce(f, lt.kind)
+		if !ok {
+			n.conflict(f.Format(), lt, c)
+			return
+		}
+		f = g
 	}
 	c.Fields++
 	n.emit(m, f, false)
@@ -487,6 +528,11 @@ func (n *Normalizer) emit(m string, f collector.Field, del bool) {
 	}
 	if !del {
 		f.Key = n.fieldName(deepest)
+		if n.explain {
+			lt, ok := n.declared()
+			n.joinSchema() // also for undeclared leaves
+			n.origins = append(n.origins, FieldOrigin{Measurement: m, Field: f.Key, SchemaPath: string(n.sbuf), Declared: ok, Kind: f.Kind, YANG: lt.yang})
+		}
 	}
 	// Find the point: usually the previous one (updates of one notification share a prefix).
 	pi := -1

@@ -257,7 +257,7 @@ func TestGroupingAndValues(t *testing.T) {
 		Prefix:    mustPath("/interfaces/interface[name=eth0]/state"),
 		Update: []*gnmipb.Update{
 			{Path: mustPath("counters/in-octets"), Val: uintVal(1)},
-			{Path: mustPath("mtu"), Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_IntVal{IntVal: -2}}},
+			{Path: mustPath("x-offset"), Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_IntVal{IntVal: -2}}}, // not in the models
 			{Path: mustPath("rate"), Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_DecimalVal{DecimalVal: &gnmipb.Decimal64{Digits: 12345, Precision: 2}}}},
 			{Path: mustPath("f32"), Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_FloatVal{FloatVal: 0.1}}},
 			{Path: mustPath("up"), Val: &gnmipb.TypedValue{Value: &gnmipb.TypedValue_BoolVal{BoolVal: true}}},
@@ -269,7 +269,7 @@ func TestGroupingAndValues(t *testing.T) {
 		},
 	}
 	pts, c := n.Normalize(nil, notif, time.Time{})
-	want := "interfaces,interface_name=eth0,source=dev1 state/counters/in-octets=2u,state/mtu=-2i,state/rate=123.45,state/f32=0.1,state/up=true,state/ascii=\"a\",state/vlans=\"10,20\" 1700000000000000000\n"
+	want := "interfaces,interface_name=eth0,source=dev1 state/counters/in-octets=2u,state/x-offset=-2i,state/rate=123.45,state/f32=0.1,state/up=true,state/ascii=\"a\",state/vlans=\"10,20\" 1700000000000000000\n"
 	if got := describe(pts[:1]); got != want {
 		t.Errorf("got  %swant %s", got, want)
 	}

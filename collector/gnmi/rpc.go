@@ -109,7 +109,7 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 	if mode == gnmipb.SubscriptionList_POLL {
 		iv := opt.PollInterval
 		if iv <= 0 {
-			iv = 10 * time.Second
+			iv = DefaultPollInterval
 		}
 		go poller(ctx, done, stream, iv, cancel)
 	}

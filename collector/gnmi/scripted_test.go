@@ -21,7 +21,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/netpulse/netpulse/collector"
-	"github.com/netpulse/netpulse/internal/gnmiserver"
 )
 
 // scriptedServer is a gNMI server whose Subscribe does what the test says: the error paths
@@ -92,9 +91,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func runSessionLog(t *testing.T, ctx context.Context, cfg Config, sink collector.Sink, w io.Writer) <-chan error {
+func runSessionLog(t *testing.T, ctx context.Context, cfg Config, rt collector.Runtime, sink collector.Sink, w io.Writer) <-chan error {
 	t.Helper()
-	s, err := New(cfg, slog.New(slog.NewTextHandler(w, nil)))
+	s, err := New(cfg, rt, slog.New(slog.NewTextHandler(w, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +125,10 @@ func uintVal(v uint64) *gnmipb.TypedValue {
 	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_UintVal{UintVal: v}}
 }
 
-func TestStreamEOFRedials(t *testing.T) {
+// TestStreamEOFEndsSession: a stream the server closes after one update ends the session
+// with an error that says so, after the update was written; the session does not redial by
+// itself (targets.Manager does, with one backoff rule: see its redial tests).
+func TestStreamEOFEndsSession(t *testing.T) {
 	addr, ss := startScripted(t, func(call int, s gnmipb.GNMI_SubscribeServer) error {
 		if err := s.Send(upd(int64(call), "eth0", "state/counters/in-octets", uintVal(uint64(call)))); err != nil {
 			return err
@@ -134,68 +136,19 @@ func TestStreamEOFRedials(t *testing.T) {
 		return nil // EOF right after one update
 	})
 	cfg := baseConfig(addr, ifSub("stream", "on_change"))
+	rt, st := counted()
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	logs := &syncBuffer{}
-	done := runSessionLog(t, ctx, cfg, rec, logs)
-	rec.waitFor(t, 5*time.Second, "data from a third session", func(p []collector.Point) bool {
-		f, _ := fieldValue(p, "eth0", "state/counters/in-octets")
-		return f.UintValue() >= 3
-	})
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	err := <-runSessionLog(t, ctx, cfg, rt, rec, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "the server ended the stream") {
+		t.Fatalf("error %v, want it to say the server ended the stream", err)
 	}
-	if ss.calls.Load() < 3 || cfg.Stats.Reconnects.Load() < 2 {
-		t.Fatalf("calls=%d reconnects=%d", ss.calls.Load(), cfg.Stats.Reconnects.Load())
+	if f, ok := fieldValue(rec.snapshot(), "eth0", "state/counters/in-octets"); !ok || f.UintValue() != 1 {
+		t.Errorf("the update before the EOF was not written: %v %v", f.Format(), ok)
 	}
-	if !strings.Contains(logs.String(), "the server ended the stream") {
-		t.Errorf("log does not say why the session ended:\n%s", logs.String())
-	}
-}
-
-func TestServerRestartRecovers(t *testing.T) {
-	srv := startRef(t, gnmiserver.Config{})
-	if err := srv.Update("dev1", ifCounters("eth0", 1, false)); err != nil {
-		t.Fatal(err)
-	}
-	cfg := baseConfig(srv.Addr(), ifSub("stream", "on_change"))
-	cfg.Redial = Redial{Min: 100 * time.Millisecond, Max: 500 * time.Millisecond}
-	rec := newRecorder()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	done := runSession(t, ctx, cfg, rec)
-	rec.waitFor(t, 5*time.Second, "first data", func(p []collector.Point) bool {
-		_, ok := fieldValue(p, "eth0", "state/counters/in-octets")
-		return ok
-	})
-	srv.Stop()
-	// Down for longer than a few backoff steps, like a rebooting device.
-	time.Sleep(700 * time.Millisecond)
-	if err := srv.Update("dev1", ifCounters("eth0", 2, false)); err != nil {
-		t.Fatal(err)
-	}
-	restarted := time.Now()
-	if err := srv.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	rec.waitFor(t, 5*time.Second, "data after restart", func(p []collector.Point) bool {
-		f, _ := fieldValue(p, "eth0", "state/counters/in-octets")
-		return f.UintValue() == 2
-	})
-	// Back within the backoff bound (max 500ms) plus connection setup, with room for a
-	// loaded CI machine (race detector, packages in parallel); a broken backoff (the 1s
-	// default max or no redial at all) would take far longer or time out above.
-	if took := time.Since(restarted); took > 500*time.Millisecond+3*time.Second {
-		t.Errorf("recovery took %s, above the backoff bound", took)
-	}
-	if cfg.Stats.Reconnects.Load() < 1 {
-		t.Error("no reconnect counted")
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	if ss.calls.Load() != 1 || st.Reconnects.Load() != 0 {
+		t.Errorf("calls=%d reconnects=%d: the session redialled by itself", ss.calls.Load(), st.Reconnects.Load())
 	}
 }
 
@@ -204,17 +157,18 @@ func TestAuthFailureIsClear(t *testing.T) {
 		return status.Error(codes.Unauthenticated, "bad credentials")
 	})
 	cfg := baseConfig(addr, ifSub("stream", "sample"))
-	cfg.Once = true
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := <-runSession(t, ctx, cfg, newRecorder())
+	err := <-runSession(t, ctx, cfg, once, newRecorder())
 	if err == nil || !strings.Contains(err.Error(), "authentication failed: check username and password") {
 		t.Fatalf("got %v", err)
 	}
 }
 
+// TestSilentStreamWatchdog: a stream that is connected but silent past its promise (3 ×
+// the sample interval + slack) ends the session with an error naming the watchdog.
 func TestSilentStreamWatchdog(t *testing.T) {
-	addr, ss := startScripted(t, func(call int, s gnmipb.GNMI_SubscribeServer) error {
+	addr, _ := startScripted(t, func(call int, s gnmipb.GNMI_SubscribeServer) error {
 		if err := s.Send(upd(0, "eth0", "state/counters/in-octets", uintVal(uint64(call)))); err != nil {
 			return err
 		}
@@ -231,22 +185,15 @@ func TestSilentStreamWatchdog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	start := time.Now()
-	logs := &syncBuffer{}
-	done := runSessionLog(t, ctx, cfg, rec, logs)
-	rec.waitFor(t, 5*time.Second, "data from the second session", func(p []collector.Point) bool {
-		f, _ := fieldValue(p, "eth0", "state/counters/in-octets")
-		return f.UintValue() >= 2
-	})
-	if took := time.Since(start); took < time.Second {
-		t.Errorf("redialled after %s: before the silence limit", took)
+	err := <-runSessionLog(t, ctx, cfg, collector.Runtime{}, rec, io.Discard)
+	if took := time.Since(start); took < time.Second || ctx.Err() != nil {
+		t.Errorf("session ended after %s: want after the silence limit (1.15s), before the test's deadline", took)
 	}
-	if !strings.Contains(logs.String(), "stream silent") {
-		t.Errorf("log does not name the watchdog:\n%s", logs.String())
+	if err == nil || !strings.Contains(err.Error(), "stream silent") {
+		t.Errorf("error %v does not name the watchdog", err)
 	}
-	cancel()
-	<-done
-	if ss.calls.Load() < 2 {
-		t.Fatal("no redial")
+	if _, ok := fieldValue(rec.snapshot(), "eth0", "state/counters/in-octets"); !ok {
+		t.Error("no data before the silence")
 	}
 }
 
@@ -279,13 +226,13 @@ func TestBadInputFromDevice(t *testing.T) {
 		return nil
 	})
 	cfg := baseConfig(addr, ifSub("stream", "sample"))
-	cfg.Once = true
 	cfg.EmitDeletes = true
+	st := &collector.Stats{}
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	before := time.Now()
-	if err := <-runSession(t, ctx, cfg, rec); err != nil {
+	if err := <-runSession(t, ctx, cfg, collector.Runtime{Once: true, Stats: st}, rec); err != nil {
 		t.Fatal(err)
 	}
 	pts := rec.snapshot()
@@ -295,8 +242,13 @@ func TestBadInputFromDevice(t *testing.T) {
 			kinds = append(kinds, f.Kind)
 		}
 	}
-	if fmt.Sprint(kinds) != "[int string float]" {
+	// mtu is a uint16 in openconfig-interfaces: 1500 is converted, "jumbo" and 9.5 cannot be
+	// and are dropped as type conflicts (README "Field types").
+	if fmt.Sprint(kinds) != "[uint]" {
 		t.Errorf("changing types: %v", kinds)
+	}
+	if n := st.TypeConflicts.Load(); n != 2 {
+		t.Errorf("TypeConflicts %d, want 2", n)
 	}
 	if f, ok := fieldValue(pts, "eth1", "state/description"); !ok || f.StringValue() != "\uFFFDVALID-UTF8" {
 		t.Errorf("invalid UTF-8: got %q %v", f.StringValue(), ok)
@@ -312,8 +264,8 @@ func TestBadInputFromDevice(t *testing.T) {
 	if f, ok := fieldValue(pts, "eth4", "deleted"); !ok || !f.BoolValue() {
 		t.Error("delete-only notification: no deleted=true point")
 	}
-	if cfg.Stats.Dropped.Load() != 1 {
-		t.Errorf("dropped %d, want 1 (the bytes value)", cfg.Stats.Dropped.Load())
+	if st.Dropped.Load() != 3 {
+		t.Errorf("dropped %d, want 3 (the bytes value and two type conflicts)", st.Dropped.Load())
 	}
 }
 
@@ -334,7 +286,6 @@ func TestHugeMessages(t *testing.T) {
 		return s.Send(syncResp)
 	})
 	cfg := baseConfig(addr, ifSub("stream", "sample"))
-	cfg.Once = true
 	var fields atomic.Int64 // the stream and the grouping flusher both emit
 	sink := collector.SinkFunc(func(_ context.Context, pts []collector.Point) error {
 		for _, p := range pts {
@@ -344,7 +295,7 @@ func TestHugeMessages(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := <-runSession(t, ctx, cfg, sink); err != nil {
+	if err := <-runSession(t, ctx, cfg, once, sink); err != nil {
 		t.Fatal(err)
 	}
 	if fields.Load() != int64(n) {
@@ -352,7 +303,7 @@ func TestHugeMessages(t *testing.T) {
 	}
 	// Above max_msg_size: a clear error, not a hang.
 	cfg.MaxMsgSize = 1 << 20
-	err := <-runSession(t, ctx, cfg, sink)
+	err := <-runSession(t, ctx, cfg, once, sink)
 	if err == nil || !strings.Contains(err.Error(), "max_msg_size") {
 		t.Fatalf("got %v, want a max_msg_size error", err)
 	}

@@ -23,11 +23,16 @@ import (
 // Arista and Juniper cap concurrent subscriptions per client.
 type Session struct {
 	cfg     Config
+	once    bool             // ONCE semantics: one full sync per stream, then Run returns
+	stats   *collector.Stats // never nil (New fills a private one)
 	log     *slog.Logger
 	streams []streamSpec
 
 	// Bad input is counted always and logged once per target (not once per redial).
 	loggedSkip, loggedDelete, loggedUTF8 atomic.Bool
+	// Type conflicts are logged once per target and leaf (schema path).
+	conflictMu     sync.Mutex
+	conflictLogged map[string]bool
 }
 
 // streamSpec is one Subscribe stream of the session.
@@ -43,8 +48,9 @@ type streamSpec struct {
 // does not trigger a redial.
 const silenceSlack = time.Second
 
-// New validates cfg and plans the session's streams. It does not connect: Run does.
-func New(cfg Config, log *slog.Logger) (*Session, error) {
+// New validates cfg and plans the session's streams, run as rt says (counters, once mode;
+// Offset does not apply to streams). It does not connect: Run does.
+func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -58,7 +64,7 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		return nil, fmt.Errorf("gnmi target %s: no subscriptions", cfg.Name)
 	}
 	override := ""
-	if cfg.Once {
+	if rt.Once {
 		override = "once"
 	}
 	var keys []string
@@ -70,12 +76,9 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 		}
 		groups[k] = append(groups[k], s)
 	}
-	if cfg.Stats == nil {
-		cfg.Stats = &collector.Stats{} // documented as optional: count into a private one
-	}
 	// The caller's logger already names the target (targets.Manager adds target, proto and
 	// address), so the session adds nothing of its own.
-	s := &Session{cfg: cfg, log: log}
+	s := &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log}
 	for _, k := range keys {
 		subs := groups[k]
 		req, err := NewSubscribeRequest(override, subs...)
@@ -120,7 +123,7 @@ func streamOptions(list *gnmipb.SubscriptionList, subs []Subscription) Subscribe
 			opt.PollInterval = max(opt.PollInterval, iv)
 		}
 		if opt.PollInterval == 0 {
-			opt.PollInterval = 10 * time.Second
+			opt.PollInterval = DefaultPollInterval
 		}
 		expect = opt.PollInterval
 	case gnmipb.SubscriptionList_STREAM:
@@ -144,57 +147,39 @@ func streamOptions(list *gnmipb.SubscriptionList, subs []Subscription) Subscribe
 	return opt
 }
 
-// Run connects and streams until ctx ends (then it returns nil). Session errors (dial,
-// auth, stream EOF, a silent stream) are logged, counted in cfg.Stats and redialled with
-// collector.Backoff within cfg.Redial; the backoff starts over after a session that
-// delivered data. With cfg.Once, every subscription runs in ONCE mode and Run returns after
-// the sync_response of each stream (nil), or the first error, without redialling.
+// Run is one session: it connects and streams until ctx ends (then it returns nil) or the
+// session breaks (dial, auth, stream EOF, a silent stream): then it returns the error and
+// the supervisor (targets.Manager), the one owner of redial, counts it, waits out its
+// backoff and calls Run again. In once mode every subscription runs as ONCE and Run returns
+// after the sync_response of each stream (nil), or the first error.
 func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
-	bo := collector.Backoff{Min: s.cfg.Redial.Min, Max: s.cfg.Redial.Max}
-	for {
-		healthy, err := s.runConn(ctx, sink)
-		if ctx.Err() != nil {
-			if s.cfg.Once {
-				return fmt.Errorf("gnmi target %s: cancelled before the sync_response: %w", s.cfg.Name, ctx.Err())
-			}
-			return nil
+	err := s.runConn(ctx, sink)
+	switch {
+	case ctx.Err() != nil:
+		if s.once {
+			return fmt.Errorf("gnmi target %s: cancelled before the sync_response: %w", s.cfg.Name, ctx.Err())
 		}
-		if s.cfg.Once {
-			return err // the supervisor records a once-mode failure (targets.Manager)
-		}
-		if err == nil {
-			// Every stream was a finished ONCE subscription: nothing more to do until the
-			// next session (a restart or reload).
-			<-ctx.Done()
-			return nil
-		}
-		s.cfg.Stats.Failure(err)
-		s.cfg.Stats.Reconnects.Add(1)
-		if healthy {
-			bo.Reset()
-		}
-		wait := bo.Next()
-		s.log.Warn("gNMI session ended, redialling", "err", err, "retry_in", wait.Round(time.Millisecond))
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
+		return nil
+	case s.once || err != nil:
+		return err
 	}
+	// Every stream was a finished ONCE subscription: nothing more to do until the next
+	// session (a restart or reload). Returning would make the supervisor redial and poll
+	// again, which the user did not ask for.
+	<-ctx.Done()
+	return nil
 }
 
 // runConn is one session: one connection, all streams. It returns when every stream ended
-// or the first one failed; healthy says whether anything arrived.
-func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy bool, err error) {
+// or the first one failed.
+func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
 	conn, err := dial(s.cfg, func() {
 		if !s.loggedUTF8.Swap(true) {
 			s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once)")
 		}
 	})
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer conn.Close()
 
@@ -204,13 +189,12 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy boo
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
-		gotData  atomic.Bool
 	)
 	for i := range s.streams {
 		wg.Add(1)
 		run := func(spec *streamSpec) {
 			defer wg.Done()
-			err := s.runStreamSafely(ctx, conn, spec, sink, &gotData)
+			err := s.runStreamSafely(ctx, conn, spec, sink)
 			if err == nil && !spec.once && ctx.Err() == nil {
 				err = fmt.Errorf("stream %s: the server ended the stream", spec.name)
 			}
@@ -230,23 +214,42 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) (healthy boo
 		}
 	}
 	wg.Wait()
-	return gotData.Load(), firstErr
+	return firstErr
 }
 
 // runStreamSafely is runStream with a panic turned into the stream's error: decoding and
 // normalizing run here, in the stream's goroutine, where the supervisor's recover cannot
 // reach, and a device reply no one foresaw must break one session, not the process.
-func (s *Session) runStreamSafely(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink, gotData *atomic.Bool) (err error) {
+func (s *Session) runStreamSafely(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("stream %s: handling the device's data panicked (a bug, please report it with the device's reply): %v", spec.name, p)
 		}
 	}()
-	return s.runStream(ctx, conn, spec, sink, gotData)
+	return s.runStream(ctx, conn, spec, sink)
+}
+
+// logConflicts logs the first type conflict of each leaf: a device repeats the same wrong
+// encoding every sample, and the count keeps growing in /metrics
+// (netpulse_target_dropped_fields_total{reason="type_conflict"}).
+func (s *Session) logConflicts(log *slog.Logger, cs []TypeConflict) {
+	s.conflictMu.Lock()
+	defer s.conflictMu.Unlock()
+	for _, c := range cs {
+		if s.conflictLogged[c.Path] || len(s.conflictLogged) >= 1024 {
+			continue
+		}
+		if s.conflictLogged == nil {
+			s.conflictLogged = map[string]bool{}
+		}
+		s.conflictLogged[c.Path] = true
+		log.Warn("gNMI value does not fit the leaf's OpenConfig type: field dropped, the rest of the point is written (logged once per leaf)",
+			"path", c.Path, "value", c.Value, "declared_type", c.Want.String(), "yang_type", c.YANG, "reason", "type_conflict")
+	}
 }
 
 // runStream runs one Subscribe stream, normalizing every notification into the sink.
-func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink, gotData *atomic.Bool) error {
+func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink) error {
 	norm, err := NewNormalizer(NormalizerConfig{
 		Source:        s.cfg.Name,
 		Tags:          s.cfg.Tags,
@@ -256,7 +259,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	if err != nil {
 		return err // cannot happen: New checked the same subscriptions
 	}
-	st := s.cfg.Stats
+	st := s.stats
 	log := s.log.With("subscription", spec.name)
 	start := time.Now()
 	group := newCoalescer(ctx, sink, st, sampleWindows(spec))
@@ -268,13 +271,17 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 		case r.GetUpdate() != nil:
 			now := time.Now()
 			pts, c := norm.Normalize(nil, r.GetUpdate(), now)
-			gotData.Store(true)
 			st.Updates.Add(int64(c.Updates))
 			if c.Skipped > 0 {
 				st.Dropped.Add(int64(c.Skipped))
 				if !s.loggedSkip.Swap(true) {
 					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
+			}
+			if c.Conflicts > 0 {
+				st.Dropped.Add(int64(c.Conflicts))
+				st.TypeConflicts.Add(int64(c.Conflicts))
+				s.logConflicts(log, norm.TypeConflicts())
 			}
 			st.Deletes.Add(int64(c.Deletes))
 			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {
@@ -296,7 +303,6 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 				return fmt.Errorf("emit points: %w", err)
 			}
 			synced = true
-			gotData.Store(true)
 			st.Polls.Add(1)
 			now := time.Now()
 			lastSuccess = now

@@ -137,8 +137,6 @@ func baseConfig(addr string, subs ...Subscription) Config {
 		Insecure:      true,
 		Tags:          []collector.Tag{{Key: "site", Value: "lab"}, {Key: "source", Value: "dev1"}},
 		Subscriptions: subs,
-		Redial:        Redial{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
-		Stats:         &collector.Stats{},
 	}
 }
 
@@ -147,9 +145,18 @@ func ifSub(mode, streamMode string) Subscription {
 		StreamMode: streamMode, SampleInterval: 100 * time.Millisecond, Measurement: "interfaces"}
 }
 
-func runSession(t *testing.T, ctx context.Context, cfg Config, sink collector.Sink) <-chan error {
+// once is the runtime of a `run --once` session.
+var once = collector.Runtime{Once: true}
+
+// counted is a stream-mode runtime that counts into a fresh Stats.
+func counted() (collector.Runtime, *collector.Stats) {
+	st := &collector.Stats{}
+	return collector.Runtime{Stats: st}, st
+}
+
+func runSession(t *testing.T, ctx context.Context, cfg Config, rt collector.Runtime, sink collector.Sink) <-chan error {
 	t.Helper()
-	s, err := New(cfg, testLogger(t))
+	s, err := New(cfg, rt, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,11 +174,11 @@ func TestOnceAgainstReferenceServer(t *testing.T) {
 	}
 	srv.Sync("dev1")
 	cfg := baseConfig(srv.Addr(), ifSub("stream", "sample"))
-	cfg.Once = true
+	st := &collector.Stats{}
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := <-runSession(t, ctx, cfg, rec); err != nil {
+	if err := <-runSession(t, ctx, cfg, collector.Runtime{Once: true, Stats: st}, rec); err != nil {
 		t.Fatalf("once: %v", err)
 	}
 	pts := rec.snapshot()
@@ -198,11 +205,11 @@ func TestOnceAgainstReferenceServer(t *testing.T) {
 	if v, _ := p.Tag("site"); v != "lab" {
 		t.Errorf("static tag site %q", v)
 	}
-	if got := cfg.Stats.Polls.Load(); got != 1 {
+	if got := st.Polls.Load(); got != 1 {
 		t.Errorf("sync cycles %d, want 1", got)
 	}
-	if cfg.Stats.Points.Load() != int64(len(pts)) || cfg.Stats.Updates.Load() < 10 {
-		t.Errorf("stats points=%d updates=%d, recorded %d points", cfg.Stats.Points.Load(), cfg.Stats.Updates.Load(), len(pts))
+	if st.Points.Load() != int64(len(pts)) || st.Updates.Load() < 10 {
+		t.Errorf("stats points=%d updates=%d, recorded %d points", st.Points.Load(), st.Updates.Load(), len(pts))
 	}
 }
 
@@ -215,10 +222,11 @@ func TestPollAgainstReferenceServer(t *testing.T) {
 	sub.SampleInterval = 0
 	sub.PollInterval = 50 * time.Millisecond
 	cfg := baseConfig(srv.Addr(), sub)
+	rt, st := counted()
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	done := runSession(t, ctx, cfg, rec)
+	done := runSession(t, ctx, cfg, rt, rec)
 	rec.waitFor(t, 5*time.Second, "first poll", func(p []collector.Point) bool {
 		_, ok := fieldValue(p, "eth0", "state/counters/in-octets")
 		return ok
@@ -232,7 +240,7 @@ func TestPollAgainstReferenceServer(t *testing.T) {
 		return f.UintValue() == 2
 	})
 	// The poll's sync_response follows its updates.
-	eventually(t, 5*time.Second, "a second poll cycle", func() bool { return cfg.Stats.Polls.Load() >= 2 })
+	eventually(t, 5*time.Second, "a second poll cycle", func() bool { return st.Polls.Load() >= 2 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run after cancel: %v", err)
@@ -250,7 +258,7 @@ func TestStreamAgainstReferenceServer(t *testing.T) {
 			rec := newRecorder()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			done := runSession(t, ctx, cfg, rec)
+			done := runSession(t, ctx, cfg, collector.Runtime{}, rec)
 			rec.waitFor(t, 5*time.Second, "initial state", func(p []collector.Point) bool {
 				_, ok := fieldValue(p, "eth0", "state/counters/in-octets")
 				return ok
@@ -287,7 +295,7 @@ func TestSharedStream(t *testing.T) {
 	subA := Subscription{Name: "in", Paths: []string{"/interfaces/interface/state/counters/in-octets"}, Measurement: "ifin", StreamMode: "on_change"}
 	subB := Subscription{Name: "out", Paths: []string{"/interfaces/interface/state/counters/out-octets"}, Measurement: "ifout", StreamMode: "on_change"}
 	subC := Subscription{Name: "json", Paths: []string{"/system"}, Encoding: "json_ietf"}
-	s, err := New(baseConfig("127.0.0.1:1", subA, subB, subC), nil)
+	s, err := New(baseConfig("127.0.0.1:1", subA, subB, subC), collector.Runtime{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,11 +309,10 @@ func TestSharedStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := baseConfig(srv.Addr(), subA, subB)
-	cfg.Once = true
 	rec := newRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := <-runSession(t, ctx, cfg, rec); err != nil {
+	if err := <-runSession(t, ctx, cfg, once, rec); err != nil {
 		t.Fatal(err)
 	}
 	meas := map[string]string{}
@@ -351,7 +358,6 @@ func TestTLSAndAuth(t *testing.T) {
 		c.Insecure = false
 		c.TLSCA, c.TLSCert, c.TLSKey = files.CA, files.ClientCert, files.ClientKey
 		c.Username, c.Password = "admin", "secret"
-		c.Once = true
 		return c
 	}
 	cases := []struct {
@@ -387,7 +393,7 @@ func TestTLSAndAuth(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			rec := newRecorder()
-			err := <-runSession(t, ctx, tc.cfg(), rec)
+			err := <-runSession(t, ctx, tc.cfg(), once, rec)
 			if tc.errHas == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -404,33 +410,28 @@ func TestTLSAndAuth(t *testing.T) {
 	}
 }
 
-func TestRunStopsPromptlyOnCancel(t *testing.T) {
-	// A dead address: Run is in its redial loop when ctx ends.
+// TestDeadTargetEndsSession: a session that cannot connect returns its error at once, in
+// stream mode too: redial (and counting it) is the supervisor's job (targets.Manager), so
+// the session neither waits nor counts a reconnect itself.
+func TestDeadTargetEndsSession(t *testing.T) {
 	cfg := baseConfig("127.0.0.1:1", ifSub("stream", "sample"))
-	cfg.Redial = Redial{Min: time.Hour, Max: time.Hour}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := runSession(t, ctx, cfg, newRecorder())
-	eventually(t, 5*time.Second, "the first failed dial", func() bool { return cfg.Stats.Reconnects.Load() == 1 })
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Run did not return after cancel")
+	rt, st := counted()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := <-runSession(t, ctx, cfg, rt, newRecorder())
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("want a connection error before the deadline, got %v", err)
 	}
-	if cfg.Stats.Reconnects.Load() != 1 || cfg.Stats.Snapshot().Up {
-		t.Errorf("stats: reconnects=%d up=%v", cfg.Stats.Reconnects.Load(), cfg.Stats.Snapshot().Up)
+	if st.Reconnects.Load() != 0 || st.PollErrors.Load() != 0 {
+		t.Errorf("the session counted its own end: reconnects=%d errors=%d", st.Reconnects.Load(), st.PollErrors.Load())
 	}
 }
 
 func TestOnceFailsOnDeadTarget(t *testing.T) {
 	cfg := baseConfig("127.0.0.1:1", ifSub("stream", "sample"))
-	cfg.Once = true
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := <-runSession(t, ctx, cfg, newRecorder())
+	err := <-runSession(t, ctx, cfg, once, newRecorder())
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want a connection error, got %v", err)
 	}
@@ -492,10 +493,11 @@ func TestNoGoroutineLeft(t *testing.T) {
 	sample := ifSub("stream", "sample")
 	poll := Subscription{Name: "poll", Paths: []string{"/interfaces"}, Mode: "poll", PollInterval: 20 * time.Millisecond}
 	cfg := baseConfig(srv.Addr(), sample, poll)
+	rt, st := counted()
 	rec := newRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := runSession(t, ctx, cfg, rec)
-	eventually(t, 5*time.Second, "two poll cycles", func() bool { return cfg.Stats.Polls.Load() >= 3 })
+	done := runSession(t, ctx, cfg, rt, rec)
+	eventually(t, 5*time.Second, "two poll cycles", func() bool { return st.Polls.Load() >= 3 })
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

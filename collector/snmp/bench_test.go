@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosnmp/gosnmp"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/peers"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkPollIfMIB(b *testing.B) {
 		b.Fatal(err)
 	}
 	cc := &countingClient{Client: c}
-	s, err := NewWithClient(cfg, nil, cc)
+	s, err := NewWithClient(cfg, collector.Runtime{}, nil, cc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -163,14 +162,7 @@ func newGoSNMP(cfg *Config) (*gosnmp.GoSNMP, error) {
 	if err != nil {
 		return nil, err
 	}
-	retries := 1
-	if cfg.Retries != nil {
-		retries = *cfg.Retries
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
+	timeout, retries := cfg.requestSettings()
 	maxRep := cfg.MaxRepetitions
 	if maxRep == 0 {
 		maxRep = DefaultMaxRepetitions

@@ -28,14 +28,56 @@ type Config struct {
 	Retries          *int             `yaml:"retries"`
 	MaxRepetitions   uint32           `yaml:"max_repetitions"`
 
-	// Filled by the loader, not by YAML.
-	Name     string           `yaml:"-"` // target name, the "source" tag
-	Address  string           `yaml:"-"` // host:port (port 161 when absent)
-	Tags     []collector.Tag  `yaml:"-"` // static tags from the target
-	Profiles []Profile        `yaml:"-"` // resolved from ProfileNames
-	Once     bool             `yaml:"-"` // one poll, then Run returns
-	Offset   time.Duration    `yaml:"-"` // delay before the first poll (the Manager's jitter)
-	Stats    *collector.Stats `yaml:"-"` // per-target health; may be nil
+	// Filled by the loader, not by YAML. Run-time state (stats, once mode, the first poll's
+	// offset) is not configuration: it is passed to New as a collector.Runtime.
+	Name     string          `yaml:"-"` // target name, the "source" tag
+	Address  string          `yaml:"-"` // host:port (port 161 when absent)
+	Tags     []collector.Tag `yaml:"-"` // static tags from the target
+	Profiles []Profile       `yaml:"-"` // resolved from ProfileNames
+}
+
+// Defaults of the per-request settings: the one place they are defined (targets.Load fills
+// a target's timeout and retries from them; the CLI's --timeout and --retries default to
+// them). A request waits Timeout for an answer and is sent Retries more times before it
+// fails, so one request takes at most Timeout × (Retries+1).
+const (
+	DefaultTimeout = 2 * time.Second
+	DefaultRetries = 1
+)
+
+// requestSettings returns the per-request timeout and retries, the defaults for unset
+// values (a config from targets.Load has both set; CLI and test configs may not).
+func (c *Config) requestSettings() (time.Duration, int) {
+	timeout, retries := c.Timeout, DefaultRetries
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if c.Retries != nil {
+		retries = *c.Retries
+	}
+	return timeout, retries
+}
+
+// requestBudget is the longest one request can take: timeout × (retries+1).
+func (c *Config) requestBudget() time.Duration {
+	timeout, retries := c.requestSettings()
+	return timeout * time.Duration(retries+1)
+}
+
+// PollBudgetIntervals is how many intervals one poll may take before it is cut. A poll is
+// not cut at its interval: a walk that needs 780 ms every 500 ms still finishes, and the
+// ticks it overran are skipped and counted (Session.Run). The cap exists for the agent that
+// is so slow, or the table so large, that the configured interval has become fiction: past
+// five intervals the target delivers under a fifth of the rate the user asked for, and the
+// points' shared timestamp (the poll's start) is more than five intervals away from the
+// last value read. The cut poll returns what it read and an error that says to raise the
+// interval. One request's budget is always allowed, however short the interval.
+const PollBudgetIntervals = 5
+
+// PollBudget bounds one poll: PollBudgetIntervals × interval, but never less than one
+// request's timeout × (retries+1).
+func (c *Config) PollBudget() time.Duration {
+	return max(PollBudgetIntervals*c.Interval, c.requestBudget())
 }
 
 // DefaultMaxRepetitions is the GETBULK max-repetitions when a config leaves it unset (the
@@ -57,9 +99,12 @@ type Scalar struct {
 	Measurement string            `yaml:"measurement"`
 	Fields      map[string]string `yaml:"fields"` // field name → OID (instance .0 added when missing)
 	Tags        map[string]string `yaml:"tags"`   // tag name → OID whose value becomes a tag
-	// Formats and Enums convert values as for Table.
+	// Formats, Enums and Types convert values as for Table.
 	Formats map[string]string           `yaml:"formats"`
 	Enums   map[string]map[int64]string `yaml:"enums"`
+	Types   map[string]string           `yaml:"types"`
+
+	typeErrs []string // unknown types values with their config lines (UnmarshalYAML); nil when valid
 }
 
 // Table is a conceptual table walked column by column (GETBULK; GETNEXT on v1); the columns
@@ -84,6 +129,15 @@ type Table struct {
 	// Enums maps a field or tag name to integer → name; unknown numbers are written as
 	// their decimal string.
 	Enums map[string]map[int64]string `yaml:"enums"`
+	// Types declares a field's line-protocol type: uint, int, float, bool or string (README
+	// "Field types"). A Formats entry that implies a type declares it too (see FieldType);
+	// an explicit Types entry must agree with it. A received value of another SNMP type is
+	// converted when the conversion is exact (a decimal OctetString into a uint field), else
+	// only that field is dropped and counted as a type_conflict: one field never changes
+	// type in InfluxDB because one agent's firmware encodes it differently.
+	Types map[string]string `yaml:"types"`
+	// typeErrs: unknown types values with their config lines (UnmarshalYAML); nil when valid.
+	typeErrs []string
 	// DuplicateTag is the tag that carries the row index on rows whose measurement and tags
 	// would otherwise collide with another row of the same poll (so no row overwrites another
 	// in InfluxDB). Default "index"; if-mib uses "interface_index".

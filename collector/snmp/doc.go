@@ -1,10 +1,11 @@
 // Package snmp polls SNMP agents (v1, v2c, v3) with gosnmp and turns the answers into
 // collector.Points.
 //
-// A Session (New) implements collector.Collector: it waits Config.Offset, then polls every
-// Config.Interval, never overlapping polls (overruns skip ticks, counted in Stats.Skipped).
-// A poll reads the configured profiles: scalars with GET, tables with multi-column GETBULK
-// walks (GETNEXT on SNMPv1), every request bounded by the poll's deadline. When an agent
+// A Session (New) implements collector.Collector: it waits the runtime's Offset, then polls
+// every Config.Interval, never overlapping polls and never cutting one at the interval
+// (overruns skip ticks, counted in Stats.Skipped). A poll reads the configured profiles:
+// scalars with GET, tables with multi-column GETBULK walks (GETNEXT on SNMPv1); each request
+// is bounded by timeout × (retries+1), the poll by Config.PollBudget. When an agent
 // answers part of a walk with tooBig or genErr, the walk steps down (fewer repetitions, fewer
 // columns per request, the column alone) and finally skips the column, counted in
 // Stats.SkippedColumns; the steps that worked are kept per table for the next polls (walk.go,

@@ -26,18 +26,14 @@ func explain(err error, cfg *Config, what string) error {
 	if err == nil {
 		return nil
 	}
-	timeout := cfg.Timeout
-	retries := 0
-	if cfg.Retries != nil {
-		retries = *cfg.Retries
-	}
+	timeout, retries := cfg.requestSettings()
 	switch {
 	case errors.Is(err, ErrBadResponse):
 		return fmt.Errorf("%s: %w", what, err) // already explained by the walk
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", what, err)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s: %w: the poll deadline passed before the agent finished answering (a slow agent, or a table too large for the interval: raise interval or max_repetitions)", what, ErrTimeout)
+		return fmt.Errorf("%s: %w: the poll's deadline (its budget of %s, %d intervals, or the caller's timeout) passed before the agent finished answering (a slow agent, or a table too large for the interval: raise interval or max_repetitions)", what, ErrTimeout, cfg.PollBudget(), PollBudgetIntervals)
 	case errors.Is(err, gosnmp.ErrWrongDigest):
 		return fmt.Errorf("%s: %w: wrong auth_password or auth_protocol for user %q (the agent reported usmStatsWrongDigests)", what, ErrAuth, cfg.User)
 	case errors.Is(err, gosnmp.ErrUnknownUsername):

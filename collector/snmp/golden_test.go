@@ -113,7 +113,7 @@ func TestGolden(t *testing.T) {
 	for _, dev := range devices(t) {
 		t.Run(dev, func(t *testing.T) {
 			fake, _ := loadFake(t, dev)
-			s, err := NewWithClient(testConfig(t), nil, fake)
+			s, err := NewWithClient(testConfig(t), collector.Runtime{}, nil, fake)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +182,7 @@ func TestDevicesPollExactly(t *testing.T) {
 	for _, dev := range devices(t) {
 		t.Run(dev, func(t *testing.T) {
 			fake, pdus := loadFake(t, dev)
-			s, err := NewWithClient(testConfig(t), nil, fake)
+			s, err := NewWithClient(testConfig(t), collector.Runtime{}, nil, fake)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,13 +29,12 @@ func simV3(t *testing.T) (v3, v2 Config) {
 	sys, _ := BuiltinProfile("system")
 	ifm, _ := BuiltinProfile("if-mib")
 	base := Config{Name: d.Name, Address: d.Address, Interval: time.Minute, Timeout: 2 * time.Second,
-		Profiles: []Profile{sys, ifm}, Stats: &collector.Stats{}}
+		Profiles: []Profile{sys, ifm}}
 	v3, v2 = base, base
 	v3.Version, v3.SecurityLevel, v3.User = "3", "authPriv", u.Name
 	v3.AuthProtocol, v3.AuthPassword = u.AuthProtocol, collector.Secret(u.AuthPassword)
 	v3.PrivProtocol, v3.PrivPassword = u.PrivProtocol, collector.Secret(u.PrivPassword)
 	v2.Version, v2.Community = "2c", collector.Secret(d.Community)
-	v2.Stats = &collector.Stats{}
 	return v3, v2
 }
 
@@ -45,7 +44,7 @@ func simV3(t *testing.T) (v3, v2 Config) {
 func TestIdleBetweenPolls(t *testing.T) {
 	v3, v2 := simV3(t)
 	ctx := context.Background()
-	s, err := New(v3, nil)
+	s, err := New(v3, collector.Runtime{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +95,7 @@ func TestIdleSessionMemory(t *testing.T) {
 	}
 	// Warm up: the sim's and gosnmp's one-time allocations (password-to-key cache, …).
 	for _, cfg := range []Config{v3, v2} {
-		s, err := New(cfg, nil)
+		s, err := New(cfg, collector.Runtime{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +111,7 @@ func TestIdleSessionMemory(t *testing.T) {
 		if i%2 == 1 {
 			cfg = v3
 		}
-		s, err := New(cfg, nil)
+		s, err := New(cfg, collector.Runtime{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/peers"
 )
 
@@ -118,7 +119,7 @@ func checkThousandInterfaces(t *testing.T, pairs int) {
 	cfg := agentConfig(t, agent.Addr, identities()[1].cfg) // v2c
 	ifmib, _ := BuiltinProfile("if-mib")
 	cfg.Profiles = []Profile{ifmib}
-	s, err := New(cfg, nil)
+	s, err := New(cfg, collector.Runtime{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ type valueSpec struct {
 	fallback int // index into the spec's columns, or -1
 	format   valueFormat
 	enum     map[int64]string
+	kind     collector.Kind // declared type (KindInvalid: undeclared, the SNMP type decides)
 }
 
 // tableSpec is a compiled Table: unique columns (leading-dot OIDs) and the values read from
@@ -74,6 +75,7 @@ type tableSpec struct {
 	measurement  string
 	indexTag     string
 	indexField   string
+	indexKind    collector.Kind // declared type of indexField, or KindInvalid
 	duplicateTag string
 	columns      []string
 	tags         []valueSpec
@@ -124,10 +126,10 @@ func compileProfile(p Profile) (compiledProfile, error) {
 			return len(ss.oids) - 1
 		}
 		var err error
-		if ss.tags, err = compileValues(s.Tags, nil, s.Formats, s.Enums, col); err != nil {
+		if ss.tags, err = compileValues(s.Tags, nil, s.Formats, nil, s.Enums, col); err != nil {
 			return compiledProfile{}, err
 		}
-		if ss.fields, err = compileValues(s.Fields, nil, s.Formats, s.Enums, col); err != nil {
+		if ss.fields, err = compileValues(s.Fields, nil, s.Formats, s.Types, s.Enums, col); err != nil {
 			return compiledProfile{}, err
 		}
 		cp.scalars = append(cp.scalars, ss)
@@ -136,6 +138,9 @@ func compileProfile(p Profile) (compiledProfile, error) {
 		ts := tableSpec{measurement: t.Measurement, indexTag: t.IndexTag, indexField: t.IndexField, duplicateTag: t.DuplicateTag}
 		if ts.duplicateTag == "" {
 			ts.duplicateTag = "index"
+		}
+		if k, ok := t.FieldType(t.IndexField); ok {
+			ts.indexKind = k
 		}
 		col := func(oid string) int {
 			oid = normalOID(oid)
@@ -146,10 +151,10 @@ func compileProfile(p Profile) (compiledProfile, error) {
 			return len(ts.columns) - 1
 		}
 		var err error
-		if ts.tags, err = compileValues(t.Tags, t.Fallbacks, t.Formats, t.Enums, col); err != nil {
+		if ts.tags, err = compileValues(t.Tags, t.Fallbacks, t.Formats, nil, t.Enums, col); err != nil {
 			return compiledProfile{}, err
 		}
-		if ts.fields, err = compileValues(t.Fields, t.Fallbacks, t.Formats, t.Enums, col); err != nil {
+		if ts.fields, err = compileValues(t.Fields, t.Fallbacks, t.Formats, t.Types, t.Enums, col); err != nil {
 			return compiledProfile{}, err
 		}
 		cp.tables = append(cp.tables, ts)
@@ -157,8 +162,9 @@ func compileProfile(p Profile) (compiledProfile, error) {
 	return cp, nil
 }
 
-// compileValues compiles one name → OID map; col assigns column numbers.
-func compileValues(m, fallbacks, formats map[string]string, enums map[string]map[int64]string, col func(string) int) ([]valueSpec, error) {
+// compileValues compiles one name → OID map; col assigns column numbers. types is nil for
+// tags (always strings).
+func compileValues(m, fallbacks, formats, types map[string]string, enums map[string]map[int64]string, col func(string) int) ([]valueSpec, error) {
 	out := make([]valueSpec, 0, len(m))
 	for name, oid := range m {
 		f, ok := parseFormat(formats[name])
@@ -166,6 +172,11 @@ func compileValues(m, fallbacks, formats map[string]string, enums map[string]map
 			return nil, fmt.Errorf("formats.%s: unknown format %q", name, formats[name])
 		}
 		vs := valueSpec{name: name, col: col(oid), fallback: -1, format: f, enum: enums[name]}
+		if types != nil {
+			if k, ok := declaredKind(formats, types, name); ok {
+				vs.kind = k
+			}
+		}
 		if fb, ok := fallbacks[name]; ok {
 			vs.fallback = col(fb)
 		}
@@ -212,7 +223,37 @@ func (d *tableData) set(col int, idx string, typ gosnmp.Asn1BER, val any) {
 
 // normStats counts what normalization skipped.
 type normStats struct {
-	dropped int // exceptions (noSuchObject, …), unsupported types, values a format rejects
+	dropped   int            // exceptions (noSuchObject, …), unsupported types, empty values
+	conflicts []typeConflict // values that do not fit their field's declared type
+}
+
+// typeConflict is one received value that cannot be converted exactly into its field's
+// declared type (broken firmware: a counter sent as an OctetString "00ff…" or as a negative
+// Integer). Only that field is dropped; the session counts it as type_conflict and logs it
+// once per field.
+type typeConflict struct {
+	Field    string
+	Want     collector.Kind
+	SNMPType gosnmp.Asn1BER
+	Value    string // the agent's value as received (text quoted, binary as 0x…)
+}
+
+func (st *normStats) conflict(vs *valueSpec, c cell) {
+	st.conflicts = append(st.conflicts, typeConflict{Field: vs.name, Want: vs.kind, SNMPType: c.typ, Value: rawValue(c.val)})
+}
+
+// rawValue renders a varbind value for a log line.
+func rawValue(v any) string {
+	switch x := v.(type) {
+	case []byte:
+		if t := trimNUL(x); printable(t) {
+			return strconv.Quote(string(t))
+		}
+		return "0x" + hex.EncodeToString(x)
+	case string:
+		return strconv.Quote(x)
+	}
+	return fmt.Sprint(v)
 }
 
 // baseTags returns the tags every point of a session carries: source and the static tags,
@@ -300,7 +341,17 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 		}
 		fields := make([]collector.Field, 0, len(spec.fields)+1)
 		if spec.indexField != "" {
-			fields = append(fields, indexValue(spec.indexField, idx))
+			f := indexValue(spec.indexField, idx)
+			ok := true
+			if spec.indexKind != collector.KindInvalid && f.Kind != spec.indexKind {
+				f, ok = coerce(f, cell{typ: gosnmp.ObjectIdentifier, val: idx}, spec.indexKind)
+				if !ok {
+					st.conflicts = append(st.conflicts, typeConflict{Field: spec.indexField, Want: spec.indexKind, SNMPType: gosnmp.ObjectIdentifier, Value: strconv.Quote(idx)})
+				}
+			}
+			if ok {
+				fields = append(fields, f)
+			}
 		}
 		for i := range spec.fields {
 			if f, ok := pickValue(&spec.fields[i], cells, st); ok {
@@ -399,7 +450,8 @@ func tagValue(f collector.Field) string {
 }
 
 // convert turns one received value into a field named vs.name. Absent cells return false
-// uncounted; exceptions and values the format cannot take are counted in st.dropped.
+// uncounted; exceptions and empty values are counted in st.dropped; a value that cannot be
+// converted exactly into the field's declared type is recorded in st.conflicts.
 func convert(vs *valueSpec, c cell, st *normStats) (collector.Field, bool) {
 	switch c.typ {
 	case gosnmp.UnknownType:
@@ -409,15 +461,132 @@ func convert(vs *valueSpec, c cell, st *normStats) (collector.Field, bool) {
 		return collector.Field{}, false
 	}
 	f, ok := convertValue(vs, c)
+	if ok && vs.kind != collector.KindInvalid && f.Kind != vs.kind {
+		f, ok = coerce(f, c, vs.kind)
+	}
 	if !ok {
-		st.dropped++
+		if vs.kind == collector.KindInvalid || c.val == nil || isEmptyBytes(c.val) {
+			st.dropped++ // nothing to write (an interface without a MAC), not a wrong type
+		} else {
+			st.conflict(vs, c)
+		}
 	}
 	return f, ok
 }
 
+func isEmptyBytes(v any) bool {
+	b, ok := v.([]byte)
+	return ok && len(trimNUL(b)) == 0
+}
+
+// coerce converts a field produced by the SNMP type into the declared kind when the
+// conversion is exact: an Integer ≥ 0 into uint, a Counter ≤ MaxInt64 into int, a number
+// into its decimal string, a decimal text OctetString into a number (never the hex rendering
+// of a binary one: 0x1234 is not the number 1234), an integer into float when float64 holds
+// it exactly.
+func coerce(f collector.Field, c cell, want collector.Kind) (collector.Field, bool) {
+	name := f.Key
+	switch f.Kind {
+	case collector.KindInt:
+		i := f.IntValue()
+		switch want {
+		case collector.KindUint:
+			return collector.Uint(name, uint64(i)), i >= 0
+		case collector.KindFloat:
+			return collector.Float(name, float64(i)), i >= -1<<53 && i <= 1<<53
+		case collector.KindString:
+			return collector.String(name, strconv.FormatInt(i, 10)), true
+		}
+	case collector.KindUint:
+		u := f.UintValue()
+		switch want {
+		case collector.KindInt:
+			return collector.Int(name, int64(u)), u <= math.MaxInt64
+		case collector.KindFloat:
+			return collector.Float(name, float64(u)), u <= 1<<53
+		case collector.KindString:
+			return collector.String(name, strconv.FormatUint(u, 10)), true
+		}
+	case collector.KindFloat:
+		if want == collector.KindString {
+			return collector.String(name, strconv.FormatFloat(f.FloatValue(), 'g', -1, 64)), true
+		}
+	case collector.KindString:
+		text := f.StringValue()
+		if b, ok := c.val.([]byte); ok {
+			t := trimNUL(b)
+			if !printable(t) {
+				return collector.Field{}, false
+			}
+			text = string(t)
+		}
+		return parseText(name, text, want)
+	}
+	return collector.Field{}, false
+}
+
+// parseText reads a decimal (or true/false) text into the declared kind; anything else is
+// not an exact conversion.
+func parseText(name, text string, want collector.Kind) (collector.Field, bool) {
+	switch want {
+	case collector.KindUint:
+		if isDecimal(text, false) {
+			u, err := strconv.ParseUint(text, 10, 64)
+			return collector.Uint(name, u), err == nil
+		}
+	case collector.KindInt:
+		if isDecimal(text, false) {
+			i, err := strconv.ParseInt(text, 10, 64)
+			return collector.Int(name, i), err == nil
+		}
+	case collector.KindFloat:
+		if isDecimal(text, true) {
+			v, err := strconv.ParseFloat(text, 64)
+			return collector.Float(name, v), err == nil
+		}
+	case collector.KindBool:
+		switch text {
+		case "true":
+			return collector.Bool(name, true), true
+		case "false":
+			return collector.Bool(name, false), true
+		}
+	}
+	return collector.Field{}, false
+}
+
+// isDecimal: an optional '-' and digits (with one '.' between digits when frac): the text
+// firmware writes when it sends a number as an OctetString. Signs, spaces, exponents and
+// hex are not accepted, so the conversion is never a guess.
+func isDecimal(s string, frac bool) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+		case s[i] == '.' && frac && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func trimNUL(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == 0 {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
 func convertValue(vs *valueSpec, c cell) (collector.Field, bool) {
 	name := vs.name
-	switch v := c.val.(type) {
+	val := c.val
+	switch v := val.(type) {
 	case []byte:
 		switch vs.format {
 		case formatMAC:
@@ -430,7 +599,25 @@ func convertValue(vs *valueSpec, c cell) (collector.Field, bool) {
 		case formatAuto, formatString:
 			return collector.String(name, octetString(v)), true
 		}
-		return collector.Field{}, false
+		// A numeric format on an OctetString: firmware that sends a number as text ("1500").
+		// Read it when it is a plain decimal; anything else cannot be converted exactly.
+		t := trimNUL(v)
+		if !printable(t) || !isDecimal(string(t), false) {
+			return collector.Field{}, false
+		}
+		if t[0] == '-' {
+			i, err := strconv.ParseInt(string(t), 10, 64)
+			if err != nil {
+				return collector.Field{}, false
+			}
+			val = i
+		} else {
+			u, err := strconv.ParseUint(string(t), 10, 64)
+			if err != nil {
+				return collector.Field{}, false
+			}
+			val = u
+		}
 	case string: // ObjectIdentifier, IPAddress
 		return collector.String(name, v), true
 	case float32:
@@ -440,7 +627,7 @@ func convertValue(vs *valueSpec, c cell) (collector.Field, bool) {
 	case nil:
 		return collector.Field{}, false
 	}
-	i, u, signed, ok := number(c.val)
+	i, u, signed, ok := number(val)
 	if !ok {
 		return collector.Field{}, false
 	}
@@ -534,11 +721,7 @@ func number(v any) (i int64, u uint64, signed, ok bool) {
 // (dnos_z9100-on pads ifAlias with NULs: "\x00\x00" becomes ""), else lowercase hex of all
 // bytes (binary values such as a BITS or an anonymised address).
 func octetString(b []byte) string {
-	t := b
-	for len(t) > 0 && t[len(t)-1] == 0 {
-		t = t[:len(t)-1]
-	}
-	if printable(t) {
+	if t := trimNUL(b); printable(t) {
 		return string(t)
 	}
 	return hex.EncodeToString(b)

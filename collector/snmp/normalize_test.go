@@ -346,7 +346,7 @@ scalars:
 	}
 	cfg := testConfig(t)
 	cfg.Profiles = []Profile{p}
-	s, err := NewWithClient(cfg, nil, f)
+	s, err := NewWithClient(cfg, collector.Runtime{}, nil, f)
 	if err != nil {
 		t.Fatal(err)
 	}

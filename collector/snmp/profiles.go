@@ -39,6 +39,11 @@ func systemProfile() Profile {
 				"sysLocation":    oidSystem + ".6.0",
 			},
 			Formats: map[string]string{"state/up-time": "timeticks-ns"},
+			// DisplayString and OBJECT IDENTIFIER objects (RFC 3418).
+			Types: map[string]string{
+				"sysDescr": "string", "sysObjectID": "string", "sysContact": "string",
+				"state/hostname": "string", "sysLocation": "string",
+			},
 		}},
 	}
 }
@@ -133,6 +138,28 @@ func ifMIBProfile() Profile {
 				"state/enabled":              "truthvalue",
 				"state/oper-status":          "enum",
 				"ethernet/state/mac-address": "mac",
+			},
+			// The types of the openconfig-interfaces leaves these fields are named after, which
+			// are also the SNMP types' natural ones: Counter32/Counter64/Gauge32 → uint
+			// (oc-yang:counter64, uint32), DisplayString → string.
+			Types: map[string]string{
+				"state/ifindex":                     "uint",
+				"state/name":                        "string",
+				"state/description":                 "string",
+				"state/high-speed":                  "uint",
+				"state/counters/in-octets":          "uint",
+				"state/counters/in-unicast-pkts":    "uint",
+				"state/counters/in-multicast-pkts":  "uint",
+				"state/counters/in-broadcast-pkts":  "uint",
+				"state/counters/out-octets":         "uint",
+				"state/counters/out-unicast-pkts":   "uint",
+				"state/counters/out-multicast-pkts": "uint",
+				"state/counters/out-broadcast-pkts": "uint",
+				"state/counters/in-discards":        "uint",
+				"state/counters/in-errors":          "uint",
+				"state/counters/in-unknown-protos":  "uint",
+				"state/counters/out-discards":       "uint",
+				"state/counters/out-errors":         "uint",
 			},
 			Enums: map[string]map[int64]string{
 				"state/type":         ianaIfType(),

@@ -14,6 +14,7 @@ import (
 // with New (or NewWithClient in tests); Run and Poll must not be called concurrently.
 type Session struct {
 	cfg      Config
+	rt       collector.Runtime // Stats is never nil (New fills a private one)
 	log      *slog.Logger
 	profiles []compiledProfile
 	base     []collector.Tag
@@ -23,14 +24,18 @@ type Session struct {
 	rowsHint [][]int       // per profile, per table: rows seen last poll (preallocation)
 	plans    [][]tablePlan // per profile, per table: how the agent lets it be walked
 
-	failing bool   // the last poll failed
-	lastErr string // its message, to log once per state change
+	failing     bool   // the last poll failed
+	lastErr     string // its message, to log once per state change
+	overrunning bool   // the last poll overran its interval (logged once per state change)
+
+	conflictLogged map[string]bool // measurement/field whose type conflict was logged
 }
 
-// New returns a session for cfg (already checked by cfg.Validate, as targets.Load does). No
-// packet is sent until the first poll.
-func New(cfg Config, log *slog.Logger) (*Session, error) {
-	s, err := newSession(cfg, log)
+// New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
+// run as rt says (counters, once mode, first-poll offset). No packet is sent until the
+// first poll.
+func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
+	s, err := newSession(cfg, rt, log)
 	if err != nil {
 		return nil, err
 	}
@@ -42,8 +47,8 @@ func New(cfg Config, log *slog.Logger) (*Session, error) {
 // NewWithClient is New with a ready Client (a fake in tests, or a shared connection). The
 // session keeps it across failed polls (New's sessions redial instead) and closes it when
 // Run returns or Close is called.
-func NewWithClient(cfg Config, log *slog.Logger, c Client) (*Session, error) {
-	s, err := newSession(cfg, log)
+func NewWithClient(cfg Config, rt collector.Runtime, log *slog.Logger, c Client) (*Session, error) {
+	s, err := newSession(cfg, rt, log)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +57,7 @@ func NewWithClient(cfg Config, log *slog.Logger, c Client) (*Session, error) {
 	return s, nil
 }
 
-func newSession(cfg Config, log *slog.Logger) (*Session, error) {
+func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -62,7 +67,8 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 	if cfg.Interval <= 0 {
 		return nil, fmt.Errorf("interval %s must be positive", cfg.Interval)
 	}
-	s := &Session{cfg: cfg, log: log, base: baseTags(cfg.Name, cfg.Tags)}
+	rt.Stats = rt.StatsOrNew()
+	s := &Session{cfg: cfg, rt: rt, log: log, base: baseTags(cfg.Name, cfg.Tags)}
 	for _, p := range cfg.Profiles {
 		cp, err := compileProfile(p)
 		if err != nil {
@@ -78,43 +84,31 @@ func newSession(cfg Config, log *slog.Logger) (*Session, error) {
 	return s, nil
 }
 
-// pollDeadline bounds one poll: the interval, but never less than one request's full
-// timeout with retries (a poll that cannot finish one request is useless).
-func (s *Session) pollDeadline() time.Duration {
-	d := s.cfg.Interval
-	retries := 1
-	if s.cfg.Retries != nil {
-		retries = *s.cfg.Retries
-	}
-	timeout := s.cfg.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Second
-	}
-	if floor := timeout * time.Duration(retries+1); d < floor {
-		d = floor
-	}
-	return d
-}
-
 // Poll reads every profile once and returns the points: scalars and tables all carry the
-// poll's start time. When part of the poll fails, the points read before the failure are
-// returned with the error. Stats are updated (updates, dropped, success or failure); points
-// are counted by Run when emitted.
+// poll's start time. The poll is bounded by its own budget (Config.PollBudget), not by the
+// interval. When part of the poll fails, the points read before the failure are returned
+// with the error. Stats are updated (updates, dropped, success or failure); points are
+// counted by Run when emitted.
 func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, s.pollDeadline())
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
-	points, updates, dropped, err := s.poll(ctx, start)
+	var ns normStats
+	points, updates, err := s.poll(pctx, start, &ns)
 	if c, ok := s.client.(idler); ok {
 		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
 	}
-	st := s.cfg.Stats
-	if st != nil {
-		st.Updates.Add(int64(updates))
-		st.Dropped.Add(int64(dropped))
-	}
+	st := s.rt.Stats
+	st.Updates.Add(int64(updates))
+	st.Dropped.Add(int64(ns.dropped + len(ns.conflicts)))
+	st.TypeConflicts.Add(int64(len(ns.conflicts)))
+	s.logConflicts(ns.conflicts)
 	if err != nil {
-		st.Failure(err)
+		if !ended(ctx) {
+			// A poll cut short by the caller (shutdown, reload, the once-mode target
+			// timeout) is not the agent's failure: the supervisor reports those.
+			st.Failure(err)
+		}
 		if s.owned && s.client != nil {
 			// A fresh socket (and SNMPv3 engine discovery) next time: the agent may have
 			// restarted with new engine boots, or the socket may have an ICMP error queued.
@@ -123,26 +117,41 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 		}
 		return points, err
 	}
-	if st != nil {
-		st.Polls.Add(1)
-	}
+	st.Polls.Add(1)
 	st.Success(time.Now(), time.Since(start))
 	return points, nil
 }
 
-func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point, int, int, error) {
+// logConflicts logs each field's first type conflict: once per session and field, since a
+// broken agent repeats the same wrong value every poll (the count keeps growing in
+// /metrics as netpulse_target_dropped_fields_total{reason="type_conflict"}).
+func (s *Session) logConflicts(cs []typeConflict) {
+	for _, c := range cs {
+		if s.conflictLogged[c.Field] || len(s.conflictLogged) >= 1024 {
+			continue
+		}
+		if s.conflictLogged == nil {
+			s.conflictLogged = map[string]bool{}
+		}
+		s.conflictLogged[c.Field] = true
+		s.log.Warn("SNMP value does not fit the field's declared type: field dropped, the rest of the row is written (logged once per field)",
+			"target", s.cfg.Name, "field", c.Field, "value", c.Value, "snmp_type", c.SNMPType.String(),
+			"declared_type", c.Want.String(), "reason", "type_conflict")
+	}
+}
+
+func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]collector.Point, int, error) {
 	if s.client == nil {
 		c, err := s.dial(ctx)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("connect: %w", err)
+			return nil, 0, fmt.Errorf("connect: %w", err)
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.cfg.Stats}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
-	var st normStats
 	var points []collector.Point
 	var firstErr error
 	for pi := range s.profiles {
@@ -153,12 +162,12 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("get", spec.measurement))
 				if fatal(err) {
-					return points, w.updates, st.dropped, err
+					return points, w.updates, err
 				}
 				firstErr = cmpErr(firstErr, err)
 				continue
 			}
-			if pt, ok := scalarPoint(spec, cells, s.base, start, &st); ok {
+			if pt, ok := scalarPoint(spec, cells, s.base, start, st); ok {
 				points = append(points, pt)
 			}
 		}
@@ -168,16 +177,16 @@ func (s *Session) poll(ctx context.Context, start time.Time) ([]collector.Point,
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {
-					return points, w.updates, st.dropped, err
+					return points, w.updates, err
 				}
 				firstErr = cmpErr(firstErr, err)
 				continue
 			}
 			s.rowsHint[pi][i] = len(d.indexes)
-			points = append(points, tablePoints(spec, d, s.base, start, &st)...)
+			points = append(points, tablePoints(spec, d, s.base, start, st)...)
 		}
 	}
-	return points, w.updates, st.dropped, firstErr
+	return points, w.updates, firstErr
 }
 
 // what names a request for error messages: "walk interfaces (profile if-mib)".
@@ -200,16 +209,20 @@ func cmpErr(first, err error) error {
 	return err
 }
 
-// Run polls after cfg.Offset and then every cfg.Interval until ctx ends (then it returns
-// nil), or once (after the same offset) when cfg.Once is set: then it returns that poll's
-// error, or ctx's when ctx ended first. A poll that
-// overruns its interval is never overlapped: the ticks that passed meanwhile are skipped and
-// counted in Stats.Skipped. Poll failures are logged once per change of state, not on every
-// interval.
+// Run polls after the runtime's Offset and then every cfg.Interval until ctx ends (then it
+// returns nil), or once (after the same offset) in once mode: then it returns that poll's
+// error, or ctx's when ctx ended first.
+//
+// Polls never overlap and are never cut at the interval (DESIGN §6): a poll runs within its
+// own budget (Config.PollBudget), and the ticks that passed while it ran are skipped and
+// counted in Stats.Skipped; the next poll starts on the next tick of the original schedule,
+// so a 780 ms poll every 500 ms polls on every second tick. Poll failures and overruns are
+// logged once per change of state, not on every interval.
 func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	defer s.Close()
-	if s.cfg.Offset > 0 && !wait(ctx, s.cfg.Offset) {
-		if s.cfg.Once {
+	once, st := s.rt.Once, s.rt.Stats
+	if s.rt.Offset > 0 && !wait(ctx, s.rt.Offset) {
+		if once {
 			return fmt.Errorf("wait for the first poll: %w", ctx.Err())
 		}
 		return nil
@@ -217,37 +230,57 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	interval := s.cfg.Interval
 	next := time.Now()
 	for {
+		began := time.Now()
 		points, err := s.Poll(ctx)
-		if ctx.Err() != nil && !s.cfg.Once {
+		took := time.Since(began)
+		if ended(ctx) && !once {
 			return nil
 		}
 		if len(points) > 0 {
 			if eerr := sink.Emit(ctx, points); eerr != nil {
-				if ctx.Err() != nil && !s.cfg.Once {
+				if ctx.Err() != nil && !once {
 					return nil
 				}
 				return fmt.Errorf("emit points: %w", eerr)
 			}
-			if s.cfg.Stats != nil {
-				s.cfg.Stats.Points.Add(int64(len(points)))
-			}
+			st.Points.Add(int64(len(points)))
 		}
-		if s.cfg.Once {
+		if once {
 			return err
 		}
 		s.logState(err, len(points))
 
-		next = next.Add(interval)
-		if now := time.Now(); !now.Before(next) {
-			missed := int64(now.Sub(next)/interval) + 1
-			if s.cfg.Stats != nil {
-				s.cfg.Stats.Skipped.Add(missed)
-			}
-			next = next.Add(time.Duration(missed) * interval)
-		}
+		var missed int64
+		next, missed = nextTick(next, interval, time.Now())
+		st.Skipped.Add(missed)
+		s.logOverrun(missed, interval, took)
 		if !wait(ctx, time.Until(next)) {
 			return nil
 		}
+	}
+}
+
+// nextTick returns the first tick of the schedule (prev + k·interval, k ≥ 1) that is still
+// ahead of now, and how many ticks were skipped because the poll that started at prev was
+// still running at them.
+func nextTick(prev time.Time, interval time.Duration, now time.Time) (time.Time, int64) {
+	next := prev.Add(interval)
+	if now.Before(next) {
+		return next, 0
+	}
+	missed := int64(now.Sub(next)/interval) + 1
+	return next.Add(time.Duration(missed) * interval), missed
+}
+
+// logOverrun warns when polls start overrunning their interval and notes when they stop.
+func (s *Session) logOverrun(missed int64, interval, took time.Duration) {
+	switch {
+	case missed > 0 && !s.overrunning:
+		s.log.Warn("snmp poll took longer than the interval; skipping the ticks it overran (counted as skipped polls): raise interval, or read less", "interval", interval, "duration", took.Round(time.Millisecond), "skipped", missed)
+		s.overrunning = true
+	case missed == 0 && s.overrunning:
+		s.log.Info("snmp polls fit their interval again", "interval", interval)
+		s.overrunning = false
 	}
 }
 
@@ -274,6 +307,17 @@ func (s *Session) Close() error {
 		s.client = nil
 	}
 	return err
+}
+
+// ended reports whether ctx ended or reached its deadline. The deadline counts by itself:
+// gosnmp sets it on the socket and reports context.DeadlineExceeded when the read times out,
+// which can be just before the context's own timer fires.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // wait waits d or until ctx ends; it reports whether d passed.

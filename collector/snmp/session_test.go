@@ -79,8 +79,8 @@ func TestRunSkipsOverrun(t *testing.T) {
 		cfg := testConfig(t, "system")
 		cfg.Interval = 10 * time.Second
 		cfg.Timeout = 30 * time.Second
-		cfg.Stats = &collector.Stats{}
-		s, err := NewWithClient(cfg, nil, c)
+		st := &collector.Stats{}
+		s, err := NewWithClient(cfg, collector.Runtime{Stats: st}, nil, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,13 +101,13 @@ func TestRunSkipsOverrun(t *testing.T) {
 				t.Fatalf("poll times %v, want %v", got, want)
 			}
 		}
-		if sk := cfg.Stats.Skipped.Load(); sk != 2 {
+		if sk := st.Skipped.Load(); sk != 2 {
 			t.Errorf("skipped %d, want 2", sk)
 		}
 		if m := maxInFlight.Load(); m != 1 {
 			t.Errorf("%d polls overlapped", m)
 		}
-		if p := cfg.Stats.Points.Load(); p != int64(len(want)) {
+		if p := st.Points.Load(); p != int64(len(want)) {
 			t.Errorf("points %d, want %d", p, len(want))
 		}
 	})
@@ -119,8 +119,7 @@ func TestRunOffset(t *testing.T) {
 		c, _ := slowClient(t, func(int) time.Duration { return 0 })
 		cfg := testConfig(t, "system")
 		cfg.Interval = 10 * time.Second
-		cfg.Offset = 7 * time.Second
-		s, _ := NewWithClient(cfg, nil, c)
+		s, _ := NewWithClient(cfg, collector.Runtime{Offset: 7 * time.Second}, nil, c)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -138,8 +137,7 @@ func TestRunOffset(t *testing.T) {
 // TestRunOnce: once mode polls once and returns the poll's error.
 func TestRunOnce(t *testing.T) {
 	cfg := testConfig(t)
-	cfg.Once = true
-	s, _ := NewWithClient(cfg, nil, mustFake(t, "edgeswitch_8xp", nil))
+	s, _ := NewWithClient(cfg, collector.Runtime{Once: true}, nil, mustFake(t, "edgeswitch_8xp", nil))
 	sink := &recordSink{}
 	if err := s.Run(context.Background(), sink); err != nil {
 		t.Fatal(err)
@@ -150,16 +148,16 @@ func TestRunOnce(t *testing.T) {
 
 	f := mustFake(t, "edgeswitch_8xp", nil)
 	f.Err = gosnmp.ErrWrongDigest
-	cfg.Stats = &collector.Stats{}
+	st := &collector.Stats{}
 	cfg.Version, cfg.User = "3", "u1"
-	s, _ = NewWithClient(cfg, nil, f)
+	s, _ = NewWithClient(cfg, collector.Runtime{Once: true, Stats: st}, nil, f)
 	sink = &recordSink{}
 	err := s.Run(context.Background(), sink)
 	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), `wrong auth_password or auth_protocol for user "u1"`) {
 		t.Fatalf("error %v", err)
 	}
-	if len(sink.batches) != 0 || cfg.Stats.PollErrors.Load() != 1 || cfg.Stats.Snapshot().Up {
-		t.Fatalf("batches %d, stats %+v", len(sink.batches), cfg.Stats.Snapshot())
+	if len(sink.batches) != 0 || st.PollErrors.Load() != 1 || st.Snapshot().Up {
+		t.Fatalf("batches %d, stats %+v", len(sink.batches), st.Snapshot())
 	}
 	if f.Closed() == 0 {
 		t.Error("client not closed after a failed poll")
@@ -169,7 +167,7 @@ func TestRunOnce(t *testing.T) {
 // TestRunSinkClosed: a closed sink ends Run with an error (the supervisor decides).
 func TestRunSinkClosed(t *testing.T) {
 	cfg := testConfig(t)
-	s, _ := NewWithClient(cfg, nil, mustFake(t, "edgeswitch_8xp", nil))
+	s, _ := NewWithClient(cfg, collector.Runtime{}, nil, mustFake(t, "edgeswitch_8xp", nil))
 	err := s.Run(context.Background(), &recordSink{err: errors.New("buffer closed")})
 	if err == nil || !strings.Contains(err.Error(), "emit points: buffer closed") {
 		t.Fatalf("error %v", err)
@@ -210,8 +208,8 @@ func TestRunLogsStateChanges(t *testing.T) {
 		h := &logCounter{}
 		cfg := testConfig(t, "system")
 		cfg.Interval = time.Second
-		cfg.Stats = &collector.Stats{}
-		s, _ := NewWithClient(cfg, slog.New(h), c)
+		st := &collector.Stats{}
+		s, _ := NewWithClient(cfg, collector.Runtime{Stats: st}, slog.New(h), c)
 		ctx, cancel := context.WithTimeout(context.Background(), 6500*time.Millisecond)
 		defer cancel()
 		if err := s.Run(ctx, &recordSink{}); err != nil {
@@ -221,10 +219,10 @@ func TestRunLogsStateChanges(t *testing.T) {
 		if got := strings.Join(h.msgs, "|"); got != want {
 			t.Fatalf("logs %q, want %q", got, want)
 		}
-		if e := cfg.Stats.PollErrors.Load(); e != 5 {
+		if e := st.PollErrors.Load(); e != 5 {
 			t.Errorf("poll errors %d, want 5", e)
 		}
-		if p := cfg.Stats.Polls.Load(); p != 2 {
+		if p := st.Polls.Load(); p != 2 {
 			t.Errorf("polls %d, want 2", p)
 		}
 	})
@@ -234,13 +232,44 @@ func TestRunLogsStateChanges(t *testing.T) {
 func TestRunOnceOffsetCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := testConfig(t)
-		cfg.Once, cfg.Offset = true, time.Minute
-		s, _ := NewWithClient(cfg, nil, mustFake(t, "edgeswitch_8xp", nil))
+		s, _ := NewWithClient(cfg, collector.Runtime{Once: true, Offset: time.Minute}, nil, mustFake(t, "edgeswitch_8xp", nil))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		err := s.Run(ctx, &recordSink{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("error %v", err)
+		}
+	})
+}
+
+// TestRunLogsOverrunOnce: polls that overrun their interval are warned about when it starts
+// and noted when they fit again, not on every poll; every skipped tick is counted.
+func TestRunLogsOverrunOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := slowClient(t, func(n int) time.Duration {
+			if n < 3 {
+				return 15 * time.Second // 1.5 intervals: one tick skipped each
+			}
+			return 0
+		})
+		h := &logCounter{}
+		cfg := testConfig(t, "system")
+		cfg.Interval = 10 * time.Second
+		cfg.Timeout = 30 * time.Second
+		st := &collector.Stats{}
+		s, _ := NewWithClient(cfg, collector.Runtime{Stats: st}, slog.New(h), c)
+		ctx, cancel := context.WithTimeout(context.Background(), 85*time.Second)
+		defer cancel()
+		if err := s.Run(ctx, &recordSink{}); err != nil {
+			t.Fatal(err)
+		}
+		want := "WARN snmp poll took longer than the interval; skipping the ticks it overran (counted as skipped polls): raise interval, or read less|INFO snmp polls fit their interval again"
+		if got := strings.Join(h.msgs, "|"); got != want {
+			t.Fatalf("logs %q, want %q", got, want)
+		}
+		// Polls at 0, 20, 40 (15s each, skipping 10, 30, 50), then 60, 70, 80.
+		if sk, p := st.Skipped.Load(), st.Polls.Load(); sk != 3 || p != 6 {
+			t.Errorf("skipped %d polls %d, want 3 and 6", sk, p)
 		}
 	})
 }

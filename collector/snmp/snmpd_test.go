@@ -103,8 +103,7 @@ func TestSnmpdIdentities(t *testing.T) {
 		t.Run(id.name, func(t *testing.T) {
 			cfg := agentConfig(t, agent.Addr, id.cfg)
 			st := &collector.Stats{}
-			cfg.Stats = st
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,8 +261,7 @@ func TestSnmpdErrors(t *testing.T) {
 			zero := 0
 			cfg.Retries = &zero
 			st := &collector.Stats{}
-			cfg.Stats = st
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +320,7 @@ func TestGarbageAgent(t *testing.T) {
 		cfg.Timeout = 200 * time.Millisecond
 		one := 1
 		cfg.Retries = &one
-		s, err := New(cfg, nil)
+		s, err := New(cfg, collector.Runtime{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -348,7 +346,7 @@ func TestUnreachableAgent(t *testing.T) {
 	cfg.Timeout = 300 * time.Millisecond
 	zero := 0
 	cfg.Retries = &zero
-	s, err := New(cfg, nil)
+	s, err := New(cfg, collector.Runtime{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,8 +364,8 @@ func TestSnmpdDaemon(t *testing.T) {
 	agent := peers.StartSnmpd(t)
 	cfg := agentConfig(t, agent.Addr, identities()[1].cfg)
 	cfg.Interval = 150 * time.Millisecond
-	cfg.Stats = &collector.Stats{}
-	s, err := New(cfg, nil)
+	st := &collector.Stats{}
+	s, err := New(cfg, collector.Runtime{Stats: st}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +397,7 @@ func TestSnmpdDaemon(t *testing.T) {
 			t.Errorf("polls %d and %d only %s apart", i-1, i, d)
 		}
 	}
-	if got := cfg.Stats.Polls.Load(); got != int64(len(stamps)) {
+	if got := st.Polls.Load(); got != int64(len(stamps)) {
 		t.Errorf("stats polls %d, emits %d", got, len(stamps))
 	}
 }
@@ -435,7 +433,7 @@ func TestSnmpdAllV3Protocols(t *testing.T) {
 				}
 			})
 			cfg.Profiles = cfg.Profiles[:1] // system
-			s, err := New(cfg, nil)
+			s, err := New(cfg, collector.Runtime{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -105,6 +105,12 @@ func ValidateProfile(p Profile) error {
 		if err := checkExtras(s.Fields, s.Tags, nil, s.Formats, s.Enums); err != nil {
 			return fmt.Errorf("scalars[%d].%w", i, err)
 		}
+		if err := typesError(s.typeErrs); err != nil {
+			return fmt.Errorf("scalars[%d]: %w", i, err)
+		}
+		if err := checkTypes(s.FieldNames(), s.Tags, s.Formats, s.Types); err != nil {
+			return fmt.Errorf("scalars[%d].%w", i, err)
+		}
 	}
 	for i, t := range p.Tables {
 		if t.Measurement == "" {
@@ -124,6 +130,12 @@ func ValidateProfile(p Profile) error {
 			}
 		}
 		if err := checkExtras(t.Fields, t.Tags, t.Fallbacks, t.Formats, t.Enums); err != nil {
+			return fmt.Errorf("tables[%d].%w", i, err)
+		}
+		if err := typesError(t.typeErrs); err != nil {
+			return fmt.Errorf("tables[%d]: %w", i, err)
+		}
+		if err := checkTypes(t.FieldNames(), t.Tags, t.Formats, t.Types); err != nil {
 			return fmt.Errorf("tables[%d].%w", i, err)
 		}
 		if t.IndexTag == "source" || t.DuplicateTag == "source" {

@@ -89,6 +89,7 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, p
 	n := len(spec.columns)
 	reps := max(w.maxReps, 1)
 	plan.begin(n, reps)
+	startReps, startWidth := plan.reps, plan.width
 	d := newTableData(n, rowsHint)
 	cursor := slices.Clone(spec.columns)
 	done := make([]bool, n)
@@ -216,6 +217,10 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, p
 			rows[c]++
 			d.set(c, name[len(prefix)+1:], vb.Type, vb.Value)
 		}
+	}
+	if plan.reps != startReps || plan.width != startWidth {
+		w.log.Debug("snmp walk stepped down; later polls start here", "measurement", spec.measurement,
+			"max_repetitions", plan.reps, "columns_per_request", min(plan.width, n))
 	}
 	for c := range n {
 		if plan.warned[c] && !failed[c] && !plan.skip[c] {

@@ -101,9 +101,8 @@ func TestWalkFallbackTooBig(t *testing.T) {
 				t.Fatal(err)
 			}
 			st := &collector.Stats{}
-			cfg.Stats = st
 			agent := &faulty{Client: mustFake(t, dev, mod), maxVarbinds: 7}
-			s, err := NewWithClient(cfg, nil, agent)
+			s, err := NewWithClient(cfg, collector.Runtime{Stats: st}, nil, agent)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,10 +148,9 @@ func TestWalkFallbackGenErr(t *testing.T) {
 		}
 		want := withoutField(t, full, "state/mtu")
 		st := &collector.Stats{}
-		cfg.Stats = st
 		logs := &logCounter{}
 		agent := &faulty{Client: mustFake(t, "cumulus_bgp", mod), genErr: oidIfMtu}
-		s, err := NewWithClient(cfg, slog.New(logs), agent)
+		s, err := NewWithClient(cfg, collector.Runtime{Stats: st}, slog.New(logs), agent)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +195,7 @@ func TestWalkFallbackReprobe(t *testing.T) {
 	}
 	logs := &logCounter{}
 	agent := &faulty{Client: mustFake(t, "cumulus_bgp", nil), genErr: oidIfMtu, maxVarbinds: 40}
-	s, err := NewWithClient(cfg, slog.New(logs), agent)
+	s, err := NewWithClient(cfg, collector.Runtime{}, slog.New(logs), agent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,8 +275,7 @@ func TestScalarsFallback(t *testing.T) {
 		t.Fatalf("tooBig above 2 varbinds: %v\n%s", err, firstDiff(got, full))
 	}
 	st := &collector.Stats{}
-	cfg.Stats = st
-	got, err = pollLP(t, cfg, &faulty{Client: mustFake(t, "edgeswitch_8xp", nil), genErr: ".1.3.6.1.2.1.1.4.0"})
+	got, err = pollLPStats(t, cfg, st, &faulty{Client: mustFake(t, "edgeswitch_8xp", nil), genErr: ".1.3.6.1.2.1.1.4.0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,13 +298,12 @@ func TestSnmpdPlanUnchanged(t *testing.T) {
 	for _, id := range identities()[:2] { // v1, v2c
 		cfg := agentConfig(t, agent.Addr, id.cfg)
 		st := &collector.Stats{}
-		cfg.Stats = st
 		c, err := Dial(context.Background(), &cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cc := &countingClient{Client: c}
-		s, err := NewWithClient(cfg, nil, cc)
+		s, err := NewWithClient(cfg, collector.Runtime{Stats: st}, nil, cc)
 		if err != nil {
 			t.Fatal(err)
 		}

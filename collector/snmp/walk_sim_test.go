@@ -31,8 +31,8 @@ func simSession(t *testing.T, d sim.Device, version string, st *collector.Stats,
 	t.Helper()
 	cfg := testConfig(t)
 	cfg.Version, cfg.Community, cfg.Address, cfg.Name = version, collector.Secret(d.Community), d.Address, d.Name
-	cfg.Interval, cfg.Timeout, cfg.Stats = 10*time.Second, time.Second, st
-	s, err := New(cfg, log)
+	cfg.Interval, cfg.Timeout = 10*time.Second, time.Second
+	s, err := New(cfg, collector.Runtime{Stats: st}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,13 @@ func (s *scripted) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, 
 
 func pollLP(t *testing.T, cfg Config, c Client) (string, error) {
 	t.Helper()
-	s, err := NewWithClient(cfg, nil, c)
+	return pollLPStats(t, cfg, nil, c)
+}
+
+// pollLPStats is pollLP counting into st.
+func pollLPStats(t *testing.T, cfg Config, st *collector.Stats, c Client) (string, error) {
+	t.Helper()
+	s, err := NewWithClient(cfg, collector.Runtime{Stats: st}, nil, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +158,7 @@ func TestWalkBrokenAgents(t *testing.T) {
 			c := &scripted{Client: mustFake(t, "edgeswitch_8xp", nil), bulk: tc.bulk}
 			st := &collector.Stats{}
 			cfg := testConfig(t)
-			cfg.Stats = st
-			points, err := pollLP(t, cfg, c)
+			points, err := pollLPStats(t, cfg, st, c)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrBadResponse) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
@@ -191,8 +196,7 @@ func TestScalarsMissing(t *testing.T) {
 			cfg.Version = "1"
 		}
 		st := &collector.Stats{}
-		cfg.Stats = st
-		s, _ := NewWithClient(cfg, nil, f)
+		s, _ := NewWithClient(cfg, collector.Runtime{Stats: st}, nil, f)
 		points, err := s.Poll(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -209,8 +213,8 @@ func TestScalarsMissing(t *testing.T) {
 	}
 }
 
-// TestPollDeadline: an agent that never answers makes the poll end at its deadline with an
-// error saying so, not hang.
+// TestPollDeadline: an agent that never answers makes the poll end at its budget
+// (PollBudgetIntervals × interval here, not the interval) with an error saying so, not hang.
 func TestPollDeadline(t *testing.T) {
 	c := &scripted{Client: mustFake(t, "edgeswitch_8xp", nil)}
 	c.get = func(ctx context.Context, _ []string) (*gosnmp.SnmpPacket, error) {
@@ -222,14 +226,14 @@ func TestPollDeadline(t *testing.T) {
 	cfg.Timeout = 10 * time.Millisecond
 	zero := 0
 	cfg.Retries = &zero
-	s, _ := NewWithClient(cfg, nil, c)
+	s, _ := NewWithClient(cfg, collector.Runtime{}, nil, c)
 	start := time.Now()
 	_, err := s.Poll(context.Background())
-	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "poll deadline") {
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "poll's deadline (its budget of 250ms") {
 		t.Fatalf("error %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("poll took %s", d)
+	if d := time.Since(start); d < 250*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("poll took %s, want its budget of 250ms", d)
 	}
 }
 
@@ -298,7 +302,7 @@ func FuzzWalk(f *testing.F) {
 		c.get = func(_ context.Context, oids []string) (*gosnmp.SnmpPacket, error) { return answer(oids, 1) }
 		cfg := testConfig(t)
 		cfg.Interval = 5 * time.Second // the poll deadline: reaching it means a loop
-		s, err := NewWithClient(cfg, nil, c)
+		s, err := NewWithClient(cfg, collector.Runtime{}, nil, c)
 		if err != nil {
 			t.Fatal(err)
 		}

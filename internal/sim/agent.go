@@ -56,6 +56,7 @@ type agent struct {
 	boots     uint32
 	users     []*usmUser
 	maxMsg    int
+	broken    bool // Config.BrokenSNMPFirmware
 
 	// Fault modes (Config.SNMPBulkTooBig, Config.SNMPGenErrColumns); off by default.
 	bulkTooBig bool       // GETBULK that does not fit: tooBig instead of a cut answer

@@ -101,6 +101,22 @@ type Config struct {
 	Seed int64
 	// NotificationShape is how counter updates are packed (default ShapePerLeaf).
 	NotificationShape Shape
+	// SNMPResponseDelay is how long each SNMP device takes to answer a request, like an
+	// agent with a slow CPU or a busy management plane. A device answers its requests one
+	// at a time (as net-snmp's single-threaded snmpd does), so a walk of n requests takes
+	// at least n × the delay. Default 0 (as fast as the model computes).
+	SNMPResponseDelay time.Duration
+	// GNMIEncoding is how the gNMI devices encode leaf values (default EncodingProto), so
+	// one model can be served as PROTO, JSON_IETF and JSON by three fleets.
+	GNMIEncoding Encoding
+	// BrokenSNMPFirmware makes every SNMP device answer like an agent with broken firmware
+	// (issue 8): ifHCInOctets, ifHCOutOctets, ifInOctets and ifOutOctets as an OctetString
+	// holding the counter's 8 bytes, ifInErrors, ifOutErrors and ifInDiscards as negative
+	// Integers, and ifName as binary bytes. Every other object is answered normally.
+	BrokenSNMPFirmware bool
+	// NumericDescription gives every device's first interface the description "100" (SNMP
+	// ifAlias and gNMI description): text that looks like a number.
+	NumericDescription bool
 }
 
 // Validate fills defaults and checks the configuration.
@@ -149,6 +165,9 @@ func (c *Config) Validate() error {
 	if c.UpdateInterval < 10*time.Millisecond {
 		return fmt.Errorf("check fleet: update interval %v below 10ms", c.UpdateInterval)
 	}
+	if c.SNMPResponseDelay < 0 {
+		return fmt.Errorf("check fleet: SNMP response delay %v is negative", c.SNMPResponseDelay)
+	}
 	return nil
 }
 
@@ -188,12 +207,22 @@ type Fleet struct {
 	pki     *gnmiserver.PKI
 	outPool sync.Pool
 	wg      sync.WaitGroup
+	stopped <-chan struct{} // closed when the fleet's context ends
 
 	snmpIn, snmpOut atomic.Uint64
 	gnmiUpdates     atomic.Uint64
 	gnmiTicks       atomic.Uint64
 	gnmiMaxTick     atomic.Int64
 	gnmiTickSum     atomic.Int64
+}
+
+// newModel is device i's model, with the configured quirks.
+func (f *Fleet) newModel(i int, name string) *Model {
+	m := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
+	if f.cfg.NumericDescription && len(m.Interfaces) > 0 {
+		m.Interfaces[0].Description = "100"
+	}
+	return m
 }
 
 // deviceName is the hostname of device i of proto: sim-snmp-0001, sim-gnmi-0001, …
@@ -250,6 +279,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Fleet, error) {
 	f := &Fleet{cfg: cfg, log: log, start: time.Now()}
 	f.outPool.New = func() any { b := make([]byte, 0, cfg.SNMPMaxMsgSize+256); return &b }
 	ctx, cancel := context.WithCancel(ctx)
+	f.stopped = ctx.Done()
 	ok := false
 	defer func() {
 		if !ok {
@@ -302,9 +332,10 @@ func (f *Fleet) startSNMP() error {
 	}
 	for i := 0; i < f.cfg.SNMPDevices; i++ {
 		name := deviceName("snmp", i)
-		model := NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start)
+		model := f.newModel(i, name)
 		a := &agent{
-			dev: model, mib: m, start: f.start, community: []byte(f.cfg.Community),
+			broken: f.cfg.BrokenSNMPFirmware,
+			dev:    model, mib: m, start: f.start, community: []byte(f.cfg.Community),
 			engineID: engineIDFor(model), boots: 1 + uint32(i%3), maxMsg: f.cfg.SNMPMaxMsgSize,
 			bulkTooBig: f.cfg.SNMPBulkTooBig, genErr: genErr,
 		}
@@ -365,6 +396,9 @@ func (f *Fleet) serveSNMP(a *agent, conn *net.UDPConn) {
 			continue // e.g. a transient ICMP-induced error; the socket is still good
 		}
 		f.snmpIn.Add(1)
+		if !f.delay() {
+			return
+		}
 		ob := f.outPool.Get().(*[]byte)
 		resp := a.handle(buf[:n], (*ob)[:0])
 		if resp != nil {
@@ -374,6 +408,22 @@ func (f *Fleet) serveSNMP(a *agent, conn *net.UDPConn) {
 			*ob = resp[:0]
 		}
 		f.outPool.Put(ob)
+	}
+}
+
+// delay waits Config.SNMPResponseDelay before a device answers; it reports false when the
+// fleet stopped meanwhile.
+func (f *Fleet) delay() bool {
+	if f.cfg.SNMPResponseDelay <= 0 {
+		return true
+	}
+	t := time.NewTimer(f.cfg.SNMPResponseDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-f.stopped:
+		return false
 	}
 }
 

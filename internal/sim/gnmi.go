@@ -2,9 +2,11 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -48,6 +50,7 @@ type gnmiDevice struct {
 	ifElems, stateElems, counterElems [][]*gnmipb.PathElem
 	leafPaths                         []*gnmipb.Path // counterLeaves as single-element paths
 	operUp                            []bool
+	enc                               encoder
 }
 
 // Leaf paths shared by notifications of one device.
@@ -61,16 +64,83 @@ func elems(names ...string) []*gnmipb.PathElem {
 
 func leaf(name string) *gnmipb.Path { return &gnmipb.Path{Elem: elems(name)} }
 
-func uintVal(v uint64) *gnmipb.TypedValue {
-	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_UintVal{UintVal: v}}
+// Encoding is how a simulated gNMI device encodes leaf values (gNMI §2.3).
+type Encoding int
+
+const (
+	// EncodingProto sends typed scalars: uint_val, string_val, bool_val (default).
+	EncodingProto Encoding = iota
+	// EncodingJSONIETF sends each leaf as json_ietf_val by RFC 7951 §6.1: 64-bit integers
+	// (counter64, timeticks64) as JSON strings, smaller integers as JSON numbers (Arista,
+	// Nokia SR Linux).
+	EncodingJSONIETF
+	// EncodingJSON sends each leaf as json_val with every number a JSON number (older
+	// Cisco and Juniper releases).
+	EncodingJSON
+)
+
+// String returns "proto", "json_ietf" or "json".
+func (e Encoding) String() string {
+	switch e {
+	case EncodingJSONIETF:
+		return "json_ietf"
+	case EncodingJSON:
+		return "json"
+	}
+	return "proto"
 }
 
-func strVal(v string) *gnmipb.TypedValue {
-	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_StringVal{StringVal: v}}
+// ParseEncoding parses "proto", "json_ietf" or "json".
+func ParseEncoding(s string) (Encoding, error) {
+	switch s {
+	case "", "proto":
+		return EncodingProto, nil
+	case "json_ietf":
+		return EncodingJSONIETF, nil
+	case "json":
+		return EncodingJSON, nil
+	}
+	return 0, fmt.Errorf("parse gNMI encoding %q: want proto, json_ietf or json", s)
 }
 
-func boolVal(v bool) *gnmipb.TypedValue {
-	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_BoolVal{BoolVal: v}}
+// encoder builds a device's leaf values in its encoding. u64 is for 64-bit YANG integers
+// (counter64, timeticks64), u32 for uint32 and smaller: the two differ only in JSON_IETF.
+type encoder Encoding
+
+func (e encoder) u64(v uint64) *gnmipb.TypedValue {
+	if Encoding(e) == EncodingJSONIETF {
+		return e.raw(strconv.AppendQuote(nil, strconv.FormatUint(v, 10)))
+	}
+	return e.u32(v)
+}
+
+func (e encoder) u32(v uint64) *gnmipb.TypedValue {
+	if Encoding(e) == EncodingProto {
+		return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_UintVal{UintVal: v}}
+	}
+	return e.raw(strconv.AppendUint(nil, v, 10))
+}
+
+func (e encoder) str(v string) *gnmipb.TypedValue {
+	if Encoding(e) == EncodingProto {
+		return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_StringVal{StringVal: v}}
+	}
+	b, _ := json.Marshal(v)
+	return e.raw(b)
+}
+
+func (e encoder) bool(v bool) *gnmipb.TypedValue {
+	if Encoding(e) == EncodingProto {
+		return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_BoolVal{BoolVal: v}}
+	}
+	return e.raw(strconv.AppendBool(nil, v))
+}
+
+func (e encoder) raw(b []byte) *gnmipb.TypedValue {
+	if Encoding(e) == EncodingJSON {
+		return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonVal{JsonVal: b}}
+	}
+	return &gnmipb.TypedValue{Value: &gnmipb.TypedValue_JsonIetfVal{JsonIetfVal: b}}
 }
 
 func upDown(up bool) string {
@@ -153,7 +223,8 @@ func (f *Fleet) startGNMI(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("create gNMI server %s: %w", name, err)
 		}
-		d := newGNMIDevice(name, NewModel(f.cfg.Seed, i, f.cfg.Interfaces, name, f.start), srv)
+		d := newGNMIDevice(name, f.newModel(i, name), srv)
+		d.enc = encoder(f.cfg.GNMIEncoding)
 		if err := d.loadInitial(f, t0); err != nil {
 			return err
 		}
@@ -195,6 +266,7 @@ func newGNMIDevice(name string, m *Model, srv *gnmiserver.Server) *gnmiDevice {
 // loadInitial feeds the whole tree once: configuration-like state, counters, /system.
 func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
 	m := d.model
+	e := d.enc
 	ts := f.start.Add(t).UnixNano()
 	for i := range m.Interfaces {
 		it := &m.Interfaces[i]
@@ -208,24 +280,24 @@ func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
 			return &gnmipb.Update{Path: p, Val: v}
 		}
 		ups := []*gnmipb.Update{
-			u("name", strVal(it.Name)),
-			u("config/name", strVal(it.Name)),
-			u("config/type", strVal("iana-if-type:ethernetCsmacd")),
-			u("config/mtu", uintVal(uint64(it.MTU))),
-			u("config/description", strVal(it.Description)),
-			u("config/enabled", boolVal(it.AdminUp)),
-			u("state/name", strVal(it.Name)),
-			u("state/type", strVal("iana-if-type:ethernetCsmacd")),
-			u("state/mtu", uintVal(uint64(it.MTU))),
-			u("state/description", strVal(it.Description)),
-			u("state/enabled", boolVal(it.AdminUp)),
-			u("state/ifindex", uintVal(uint64(it.IfIndex))),
-			u("state/admin-status", strVal(upDown(it.AdminUp))),
-			u("state/oper-status", strVal(upDown(st.OperUp))),
-			u("state/last-change", uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))),
-			u("state/high-speed", uintVal(it.SpeedMbps)),
-			u("ethernet/state/mac-address", strVal(macString(it.MAC))),
-			u("ethernet/state/port-speed", strVal(portSpeed(it.SpeedMbps))),
+			u("name", e.str(it.Name)),
+			u("config/name", e.str(it.Name)),
+			u("config/type", e.str("iana-if-type:ethernetCsmacd")),
+			u("config/mtu", e.u32(uint64(it.MTU))),
+			u("config/description", e.str(it.Description)),
+			u("config/enabled", e.bool(it.AdminUp)),
+			u("state/name", e.str(it.Name)),
+			u("state/type", e.str("iana-if-type:ethernetCsmacd")),
+			u("state/mtu", e.u32(uint64(it.MTU))),
+			u("state/description", e.str(it.Description)),
+			u("state/enabled", e.bool(it.AdminUp)),
+			u("state/ifindex", e.u32(uint64(it.IfIndex))),
+			u("state/admin-status", e.str(upDown(it.AdminUp))),
+			u("state/oper-status", e.str(upDown(st.OperUp))),
+			u("state/last-change", e.u64(uint64(m.BootTime().Add(st.LastChange).UnixNano()))),
+			u("state/high-speed", e.u32(it.SpeedMbps)),
+			u("ethernet/state/mac-address", e.str(macString(it.MAC))),
+			u("ethernet/state/port-speed", e.str(portSpeed(it.SpeedMbps))),
 		}
 		// One update per notification: the cache would otherwise proto.Clone the whole
 		// notification for every leaf (the prefix elements are shared, not copied).
@@ -240,10 +312,10 @@ func (d *gnmiDevice) loadInitial(f *Fleet, t time.Duration) error {
 		Timestamp: ts,
 		Prefix:    &gnmipb.Path{Elem: elems("system")},
 		Update: []*gnmipb.Update{
-			{Path: &gnmipb.Path{Elem: elems("config", "hostname")}, Val: strVal(m.Name)},
-			{Path: &gnmipb.Path{Elem: elems("state", "hostname")}, Val: strVal(m.Name)},
-			{Path: &gnmipb.Path{Elem: elems("state", "boot-time")}, Val: uintVal(uint64(m.BootTime().UnixNano()))},
-			{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "index"}}}, Val: uintVal(0)},
+			{Path: &gnmipb.Path{Elem: elems("config", "hostname")}, Val: e.str(m.Name)},
+			{Path: &gnmipb.Path{Elem: elems("state", "hostname")}, Val: e.str(m.Name)},
+			{Path: &gnmipb.Path{Elem: elems("state", "boot-time")}, Val: e.u64(uint64(m.BootTime().UnixNano()))},
+			{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "index"}}}, Val: e.u32(0)},
 		},
 	}
 	if err := d.srv.Update(d.name, sys); err != nil {
@@ -291,28 +363,28 @@ func (d *gnmiDevice) tick(f *Fleet, t time.Duration) int {
 			n := &gnmipb.Notification{Timestamp: ts, Atomic: true, Prefix: &gnmipb.Path{Elem: d.counterElems[i]},
 				Update: make([]*gnmipb.Update, len(vals))}
 			for k, v := range vals {
-				n.Update[k] = &gnmipb.Update{Path: d.leafPaths[k], Val: uintVal(v)}
+				n.Update[k] = &gnmipb.Update{Path: d.leafPaths[k], Val: d.enc.u64(v)}
 			}
 			push(n)
 		} else {
 			for k, v := range vals {
 				push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: d.counterElems[i]},
-					Update: []*gnmipb.Update{{Path: d.leafPaths[k], Val: uintVal(v)}}})
+					Update: []*gnmipb.Update{{Path: d.leafPaths[k], Val: d.enc.u64(v)}}})
 			}
 		}
 		st := m.State(i, t)
 		if st.OperUp != d.operUp[i] {
 			d.operUp[i] = st.OperUp
 			push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: d.stateElems[i]}, Update: []*gnmipb.Update{
-				{Path: leaf("oper-status"), Val: strVal(upDown(st.OperUp))},
-				{Path: leaf("last-change"), Val: uintVal(uint64(m.BootTime().Add(st.LastChange).UnixNano()))},
+				{Path: leaf("oper-status"), Val: d.enc.str(upDown(st.OperUp))},
+				{Path: leaf("last-change"), Val: d.enc.u64(uint64(m.BootTime().Add(st.LastChange).UnixNano()))},
 			}})
 		}
 	}
 	push(&gnmipb.Notification{Timestamp: ts, Prefix: &gnmipb.Path{Elem: elems("system")}, Update: []*gnmipb.Update{
-		{Path: &gnmipb.Path{Elem: elems("state", "current-datetime")}, Val: strVal(now.UTC().Format(time.RFC3339))},
+		{Path: &gnmipb.Path{Elem: elems("state", "current-datetime")}, Val: d.enc.str(now.UTC().Format(time.RFC3339))},
 		{Path: &gnmipb.Path{Elem: []*gnmipb.PathElem{{Name: "cpus"}, {Name: "cpu", Key: map[string]string{"index": "0"}}, {Name: "state"}, {Name: "total"}, {Name: "instant"}}},
-			Val: uintVal(uint64(m.CPU(t)))},
+			Val: d.enc.u32(uint64(m.CPU(t)))},
 	}})
 	return sent
 }

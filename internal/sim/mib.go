@@ -297,12 +297,43 @@ const (
 	linkTrapsEnabled = 1
 )
 
+// brokenValue is what an agent with broken firmware (Config.BrokenSNMPFirmware) sends for
+// the objects it gets wrong: octet counters as 8 raw bytes in an OctetString, error and
+// discard counters as negative Integers, ifName as binary. ok is false for the others.
+func (v *view) brokenValue(dst []byte, o *mibObject, row int, it *Interface) ([]byte, bool) {
+	c := v.counters(row)
+	var x uint64
+	switch o.kind {
+	case oIfHCInOctets, oIfInOctets:
+		x = c.InOctets
+	case oIfHCOutOctets, oIfOutOctets:
+		x = c.OutOctets
+	case oIfInErrors, oIfOutErrors, oIfInDiscards:
+		// The Counter32 squeezed into a signed Integer with the top bit set.
+		return appendInt(dst, tagInteger, -1-int64(c.InErrors&0x7fffffff)), true
+	case oIfName:
+		return appendBytes(dst, tagOctetString, []byte{0xff, 0xfe, 0x00, byte(it.IfIndex >> 8), byte(it.IfIndex)}), true
+	default:
+		return dst, false
+	}
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(x >> (56 - 8*i))
+	}
+	return appendBytes(dst, tagOctetString, b[:]), true
+}
+
 // appendValue appends the value TLV of (o, row).
 func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 	d := v.dev
 	var it *Interface
 	if o.rows == rowsIf {
 		it = &d.Interfaces[row]
+		if v.agent.broken {
+			if b, ok := v.brokenValue(dst, o, row, it); ok {
+				return b
+			}
+		}
 	}
 	switch o.kind {
 	case oSysDescr:

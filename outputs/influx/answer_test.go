@@ -145,7 +145,10 @@ func TestUintProbeFailureRemembered(t *testing.T) {
 	if err := w.Write(context.Background(), []collector.Point{counterPoint("e", 1)}); err != nil {
 		t.Fatal(err)
 	}
-	if srv.probes != 0 {
+	srv.mu.Lock()
+	probed := srv.probes
+	srv.mu.Unlock()
+	if probed != 0 {
 		t.Fatalf("the version probe did not fail")
 	}
 	pingDown.Store(false)

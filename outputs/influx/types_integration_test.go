@@ -44,7 +44,14 @@ func fieldTypes(t *testing.T, d *peers.Influxd, m string) map[string]string {
 // rawWrite writes line protocol as "another tool" would (InfluxDB 1.x /write).
 func rawWrite(t *testing.T, d *peers.Influxd, lp string) {
 	t.Helper()
-	resp, err := http.Post(d.URL+"/write?db=np&precision=s", "text/plain", strings.NewReader(lp))
+	req, err := http.NewRequest(http.MethodPost, d.URL+"/write?db=np&precision=s", strings.NewReader(lp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.User != "" {
+		req.SetBasicAuth(d.User, d.Password)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,6 +405,48 @@ func TestInfluxdPinsSurviveRestart(t *testing.T) {
 			}
 			if got := fieldTypes(t, d, "interfaces")["state/mtu"]; got != "integer" {
 				t.Errorf("after restart state/mtu is %q, want integer (pinned by the first run)", got)
+			}
+		})
+	}
+}
+
+// TestInfluxdWriteOnlyTokenReliesOnAnswers: a token that may write but not read (InfluxDB
+// 1.x user with WRITE only) cannot run SHOW FIELD KEYS: that is logged once, and the type
+// the server names in its conflict answer is pinned instead; the points are converted and
+// resent, none is lost.
+func TestInfluxdWriteOnlyTokenReliesOnAnswers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real influxd")
+	}
+	for _, b := range peers.InfluxdBuilds() {
+		t.Run(b.Name, func(t *testing.T) {
+			d := peers.StartInfluxd(t, append(b.Opts, peers.WithInfluxAuth("admin", "pw"))...)
+			d.CreateDatabase(t, "np")
+			d.Query(t, "", `CREATE USER writer WITH PASSWORD 'wpw'`)
+			d.Query(t, "", `GRANT WRITE ON np TO writer`)
+			rawWrite(t, d, `interfaces,source=other,interface_name=x state/mtu="1500" 1763946000`)
+			var refused atomic.Int64
+			log := slog.New(logCounter{testLogger(t).Handler(), "cannot read the field types", &refused})
+			w := newWriter(t, Config{URL: d.URL, Bucket: "np/autogen", Token: "writer:wpw", Gzip: true})
+			var batches [][]collector.Point
+			for i := range 3 {
+				batches = append(batches, []collector.Point{dev(fmt.Sprint("leaf", i), int64(i), collector.Uint("state/mtu", 9214), collector.Int("state/ifindex", int64(i)))})
+			}
+			rep, st := runOut(t, w, outputs.Config{}, log, batches...)
+			if rep.Written != 3 || len(rep.Dropped) != 0 {
+				t.Errorf("report %+v, want 3 written, nothing dropped", rep)
+			}
+			if st.WriteErrors != 1 {
+				t.Errorf("%d write errors, want 1 (the conflict answer that names the type)", st.WriteErrors)
+			}
+			if n := refused.Load(); n != 1 {
+				t.Errorf("%d \"cannot read\" log lines, want 1", n)
+			}
+			if got := fieldTypes(t, d, "interfaces")["state/mtu"]; got != "string" {
+				t.Errorf("state/mtu is %q, want string (the server's)", got)
+			}
+			if rows := d.Query(t, "np", `SELECT count("state/mtu") FROM interfaces WHERE source =~ /leaf/`); len(rows) != 1 || fmt.Sprint(rows[0][1]) != "3" {
+				t.Errorf("rows %v, want 3 mtu values", rows)
 			}
 		})
 	}

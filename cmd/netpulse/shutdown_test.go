@@ -79,7 +79,7 @@ func shutdownUnderLoad(t *testing.T, exact bool) {
 			t.Errorf("%s dropped %d updates", s.Target.Name, d)
 		}
 	}
-	if updates < 10000 {
+	if updates < 2000 { // 8 devices × 48 interfaces stream far more; fewer means no stream at all
 		t.Fatalf("only %d updates under load; the test needs a stream", updates)
 	}
 	// COUNT(*) gives one count per field; their sum is the number of stored values.

@@ -86,13 +86,16 @@ func TestSlowWalkSkipsTicksNotPoints(t *testing.T) {
 	if e := st.PollErrors.Load(); e != 0 {
 		t.Errorf("%d polls failed: %s", e, st.Snapshot().LastError)
 	}
-	// Judged on the schedule's grid (ticks at start[0] + k·interval), not on the gap between
-	// two polls: a poll starts when its goroutine wakes after the tick, which a loaded
-	// machine (race detector, 2 cores) delays by 100 ms and more, while the grid stays put.
-	const late = 200 * time.Millisecond // the latest wake-up accepted after a tick
-	tick := func(at time.Time) (int64, time.Duration) {
-		k := int64((at.Sub(sink.start[0]) + interval/2) / interval)
-		return k, at.Sub(sink.start[0]) - time.Duration(k)*interval
+	// Polls run on a fixed grid from the first poll (Run's schedule): a poll that overran
+	// starts the next one on the first grid tick after it ended, and the ticks in between are
+	// skipped. Everything is measured against the grid, not against the previous poll's
+	// start, so a poll that woke late under load is not mistaken for a schedule fault.
+	slot := func(d time.Duration, up bool) int64 {
+		k := int64(d / interval)
+		if up && d%interval != 0 {
+			k++
+		}
+		return k
 	}
 	var wantSkipped int64
 	for i := range n {
@@ -103,23 +106,25 @@ func TestSlowWalkSkipsTicksNotPoints(t *testing.T) {
 		if took < 6*delay {
 			t.Errorf("poll %d took %s: the agent's delay did not apply", i, took)
 		}
-		k, off := tick(sink.start[i])
-		if off < -20*time.Millisecond || off > late {
-			t.Errorf("poll %d started %s after tick %d: not on the %s schedule", i, off, k, interval)
-		}
+		at := sink.start[i].Sub(sink.start[0])
 		if i+1 < n {
-			next, _ := tick(sink.start[i+1])
-			ended := sink.emitted[i].Sub(sink.start[0])
-			// The tick before the one the next poll took was already past when this poll
-			// ended: only overrun ticks are skipped (a poll that ended within 2 intervals
-			// of its tick is followed on the second tick).
-			// 50 ms: between the emit and the poll's end, only bookkeeping.
-			if free := time.Duration(next-1) * interval; free > ended+50*time.Millisecond {
-				t.Errorf("poll %d ended at +%s, next poll on tick %d (+%s): the free tick at +%s was skipped", i, ended, next, time.Duration(next)*interval, free)
+			next := sink.start[i+1].Sub(sink.start[0])
+			// The first tick after this poll ended (a little slack: the start and emit times
+			// are taken around the poll, not inside Run).
+			wantSlot := slot(sink.emitted[i].Sub(sink.start[0])-20*time.Millisecond, true)
+			gotSlot := slot(next+interval/2, false) // nearest tick
+			if gotSlot != wantSlot {
+				t.Errorf("poll %d ended at +%s, next poll at +%s: want it on the first free tick, +%s", i, (at + took).Round(time.Millisecond), next.Round(time.Millisecond), time.Duration(wantSlot)*interval)
 			}
-			wantSkipped += next - k - 1
+			if lag := next - time.Duration(gotSlot)*interval; lag < -20*time.Millisecond {
+				t.Errorf("poll %d started at +%s, before its tick +%s", i+1, next, time.Duration(gotSlot)*interval)
+			}
+			wantSkipped += gotSlot - slot(at+interval/2, false) - 1
+			if took < 2*interval && gotSlot-slot(at+interval/2, false) > 2 {
+				t.Errorf("poll %d took %s < 2 intervals, but the next point came %d ticks later: not every second tick", i, took, gotSlot-slot(at+interval/2, false))
+			}
 		}
-		t.Logf("poll %d: started +%s, took %s, %d points", i, sink.start[i].Sub(sink.start[0]).Round(time.Millisecond), took.Round(time.Millisecond), sink.points[i])
+		t.Logf("poll %d: started +%s, took %s, %d points", i, at.Round(time.Millisecond), took.Round(time.Millisecond), sink.points[i])
 	}
 	// The last poll's skips are counted too, unless Run ended while it was running.
 	if got := st.Skipped.Load(); got < wantSkipped || got > wantSkipped+2 {

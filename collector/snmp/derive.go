@@ -452,14 +452,7 @@ func mergeRows(points []collector.Point, rowIdx []string, dupTag string) []colle
 	outIdx := rowIdx[:0]
 	var clash []int // positions in out of groups with a field clash
 	for i := range points {
-		b.Reset()
-		for _, t := range points[i].Tags {
-			b.WriteString(t.Key)
-			b.WriteByte(0)
-			b.WriteString(t.Value)
-			b.WriteByte(0)
-		}
-		k := b.String()
+		k := tagSetKey(&b, points[i].Tags)
 		j, seen := first[k]
 		if seen && !slices.ContainsFunc(points[i].Fields, func(f collector.Field) bool {
 			return slices.ContainsFunc(out[j].Fields, func(g collector.Field) bool { return g.Key == f.Key })

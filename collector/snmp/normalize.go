@@ -370,6 +370,20 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 	return points
 }
 
+// tagSetKey is a map key for a tag set, in the order the point holds its tags, NUL after
+// each key and value (a tag holding NUL could alias another set, but the outputs drop such
+// a point as invalid_tag anyway). b is reused across rows.
+func tagSetKey(b *strings.Builder, tags []collector.Tag) string {
+	b.Reset()
+	for _, t := range tags {
+		b.WriteString(t.Key)
+		b.WriteByte(0)
+		b.WriteString(t.Value)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
 // disambiguate adds tag key = row index to every row whose tag set is shared with another
 // row. All rows of a colliding group get it (not "all but the first"), so which row gets
 // which series never depends on walk order.
@@ -378,14 +392,7 @@ func disambiguate(points []collector.Point, rowIdx []string, key string) {
 	var b strings.Builder
 	keys := make([]string, len(points))
 	for i := range points {
-		b.Reset()
-		for _, t := range points[i].Tags {
-			b.WriteString(t.Key)
-			b.WriteByte(0)
-			b.WriteString(t.Value)
-			b.WriteByte(0)
-		}
-		keys[i] = b.String()
+		keys[i] = tagSetKey(&b, points[i].Tags)
 		seen[keys[i]]++
 	}
 	for i := range points {

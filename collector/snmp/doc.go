@@ -14,9 +14,11 @@
 // Names come from profiles, never from MIB files: the built-in "system" and "if-mib"
 // (IF-MIB.md documents its OpenConfig-style mapping), the device profiles of
 // profiles_generic.go, profiles_cisco.go and profiles_vendors.go (PROFILES.md), and user
-// profiles from the config's snmp_profiles. `auto` selects profiles by their match rules
-// (match.go); derive.go evaluates the derived values (expressions, index decoding, lookups)
-// that device MIBs need to be written under OpenConfig names and units. normalize.go holds
+// profiles from the config's snmp_profiles. `auto` (AutoProfiles, profiles_devices.go)
+// selects profiles by their match rules (match.go); derive.go evaluates the derived values
+// (index decoding, lookups, and the expressions expr.go parses) that device MIBs need to be
+// written under OpenConfig names and units; types.go holds the declared field types
+// (`types:`) and the exact conversions into them. normalize.go holds
 // the pure conversion from varbinds to points; walk.go the request logic; client.go the
 // small Client interface over gosnmp, which tests replace with the map-backed fake in
 // package snmptest; names.go the MIB names (sysName, ifHCInOctets, …) that the CLI and

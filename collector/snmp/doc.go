@@ -17,8 +17,9 @@
 // profiles from the config's snmp_profiles. `auto` (AutoProfiles, profiles_devices.go)
 // selects profiles by their match rules (match.go); derive.go evaluates the derived values
 // (index decoding, lookups, and the expressions expr.go parses) that device MIBs need to be
-// written under OpenConfig names and units; types.go holds the declared field types
-// (`types:`) and the exact conversions into them. normalize.go holds
+// written under OpenConfig names and units; types.go reads the declared field types
+// (`types:`), and normalize.go's coerce converts a value into its declared type, exactly or
+// not at all. normalize.go holds
 // the pure conversion from varbinds to points; walk.go the request logic; client.go the
 // small Client interface over gosnmp, which tests replace with the map-backed fake in
 // package snmptest; names.go the MIB names (sysName, ifHCInOctets, …) that the CLI and

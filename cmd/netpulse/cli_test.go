@@ -62,7 +62,7 @@ snmp_profiles:
   cpu: {tables: [{measurement: cpu, fields: {load: 1.3.6.1.2.1.25.3.3.1.2}}]}
 `)
 	code, out, stderr := runCLI(t, "config", "check", "--config", good)
-	if code != 0 || !strings.Contains(out, "is valid: 1 targets") || !strings.Contains(out, "target leaf1 snmp v2c") {
+	if code != 0 || !strings.Contains(out, "is valid: 1 target, 1 output") || !strings.Contains(out, "target leaf1 snmp v2c") {
 		t.Errorf("good config: exit %d, out %q, err %q", code, out, stderr)
 	}
 	if strings.Contains(out, "public") {

@@ -49,11 +49,19 @@ never connects to a device or an output. Exit 0 when valid, 2 with every problem
 					fmt.Fprintf(out, "target %s gnmi %s subscriptions=%v\n", t.Name, t.Address, t.GNMI.SubscriptionNames)
 				}
 			}
-			fmt.Fprintf(out, "config %s is valid: %d targets, %d outputs\n", path, len(f.Targets), len(f.Outputs))
+			fmt.Fprintf(out, "config %s is valid: %s, %s\n", path, count(len(f.Targets), "target"), count(len(f.Outputs), "output"))
 			return nil
 		},
 	}
 	check.Flags().StringVarP(&path, "config", "c", "", "config file (YAML)")
 	cmd.AddCommand(check)
 	return cmd
+}
+
+// count is "1 target", "2 targets".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

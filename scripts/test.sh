@@ -43,7 +43,13 @@ if [ ! -x "$NETPULSE_TOOLS/bin-uint/influxd" ]; then
 fi
 export NETPULSE_INFLUXD_UINT="$NETPULSE_TOOLS/bin-uint/influxd"
 
-echo "== go vet"
+echo "== gofmt, go vet"
+unformatted="$(gofmt -l .)"
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-formatted (run gofmt -w on them):" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
 go vet ./...
 echo "== go test (race detector on)"
 go test -race -count=1 -timeout 25m ./... "$@"

@@ -39,6 +39,30 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 		"bgpPeerRemotePort", "bgpPeerRemoteAs", "bgpPeerInUpdates", "bgpPeerOutUpdates",
 		"bgpPeerInTotalMessages", "bgpPeerOutTotalMessages", "bgpPeerLastError",
 		"bgpPeerFsmEstablishedTransitions", "bgpPeerFsmEstablishedTime")
+	// Vendor BGP peer tables (profiles_bgp.go).
+	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
+		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",
+		"cbgpPeer2LocalAs", "cbgpPeer2LocalIdentifier", "cbgpPeer2RemotePort", "cbgpPeer2RemoteAs",
+		"cbgpPeer2RemoteIdentifier", "cbgpPeer2InUpdates", "cbgpPeer2OutUpdates", "cbgpPeer2InTotalMessages",
+		"cbgpPeer2OutTotalMessages", "cbgpPeer2LastError", "cbgpPeer2FsmEstablishedTransitions",
+		"cbgpPeer2FsmEstablishedTime")
+	add("1.3.6.1.4.1.30065.4.1.1.2.1", false, "aristaBgp4V2PeerInstance", "aristaBgp4V2PeerLocalAddrType",
+		"aristaBgp4V2PeerLocalAddr", "aristaBgp4V2PeerRemoteAddrType", "aristaBgp4V2PeerRemoteAddr",
+		"aristaBgp4V2PeerLocalPort", "aristaBgp4V2PeerLocalAs", "aristaBgp4V2PeerLocalIdentifier",
+		"aristaBgp4V2PeerRemotePort", "aristaBgp4V2PeerRemoteAs", "aristaBgp4V2PeerRemoteIdentifier",
+		"aristaBgp4V2PeerAdminStatus", "aristaBgp4V2PeerState", "aristaBgp4V2PeerDescription")
+	add("1.3.6.1.4.1.30065.4.1.1.7.1", false, "aristaBgp4V2PeerInUpdates", "aristaBgp4V2PeerOutUpdates",
+		"aristaBgp4V2PeerInTotalMessages", "aristaBgp4V2PeerOutTotalMessages",
+		"aristaBgp4V2PeerFsmEstablishedTransitions")
+	add("1.3.6.1.4.1.2636.5.1.1.2.1.1.1", false, "jnxBgpM2PeerIdentifier", "jnxBgpM2PeerState",
+		"jnxBgpM2PeerStatus", "jnxBgpM2PeerConfiguredVersion", "jnxBgpM2PeerNegotiatedVersion",
+		"jnxBgpM2PeerLocalAddrType", "jnxBgpM2PeerLocalAddr", "jnxBgpM2PeerLocalPort", "jnxBgpM2PeerLocalAs",
+		"jnxBgpM2PeerRemoteAddrType", "jnxBgpM2PeerRemoteAddr", "jnxBgpM2PeerRemotePort", "jnxBgpM2PeerRemoteAs")
+	add("1.3.6.1.4.1.2636.5.1.1.2.6.1.1", false, "jnxBgpM2PeerInUpdates", "jnxBgpM2PeerOutUpdates",
+		"jnxBgpM2PeerInTotalMessages", "jnxBgpM2PeerOutTotalMessages")
+	add("1.3.6.1.4.1.6527.3.1.2.14.4.7.1", false, append(make([]string, 64), "tBgpPeerNgLocalAS4Byte", "tBgpPeerNgPeerAS4Byte")...)
+	add("1.3.6.1.4.1.6527.3.1.2.14.4.8.1", false, append(make([]string, 10), "tBgpPeerNgConnState")...)
+	add("1.3.6.1.4.1.6527.3.1.2.3.1.1", false, "", "", "", "vRtrName")
 	// Cisco.
 	add("1.3.6.1.4.1.9.9.109.1.1.1.1", false, "cpmCPUTotalIndex", "cpmCPUTotalPhysicalIndex",
 		"cpmCPUTotal5sec", "cpmCPUTotal1min", "cpmCPUTotal5min", "cpmCPUTotal5secRev",

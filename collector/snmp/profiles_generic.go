@@ -442,39 +442,47 @@ func bgpTags(addr string) map[string]string {
 }
 
 // bgp4Profile reads BGP4-MIB's bgpPeerTable (RFC 4273, IPv4 peers, indexed by the remote
-// address) as openconfig-bgp neighbor state (measurement bgp).
+// address) as openconfig-bgp neighbor state (measurement bgp). The vendor BGP profiles
+// (profiles_bgp.go) replace it where they match and read this table only as a fallback.
 func bgp4Profile() Profile {
+	return Profile{Name: "bgp4", Tables: []Table{bgp4Table()}}
+}
+
+// bgp4Table is bgp4Profile's one table.
+func bgp4Table() Table {
 	b := oidBgpPeerEntry
-	return Profile{
-		Name: "bgp4",
-		Tables: []Table{{
-			Measurement: "bgp",
-			Index:       []IndexPart{{Name: "addr", Type: "ipv4"}},
-			Columns:     map[string]string{"admin": b + ".3", "ras": b + ".9"},
-			Lookups:     map[string]Lookup{"las": {Column: oidBgpLocalAs, Key: `"0"`}},
-			Fields: map[string]string{
-				"state/session-state":            b + ".2",
-				"state/local-address":            b + ".5",
-				"state/remote-router-id":         b + ".1",
-				"state/messages/received/UPDATE": b + ".10",
-				"state/messages/sent/UPDATE":     b + ".11",
-				"state/established-transitions":  b + ".15",
-			},
-			Formats:      map[string]string{"state/session-state": "enum"},
-			Enums:        map[string]map[int64]string{"state/session-state": bgpSessionState()},
-			ComputedTags: bgpTags("addr"),
-			ComputedFields: map[string]string{
-				"state/peer-as":          "ras",
-				"state/local-as":         "las",
-				"state/neighbor-address": "addr",
-				"state/enabled":          "admin == 2", // bgpPeerAdminStatus start(2)
-			},
-			Types: map[string]string{
-				"state/session-state": "string", "state/local-address": "string", "state/remote-router-id": "string",
-				"state/messages/received/UPDATE": "uint", "state/messages/sent/UPDATE": "uint",
-				"state/established-transitions": "uint", "state/peer-as": "uint", "state/local-as": "uint",
-				"state/neighbor-address": "string", "state/enabled": "bool",
-			},
-		}},
+	return Table{
+		Measurement: "bgp",
+		Index:       []IndexPart{{Name: "addr", Type: "ipv4"}},
+		Columns:     map[string]string{"admin": b + ".3", "ras": b + ".9"},
+		Lookups:     map[string]Lookup{"las": {Column: oidBgpLocalAs, Key: `"0"`}},
+		Fields: map[string]string{
+			"state/session-state":            b + ".2",
+			"state/local-address":            b + ".5",
+			"state/remote-router-id":         b + ".1",
+			"state/messages/received/UPDATE": b + ".10",
+			"state/messages/sent/UPDATE":     b + ".11",
+			"state/established-transitions":  b + ".15",
+		},
+		Formats:      map[string]string{"state/session-state": "enum"},
+		Enums:        map[string]map[int64]string{"state/session-state": bgpSessionState()},
+		ComputedTags: bgpTags("addr"),
+		ComputedFields: map[string]string{
+			"state/peer-as":          "ras",
+			"state/local-as":         "las",
+			"state/neighbor-address": "addr",
+			"state/enabled":          "admin == 2", // bgpPeerAdminStatus start(2)
+		},
+		Types: bgpTypes(),
+	}
+}
+
+// bgpTypes are the declared types of every bgp field (PROFILES.md).
+func bgpTypes() map[string]string {
+	return map[string]string{
+		"state/session-state": "string", "state/local-address": "string", "state/remote-router-id": "string",
+		"state/messages/received/UPDATE": "uint", "state/messages/sent/UPDATE": "uint",
+		"state/established-transitions": "uint", "state/peer-as": "uint", "state/local-as": "uint",
+		"state/neighbor-address": "string", "state/enabled": "bool",
 	}
 }

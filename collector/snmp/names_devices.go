@@ -39,6 +39,16 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 		"bgpPeerRemotePort", "bgpPeerRemoteAs", "bgpPeerInUpdates", "bgpPeerOutUpdates",
 		"bgpPeerInTotalMessages", "bgpPeerOutTotalMessages", "bgpPeerLastError",
 		"bgpPeerFsmEstablishedTransitions", "bgpPeerFsmEstablishedTime")
+	// Dell OS9 DELL-NETWORKING-CHASSIS-MIB, F10-S-SERIES-CHASSIS-MIB, Dell OS10 DELLEMC-OS10-CHASSIS-MIB.
+	add("1.3.6.1.4.1.6027.3.26.1.4.3.1", false, "", "", "", "", "", "dellNetProcessorMemSize")
+	add("1.3.6.1.4.1.6027.3.26.1.4.4.1", false, "dellNetCpuUtil5Sec", "", "", "dellNetCpuUtil1Min",
+		"dellNetCpuUtil5Min", "dellNetCpuUtilMemUsage")
+	add("1.3.6.1.4.1.6027.3.26.1.4.6.1", false, "", "", "", "dellNetPowerSupplyOperStatus")
+	add("1.3.6.1.4.1.6027.3.26.1.4.7.1", false, "", "", "", "dellNetFanTrayOperStatus")
+	add("1.3.6.1.4.1.6027.3.10.1.2.9.1", false, "", "chStackUnitCpuUtil5Sec", "chStackUnitCpuUtil1Min",
+		"chStackUnitCpuUtil5Min", "chStackUnitMemUsageUtil")
+	add("1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1", false, append(make([]string, 10), "os10ChassisTemp")...)
+	add("1.3.6.1.4.1.674.11000.5000.100.4.1.1.4.1", false, "", "", "", "", "os10CardTemp")
 	// Vendor BGP peer tables (profiles_bgp.go).
 	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
 		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",

@@ -22,6 +22,7 @@ var deviceProfiles = []func() Profile{
 	huaweiProfile,
 	comwareProfile,
 	dellProfile,
+	dellOS10Profile,
 	fortinetProfile,
 	arubaCXProfile,
 	mikrotikProfile,

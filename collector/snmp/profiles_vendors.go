@@ -234,7 +234,77 @@ func dellProfile() Profile {
 	dt := componentTable("first(port, index)", map[string]string{fTemperature: "num(t)"}, map[string]string{fTemperature: "float"}, domCols)
 	dt.Filter = "has(num(t))"
 	tables = append(tables, dt)
+	tables = append(tables, dellCPUMemTables()...)
 	return Profile{Name: "dell-os9", Match: enterprise(6027), Tables: tables}
+}
+
+// dellCPUMemTables: DELL-NETWORKING-CHASSIS-MIB (OS9 9.x) per stack-unit CPU and memory, else
+// the older F10-S-SERIES-CHASSIS-MIB, and the power supply and fan tray states.
+//   - dellNetCpuUtilTable 1.3.6.1.4.1.6027.3.26.1.4.4.1 (index deviceType.unit.processor):
+//     .5 dellNetCpuUtil5Min (%), .6 dellNetCpuUtilMemUsage (%); dellNetProcessorTable
+//     …3.26.1.4.3.1 .6 dellNetProcessorMemSize (MB), same index.
+//   - chStackUnitUtilTable 1.3.6.1.4.1.6027.3.10.1.2.9.1 (index unit): .4
+//     chStackUnitCpuUtil5Min, .5 chStackUnitMemUsageUtil (%, no size).
+//   - dellNetPowerSupplyOperStatus …3.26.1.4.6.1.4 and dellNetFanTrayOperStatus
+//     …3.26.1.4.7.1.4 (index deviceType.unit.n): up(1), down(2), absent(3).
+//
+// The CPU load is the 5-minute average, as for Cisco (cpmCPUTotal5minRev).
+func dellCPUMemTables() []Table {
+	const util = "1.3.6.1.4.1.6027.3.26.1.4.4.1"
+	const proc = "1.3.6.1.4.1.6027.3.26.1.4.3.1"
+	const s = "1.3.6.1.4.1.6027.3.10.1.2.9.1"
+	idx := []IndexPart{{Name: "dt", Type: "int"}, {Name: "unit", Type: "int"}, {Name: "n", Type: "int"}}
+	name := `"Stack Unit " + str(unit) + " CPU"`
+	cols := map[string]string{"cpu": util + ".5", "mem": util + ".6", "size": proc + ".6"}
+	cpu := cpuTable(name, "cpu", cols)
+	cpu.Index = idx
+	cpu.Filter = "has(cpu)"
+	oldCols := map[string]string{"cpu": s + ".4", "mem": s + ".5"}
+	oldCPU := cpuTable(`"Stack Unit " + index + " CPU"`, "cpu", oldCols)
+	oldCPU.Filter = "has(cpu)"
+	oldCPU.Otherwise = true
+	mem := percentMemTable(name, "mem", "first(size, 0) * 1048576", cols)
+	mem.Index = idx
+	mem.Filter = "has(mem)"
+	oldMem := percentMemTable(`"Stack Unit " + index + " CPU"`, "mem", "0", oldCols)
+	oldMem.Filter = "has(mem)"
+	oldMem.Otherwise = true
+	tables := []Table{cpu, oldCPU, mem, oldMem}
+	const p = "openconfig-platform-types:"
+	for _, st := range []struct{ oid, what string }{
+		{"1.3.6.1.4.1.6027.3.26.1.4.6.1.4", "PSU"},
+		{"1.3.6.1.4.1.6027.3.26.1.4.7.1.4", "Fan Tray"},
+	} {
+		tables = append(tables, Table{
+			Measurement:  componentsMeasurement,
+			Index:        idx,
+			Columns:      map[string]string{"st": st.oid},
+			Filter:       "has(st) && st != 3", // absent(3)
+			ComputedTags: map[string]string{"component_name": `"Stack Unit " + str(unit) + " ` + st.what + ` " + str(n)`},
+			Fields:       map[string]string{"state/oper-status": st.oid},
+			Formats:      map[string]string{"state/oper-status": "enum"},
+			Enums:        map[string]map[int64]string{"state/oper-status": {1: p + "ACTIVE", 2: p + "INACTIVE"}},
+			Types:        map[string]string{"state/oper-status": "string"},
+			DuplicateTag: componentDuplicateTag,
+		})
+	}
+	return tables
+}
+
+// dellOS10Profile: Dell EMC SmartFabric OS10 (DELLEMC-OS10-CHASSIS-MIB). CPU and memory come
+// from HOST-RESOURCES-MIB (OS10 runs net-snmp); temperatures from os10ChassisTemp
+// 1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1.11 (index chassis) and os10CardTemp
+// …100.4.1.1.4.1.5 (index chassis.card), both °C.
+func dellOS10Profile() Profile {
+	const ch = "1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1"
+	const card = "1.3.6.1.4.1.674.11000.5000.100.4.1.1.4.1"
+	chassis := componentTable(`"Chassis " + index`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},
+		map[string]string{"t": ch + ".11"})
+	chassis.Filter = "has(t)"
+	cards := componentTable(`"Card " + index`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},
+		map[string]string{"t": card + ".5"})
+	cards.Filter = "has(t)"
+	return Profile{Name: "dell-os10", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.674.11000.5000.100"}}, Tables: []Table{chassis, cards}}
 }
 
 // fortinetProfile: FORTINET-FORTIGATE-MIB fgSysCpuUsage, fgProcessorUsage per core,

@@ -494,7 +494,7 @@ func TestDeviceInventoryBGPLLDP(t *testing.T) {
 				continue
 			}
 			lldp.want++
-			if !has("1.0.8802.1.1.2.1.4.1.1.9") && !has("1.3.111.2.802.1.1.13.1.4.1.1.10") {
+			if !has("1.0.8802.1.1.2.1.4.1.1.9") && !has("1.3.111.2.802.1.1.13.1.4.1.1.10") && !has("1.3.6.1.4.1.6527.3.1.2.59.4.1.1.9") {
 				lldp.notCovered++
 				continue
 			}

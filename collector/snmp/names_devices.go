@@ -49,6 +49,10 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 		"chStackUnitCpuUtil5Min", "chStackUnitMemUsageUtil")
 	add("1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1", false, append(make([]string, 10), "os10ChassisTemp")...)
 	add("1.3.6.1.4.1.674.11000.5000.100.4.1.1.4.1", false, "", "", "", "", "os10CardTemp")
+	// TIMETRA-LLDP-MIB tmnxLldpRemTable (laid out as lldpV2RemTable, one column earlier).
+	add("1.3.6.1.4.1.6527.3.1.2.59.4.1.1", false, "tmnxLldpRemTimeMark", "tmnxLldpRemLocalDestMACAddress",
+		"tmnxLldpRemIndex", "tmnxLldpRemChassisIdSubtype", "tmnxLldpRemChassisId", "tmnxLldpRemPortIdSubtype",
+		"tmnxLldpRemPortId", "tmnxLldpRemPortDesc", "tmnxLldpRemSysName", "tmnxLldpRemSysDesc")
 	// Vendor BGP peer tables (profiles_bgp.go).
 	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
 		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",

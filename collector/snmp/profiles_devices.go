@@ -11,6 +11,7 @@ var deviceProfiles = []func() Profile{
 	ucdProfile,
 	lldpProfile,
 	lldpV2Profile,
+	nokiaLLDPProfile,
 	bgp4Profile,
 	ciscoBGPProfile,
 	aristaBGPProfile,

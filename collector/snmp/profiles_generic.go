@@ -1,5 +1,7 @@
 package snmp
 
+import "fmt"
+
 // Built-in profiles for the standard MIBs beyond IF-MIB: ENTITY-MIB inventory,
 // ENTITY-SENSOR-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB, LLDP-MIB, LLDP-V2-MIB and BGP4-MIB.
 // Every value is written under the measurement, tags and field name that netpulse's gNMI
@@ -375,43 +377,59 @@ func lldpProfile() Profile {
 // lldpV2Profile reads LLDP-V2-MIB (IEEE 802.1AB-2009), whose remote index carries the local
 // ifIndex directly: timeMark.ifIndex.destAddressIndex.remIndex.
 func lldpV2Profile() Profile {
-	r := oidLldpV2RemEntry
-	return Profile{
-		Name: "lldp-v2",
-		Tables: []Table{{
-			Measurement: "lldp",
-			Index: []IndexPart{{Name: "timemark", Type: "int"}, {Name: "ifindex", Type: "int"},
-				{Name: "dest", Type: "int"}, {Name: "remidx", Type: "int"}},
-			Columns: map[string]string{"csub": r + ".5", "chassis": r + ".6", "psub": r + ".7", "portid": r + ".8"},
-			Lookups: map[string]Lookup{
-				"ifname":  {Column: oidIfName, Key: "ifindex"},
-				"ifdescr": {Column: oidIfDescr, Key: "ifindex"},
-			},
-			Fields: map[string]string{
-				"state/port-description":   r + ".9",
-				"state/system-name":        r + ".10",
-				"state/system-description": r + ".11",
-			},
-			ComputedTags: map[string]string{
-				"interface_name": "first(ifname, ifdescr, str(ifindex))",
-				"neighbor_id":    "str(remidx)",
-			},
-			ComputedFields: map[string]string{
-				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
-				"state/chassis-id-type": lldpChassisIDType,
-				"state/port-id":         "if(psub == 3, mac(portid), portid)",
-				"state/port-id-type":    lldpPortIDType,
-				"state/id":              "str(remidx)",
-			},
-			Types: map[string]string{
-				"state/port-description": "string", "state/system-name": "string",
-				"state/system-description": "string", "state/chassis-id": "string",
-				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
-				"state/id": "string",
-			},
-			DuplicateTag: "neighbor_index",
-		}},
+	return Profile{Name: "lldp-v2", Tables: []Table{lldpV2Table(oidLldpV2RemEntry, 5)}}
+}
+
+// lldpV2Table reads a remote table laid out as LLDP-V2-MIB's lldpV2RemTable (index
+// timeMark.ifIndex.destAddressIndex.remIndex; columns chassis-id subtype, chassis id, port-id
+// subtype, port id, port description, system name, system description from column first
+// on), as LLDP-V2-MIB and TIMETRA-LLDP-MIB both have it.
+func lldpV2Table(r string, first int) Table {
+	col := func(i int) string { return fmt.Sprintf("%s.%d", r, first+i) }
+	return Table{
+		Measurement: "lldp",
+		Index: []IndexPart{{Name: "timemark", Type: "int"}, {Name: "ifindex", Type: "int"},
+			{Name: "dest", Type: "int"}, {Name: "remidx", Type: "int"}},
+		Columns: map[string]string{"csub": col(0), "chassis": col(1), "psub": col(2), "portid": col(3)},
+		Lookups: map[string]Lookup{
+			"ifname":  {Column: oidIfName, Key: "ifindex"},
+			"ifdescr": {Column: oidIfDescr, Key: "ifindex"},
+		},
+		Fields: map[string]string{
+			"state/port-description":   col(4),
+			"state/system-name":        col(5),
+			"state/system-description": col(6),
+		},
+		ComputedTags: map[string]string{
+			"interface_name": "first(ifname, ifdescr, str(ifindex))",
+			"neighbor_id":    "str(remidx)",
+		},
+		ComputedFields: map[string]string{
+			"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
+			"state/chassis-id-type": lldpChassisIDType,
+			"state/port-id":         "if(psub == 3, mac(portid), portid)",
+			"state/port-id-type":    lldpPortIDType,
+			"state/id":              "str(remidx)",
+		},
+		Types: map[string]string{
+			"state/port-description": "string", "state/system-name": "string",
+			"state/system-description": "string", "state/chassis-id": "string",
+			"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
+			"state/id": "string",
+		},
+		DuplicateTag: "neighbor_index",
 	}
+}
+
+// nokiaLLDPProfile reads TIMETRA-LLDP-MIB tmnxLldpRemTable 1.3.6.1.4.1.6527.3.1.2.59.4.1.1
+// (index timeMark.ifIndex.destMACAddress.remIndex, chassis-id subtype in column 4): SR OS
+// serves its LLDP neighbours there and not in LLDP-MIB. It replaces `lldp` where it matches
+// and reads LLDP-MIB only when its own table wrote nothing, so no neighbour is written twice.
+func nokiaLLDPProfile() Profile {
+	fallback := lldpProfile().Tables
+	fallback[0].Otherwise = true
+	return Profile{Name: "nokia-lldp", Match: enterprise(6527), Replaces: []string{"lldp"},
+		Tables: append([]Table{lldpV2Table("1.3.6.1.4.1.6527.3.1.2.59.4.1.1", 4)}, fallback...)}
 }
 
 // lldpChassisIDType names LldpChassisIdSubtype (IEEE 802.1AB) as openconfig-lldp's

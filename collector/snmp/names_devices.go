@@ -53,6 +53,12 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	add("1.3.6.1.4.1.6527.3.1.2.59.4.1.1", false, "tmnxLldpRemTimeMark", "tmnxLldpRemLocalDestMACAddress",
 		"tmnxLldpRemIndex", "tmnxLldpRemChassisIdSubtype", "tmnxLldpRemChassisId", "tmnxLldpRemPortIdSubtype",
 		"tmnxLldpRemPortId", "tmnxLldpRemPortDesc", "tmnxLldpRemSysName", "tmnxLldpRemSysDesc")
+	// CISCO-ENTITY-QFP-MIB, CISCO-WAN-3G-MIB, HP-ICF-CHASSIS power supplies, JNX-OPT-IF-EXT-MIB.
+	add("1.3.6.1.4.1.9.9.715.1.1.6.1", false, append(make([]string, 13), "ceqfpUtilProcessingLoad")...)
+	add("1.3.6.1.4.1.9.9.661.1.1.1", false, append(make([]string, 11), "c3gCurrentModemTemperature")...)
+	add("1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1", false, "hpicfPsBayNum", "hpicfPsState", "hpicfPsFailures", "hpicfPsTemp")
+	add("1.3.6.1.4.1.2636.3.71.1.2.1.1", false, append(append(make([]string, 6), "jnxPMCurTxOutputPower",
+		"jnxPMCurRxInputPower"), append(make([]string, 30), "jnxPMCurTemperature")...)...)
 	// Vendor BGP peer tables (profiles_bgp.go).
 	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
 		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",

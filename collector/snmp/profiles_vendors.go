@@ -110,11 +110,23 @@ func juniperProfile() Profile {
 		fOutPower: "tx / 100",
 	}, map[string]string{"rx": lane + ".6", "tx": lane + ".8"}, ifNameLookup("ifindex"))
 	lanes.Index = []IndexPart{{Name: "ifindex", Type: "int"}, {Name: "ln", Type: "int"}}
+	// JNX-OPT-IF-EXT-MIB jnxPMCurTable 1.3.6.1.4.1.2636.3.71.1.2.1.1 (index ifIndex): the
+	// coherent OTN optics of MX/PTX line cards, which JUNIPER-DOM leaves out: .7 Tx and .8 Rx
+	// power (0.01 dBm), .39 module temperature (°C). Read only where JUNIPER-DOM's module
+	// table wrote nothing, so no transceiver is written twice.
+	const pm = "1.3.6.1.4.1.2636.3.71.1.2.1.1"
+	otn := opticsTable("first(ifname, ifdescr, index)", "", map[string]string{
+		"transceiver/state/input-power/instant":  "rx / 100",
+		"transceiver/state/output-power/instant": "tx / 100",
+		fTemperature:                             "mtemp",
+	}, map[string]string{"tx": pm + ".7", "rx": pm + ".8", "mtemp": pm + ".39"}, ifNameLookup("index"))
+	otn.Filter = "has(rx) || has(tx)"
+	otn.Otherwise = true
 	return Profile{
 		Name:     "juniper",
 		Match:    enterprise(2636),
 		Replaces: []string{"host-resources"},
-		Tables:   []Table{cpu, mem, temp, module, lanes},
+		Tables:   []Table{cpu, mem, temp, module, otn, lanes},
 	}
 }
 
@@ -430,5 +442,27 @@ func hpProCurveProfile() Profile {
 	temp := componentTable("first(ifname, ifdescr, index)", map[string]string{fTemperature: "t / 1000"}, map[string]string{fTemperature: "float"}, cols)
 	temp.Lookups = ifNameLookup("index")
 	temp.Filter = "has(t)"
-	return Profile{Name: "hp-procurve", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.11.2.3.7"}}, Tables: []Table{cpu, optics, temp}}
+	// HP-ICF-CHASSIS hpicfPsTable 1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1 (index bay): .2 state,
+	// .4 temperature (°C). psNotPresent(1) and psNotPlugged(2) bays are skipped.
+	const ps = "1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1"
+	psCols := map[string]string{"st": ps + ".2", "t": ps + ".4"}
+	psName := `"Power Supply #" + index`
+	psTemp := componentTable(psName, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"}, psCols)
+	psTemp.Filter = "has(t) && st > 2"
+	const p = "openconfig-platform-types:"
+	psState := Table{
+		Measurement:  componentsMeasurement,
+		Columns:      psCols,
+		Filter:       "st > 2",
+		ComputedTags: map[string]string{"component_name": psName},
+		Fields:       map[string]string{"state/oper-status": ps + ".2"},
+		Formats:      map[string]string{"state/oper-status": "enum"},
+		// psPowered(3) → ACTIVE; psFailed(4), psPermFailure(5), psMax(6), psAuxFailure(7) →
+		// INACTIVE; psNotPowered(8), psAuxNotPowered(9) → DISABLED.
+		Enums: map[string]map[int64]string{"state/oper-status": {3: p + "ACTIVE", 4: p + "INACTIVE", 5: p + "INACTIVE",
+			6: p + "INACTIVE", 7: p + "INACTIVE", 8: p + "DISABLED", 9: p + "DISABLED"}},
+		Types:        map[string]string{"state/oper-status": "string"},
+		DuplicateTag: componentDuplicateTag,
+	}
+	return Profile{Name: "hp-procurve", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.11.2.3.7"}}, Tables: []Table{cpu, optics, temp, psTemp, psState}}
 }

@@ -420,7 +420,8 @@ func TestDeviceInventoryBGPLLDP(t *testing.T) {
 		}
 		for _, e := range exp.Entities {
 			ent.want++
-			if !has("1.3.6.1.2.1.47.1.1.1.1.2") {
+			// ENTITY-MIB, JUNIPER-MIB jnxContentsDescr, TIMETRA-CHASSIS-MIB tmnxHwName.
+			if !has("1.3.6.1.2.1.47.1.1.1.1.2") && !has("1.3.6.1.4.1.2636.3.1.8.1.6") && !has("1.3.6.1.4.1.6527.3.1.2.2.1.8.1.8") {
 				ent.notCovered++
 				continue
 			}

@@ -59,6 +59,17 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	add("1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1", false, "hpicfPsBayNum", "hpicfPsState", "hpicfPsFailures", "hpicfPsTemp")
 	add("1.3.6.1.4.1.2636.3.71.1.2.1.1", false, append(append(make([]string, 6), "jnxPMCurTxOutputPower",
 		"jnxPMCurRxInputPower"), append(make([]string, 30), "jnxPMCurTemperature")...)...)
+	// Vendor inventory (profiles_inventory.go): JUNIPER-MIB, TIMETRA-CHASSIS-MIB.
+	add("1.3.6.1.4.1.2636.3.1.6.1", false, "jnxContainersIndex", "jnxContainersView", "jnxContainersLevel",
+		"jnxContainersWithin", "jnxContainersType", "jnxContainersDescr", "jnxContainersCount")
+	add("1.3.6.1.4.1.2636.3.1.8.1", false, "jnxContentsContainerIndex", "jnxContentsL1Index",
+		"jnxContentsL2Index", "jnxContentsL3Index", "jnxContentsType", "jnxContentsDescr", "jnxContentsSerialNo",
+		"jnxContentsRevision", "jnxContentsInstalled", "jnxContentsPartNo", "jnxContentsChassisId",
+		"jnxContentsChassisDescr", "jnxContentsChassisCleiCode", "jnxContentsModel")
+	add("1.3.6.1.4.1.6527.3.1.2.2.1.8.1", false, "", "", "", "tmnxHwMfgBoardNumber", "tmnxHwSerialNumber", "",
+		"tmnxHwClass", "tmnxHwName", "", "", "", "", "tmnxHwContainedIn")
+	add("1.3.6.1.4.1.6527.3.1.2.2.1.3.1", false, "", "", "", "tmnxChassisType")
+	add("1.3.6.1.4.1.6527.3.1.2.2.1.6.1", false, "", "tmnxChassisTypeName", "tmnxChassisTypeDescription")
 	// Vendor BGP peer tables (profiles_bgp.go).
 	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
 		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",

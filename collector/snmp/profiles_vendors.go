@@ -126,7 +126,7 @@ func juniperProfile() Profile {
 		Name:     "juniper",
 		Match:    enterprise(2636),
 		Replaces: []string{"host-resources"},
-		Tables:   []Table{cpu, mem, temp, module, otn, lanes},
+		Tables:   append([]Table{cpu, mem, temp, module, otn, lanes}, juniperInventoryTables()...),
 	}
 }
 
@@ -162,7 +162,7 @@ func nokiaProfile() Profile {
 		fInPower:  "uw_dbm(rx / 10)",
 	}, map[string]string{"tx": lane + ".12", "rx": lane + ".17"}, ifNameLookup("port"))
 	lanes.Index = append(portIdx, IndexPart{Name: "ln", Type: "int"})
-	return Profile{Name: "nokia-sros", Match: enterprise(6527), Tables: []Table{cpu, mem, temp, module, lanes}}
+	return Profile{Name: "nokia-sros", Match: enterprise(6527), Tables: append([]Table{cpu, mem, temp, module, lanes}, nokiaInventoryTables()...)}
 }
 
 // huaweiProfile: HUAWEI-ENTITY-EXTENT-MIB hwEntityStateTable (per board, entPhysicalIndex:

@@ -22,6 +22,9 @@ type Stats struct {
 	TypeConflicts atomic.Int64
 	Reconnects    atomic.Int64 // redials by the supervisor after a session ended (each counted once)
 	Deletes       atomic.Int64 // gNMI paths the device deleted (counted always, DESIGN §4)
+	// Duplicates are gNMI updates received again for the same leaf and timestamp: written
+	// once (InfluxDB would keep one value anyway) and not counted in Updates.
+	Duplicates atomic.Int64
 	// SkippedColumns counts SNMP table columns missing from a poll because the agent failed
 	// them even when asked alone (tooBig, genErr, …): once per column per poll.
 	SkippedColumns atomic.Int64

@@ -18,7 +18,13 @@ func quietReferenceLogs() (cleanup func()) {
 		return func() {}
 	}
 	for name, value := range map[string]string{"log_dir": dir, "logtostderr": "false", "alsologtostderr": "false", "stderrthreshold": "FATAL"} {
-		_ = flag.Set(name, value) // absent flags (a glog without them) change nothing
+		// Set only what differs: glog reads these flags unsynchronized from its own
+		// goroutines, so rewriting an unchanged flag while a reference server from an
+		// earlier run in this process still logs is a data race (seen under -race in the
+		// demo tests). log_dir is read only when glog creates its files.
+		if f := flag.Lookup(name); f != nil && f.Value.String() != value {
+			_ = flag.Set(name, value)
+		}
 	}
 	return func() { _ = os.RemoveAll(dir) }
 }

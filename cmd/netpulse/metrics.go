@@ -151,8 +151,9 @@ func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
 			tm("netpulse_target_updates_total", "varbinds or gNMI updates received", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Updates.Load()) }),
 			tm("netpulse_target_points_total", "points emitted to the outputs", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Points.Load()) }),
 			tm("netpulse_target_dropped_total", "updates dropped (unsupported type, bad path, …)", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Dropped.Load()) }),
-			tm("netpulse_target_reconnects_total", "session restarts", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }),
+			tm("netpulse_target_reconnects_total", "redials after a session ended (each counted once)", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Reconnects.Load()) }),
 			tm("netpulse_target_deletes_total", "gNMI paths the device deleted", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Deletes.Load()) }),
+			tm("netpulse_target_duplicates_total", "gNMI updates received again for the same leaf and timestamp (written once, not in updates)", counter, func(t targets.TargetStats) float64 { return float64(t.Stats.Duplicates.Load()) }),
 			tm("netpulse_target_snmp_skipped_columns_total", "SNMP table columns missing from a poll because the agent failed them even when asked alone", counter, func(t targets.TargetStats) float64 {
 				return float64(t.Stats.SkippedColumns.Load())
 			}),

@@ -2,6 +2,7 @@ package gnmi
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -31,7 +32,8 @@ import (
 //     else when its sample interval has passed since it opened.
 //
 // Everything pending is written at sync_response, when maxPending points are pending and
-// when the stream ends (close), so nothing is held back indefinitely or lost. Flushes run on
+// when the stream ends (close), so nothing is held back indefinitely or lost. Sample windows
+// start at the sync_response: the initial snapshot is grouped exactly. Flushes run on
 // a timer armed only while something is pending: an idle stream costs no goroutine.
 type coalescer struct {
 	ctx     context.Context
@@ -43,12 +45,28 @@ type coalescer struct {
 
 	mu      sync.Mutex
 	pending []group
-	index   map[string]int // open group key → position in pending
-	learnt  map[string]int // sample-window series → fields in its previous group
+	index   map[string]int         // open group key → position in pending
+	learnt  map[string]seriesState // sample-window series → its previous group
 	key     []byte
-	timer   *time.Timer
-	armed   time.Time // when the timer fires; zero when not armed
-	closed  bool
+	dupKey  []byte
+	// sealed: field keys of the lines already closed or written, by series and timestamp,
+	// kept for dupMemory to 2×dupMemory (sealedPrev is the older), to recognise an update the
+	// device sends twice (the same leaf and timestamp: the reference subscribe server does
+	// when an update races its initial walk, and the initial sync after a redial repeats
+	// what was sent before). InfluxDB keeps one value for both, so the second is counted
+	// in Duplicates instead of Updates and not written again.
+	sealed, sealedPrev map[string][]string
+	rotated            time.Time // when sealed last became sealedPrev
+	syncedAt           time.Time // the stream's sync_response (flush); zero before it
+	timer              *time.Timer
+	armed              time.Time // when the timer fires; zero when not armed
+	closed             bool
+}
+
+// seriesState is what a sample-window series' previous group leaves behind.
+type seriesState struct {
+	fields int       // how many fields it had: a new group with as many is complete
+	first  time.Time // its timestamp
 }
 
 // group is one pending point.
@@ -62,13 +80,17 @@ type group struct {
 const (
 	flushEvery = 200 * time.Millisecond
 	maxPending = 2000
+	// dupMemory bounds how long a written line's fields are remembered to recognise a
+	// repeated update: the reference server's repeats follow the first copy within the
+	// initial sync, milliseconds apart; a second covers a loaded machine.
+	dupMemory = time.Second
 )
 
 // newCoalescer returns a coalescer writing to sink; emits use ctx (and ignore its end when
 // flushing at close). windows may be nil (every measurement exact).
 func newCoalescer(ctx context.Context, sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
 	return &coalescer{ctx: ctx, sink: sink, stats: stats, windows: windows,
-		index: make(map[string]int), learnt: make(map[string]int)}
+		index: make(map[string]int), learnt: make(map[string]seriesState)}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -150,22 +172,51 @@ func (c *coalescer) add(points []collector.Point) error {
 }
 
 func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
+	if c.dropSealedLocked(p) {
+		return
+	}
+	// Until the sync_response the stream carries the device's stored snapshot, every leaf
+	// at once: it is grouped exactly and written as it comes, not held for a window.
 	window, windowed := c.windows[p.Measurement]
+	if c.syncedAt.IsZero() {
+		window, windowed = 0, false
+	}
 	k := c.seriesKey(p, windowed)
 	if at, ok := c.index[string(k)]; ok { // no allocation for the lookup
 		g := &c.pending[at]
+		if windowed && p.Time.Equal(g.p.Time) && c.dropFieldsLocked(p, g.p.Fields) {
+			return
+		}
 		switch {
 		case !windowed:
-			g.p.Fields = mergeFields(g.p.Fields, p.Fields)
+			var dup int
+			g.p.Fields, dup = mergeFields(g.p.Fields, p.Fields)
+			c.duplicates(dup)
 			return
 		case within(p.Time.Sub(g.p.Time), window) && !sharesField(g.p.Fields, p.Fields):
 			g.p.Fields = append(g.p.Fields, p.Fields...)
-			if n := c.learnt[g.key]; n > 0 && len(g.p.Fields) >= n {
+			if n := c.learnt[g.key].fields; n > 0 && len(g.p.Fields) >= n {
 				c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
 			}
 			return
 		default:
 			c.closeLocked(g, now) // the next sample began: write this one now
+		}
+	}
+	if windowed {
+		if st, ok := c.learnt[string(k)]; ok && st.first.Equal(p.Time) {
+			// A late leaf with the timestamp of the series' previous line, already closed:
+			// it goes into a line of its own at that timestamp (InfluxDB merges the two,
+			// their fields are disjoint), grouped exactly, so that no leaf of a later
+			// sample is ever written at this timestamp and overwrites one of that line.
+			windowed, window = false, 0
+			k = c.seriesKey(p, false)
+			if at, ok := c.index[string(k)]; ok {
+				var dup int
+				c.pending[at].p.Fields, dup = mergeFields(c.pending[at].p.Fields, p.Fields)
+				c.duplicates(dup)
+				return
+			}
 		}
 	}
 	key := string(k)
@@ -178,7 +229,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 	if windowed {
-		if n := c.learnt[key]; n > 0 && len(g.p.Fields) >= n {
+		if n := c.learnt[key].fields; n > 0 && len(g.p.Fields) >= n {
 			c.closeLocked(&c.pending[len(c.pending)-1], now.Add(flushEvery))
 		}
 	}
@@ -191,10 +242,11 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 		return
 	}
 	if g.window > 0 {
-		c.learnt[g.key] = len(g.p.Fields)
+		c.learnt[g.key] = seriesState{fields: len(g.p.Fields), first: g.p.Time}
 	}
 	delete(c.index, g.key)
 	g.key = ""
+	c.sealLocked(&g.p)
 	if due.Before(g.due) {
 		g.due = due
 		c.armLocked(due)
@@ -214,19 +266,94 @@ func sharesField(a, b []collector.Field) bool {
 	return false
 }
 
-// mergeFields adds src to dst; a field sent twice for the same time keeps the later value.
-func mergeFields(dst, src []collector.Field) []collector.Field {
+// mergeFields adds src to dst; a field sent twice for the same time keeps the later value
+// and counts as a duplicate.
+func mergeFields(dst, src []collector.Field) ([]collector.Field, int) {
+	dup := 0
 outer:
 	for _, f := range src {
 		for i := range dst {
 			if dst[i].Key == f.Key {
 				dst[i] = f
+				dup++
 				continue outer
 			}
 		}
 		dst = append(dst, f)
 	}
-	return dst
+	return dst, dup
+}
+
+// duplicates moves n updates from Updates to Duplicates.
+func (c *coalescer) duplicates(n int) {
+	if n > 0 {
+		c.stats.Updates.Add(-int64(n))
+		c.stats.Duplicates.Add(int64(n))
+	}
+}
+
+// dropSealedLocked removes from p the fields a closed or written line of the same series
+// and timestamp already has; it reports whether nothing is left.
+func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
+	if len(c.sealed) == 0 && len(c.sealedPrev) == 0 {
+		return false
+	}
+	k := c.exactKey(p)
+	keys := append(c.sealed[string(k)], c.sealedPrev[string(k)]...)
+	if len(keys) == 0 {
+		return false
+	}
+	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(keys, key) })
+}
+
+// dropFieldsLocked removes from p the fields that fs has (same leaf, same time).
+func (c *coalescer) dropFieldsLocked(p *collector.Point, fs []collector.Field) bool {
+	return c.dropKeysLocked(p, func(key string) bool {
+		return slices.ContainsFunc(fs, func(f collector.Field) bool { return f.Key == key })
+	})
+}
+
+func (c *coalescer) dropKeysLocked(p *collector.Point, has func(string) bool) bool {
+	dup := 0
+	for _, f := range p.Fields {
+		if has(f.Key) {
+			dup++
+		}
+	}
+	if dup == 0 {
+		return false
+	}
+	c.duplicates(dup)
+	kept := make([]collector.Field, 0, len(p.Fields)-dup) // p's slice is the normalizer's: copy
+	for _, f := range p.Fields {
+		if !has(f.Key) {
+			kept = append(kept, f)
+		}
+	}
+	p.Fields = kept
+	return len(kept) == 0
+}
+
+// exactKey is seriesKey with the time, in its own buffer.
+func (c *coalescer) exactKey(p *collector.Point) []byte {
+	saved := c.key
+	c.key = c.dupKey
+	k := c.seriesKey(p, false)
+	c.dupKey, c.key = k, saved
+	return k
+}
+
+// sealLocked records a line that takes no more fields.
+func (c *coalescer) sealLocked(p *collector.Point) {
+	if c.sealed == nil {
+		c.sealed = make(map[string][]string)
+	}
+	k := c.exactKey(p)
+	keys := c.sealed[string(k)]
+	for _, f := range p.Fields {
+		keys = append(keys, f.Key)
+	}
+	c.sealed[string(k)] = keys
 }
 
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their
@@ -236,8 +363,18 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 	kept := c.pending[:0]
 	for _, g := range c.pending {
 		if now.IsZero() || !g.due.After(now) {
-			if g.window > 0 && g.key != "" {
-				c.learnt[g.key] = len(g.p.Fields)
+			if g.key != "" {
+				if g.window > 0 {
+					// A sync_response or a full buffer cuts groups short, and an initial
+					// sync holds every leaf, not one sample's: learn sizes from windows only.
+					st := c.learnt[g.key]
+					st.first = g.p.Time
+					if !now.IsZero() {
+						st.fields = len(g.p.Fields)
+					}
+					c.learnt[g.key] = st
+				}
+				c.sealLocked(&g.p)
 			}
 			out = append(out, g.p)
 			continue
@@ -282,7 +419,14 @@ func (c *coalescer) onTimer() {
 	}
 	c.armed = time.Time{}
 	// Whatever falls due within the next period goes now too: one write instead of many.
-	out := c.takeLocked(time.Now().Add(flushEvery))
+	now := time.Now()
+	out := c.takeLocked(now.Add(flushEvery))
+	if now.Sub(c.rotated) >= dupMemory {
+		c.sealedPrev, c.sealed, c.rotated = c.sealed, nil, now
+	}
+	if len(c.pending) == 0 && len(c.sealed)+len(c.sealedPrev) > 0 {
+		c.armLocked(now.Add(dupMemory)) // to forget them
+	}
 	if len(c.pending) > 0 {
 		next := c.pending[0].due
 		for _, g := range c.pending[1:] {
@@ -296,11 +440,13 @@ func (c *coalescer) onTimer() {
 	_ = c.emit(out) // the outputs count their own failures; the stream goes on
 }
 
-// flush writes everything pending (sync_response: the snapshot is complete).
+// flush writes everything pending (sync_response: the snapshot is complete); sample
+// windows apply from now on.
 func (c *coalescer) flush() error {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
+	c.syncedAt = time.Now()
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	return c.emit(out)

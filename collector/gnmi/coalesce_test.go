@@ -111,9 +111,17 @@ func TestCoalescerSampleWindow(t *testing.T) {
 		stats := &collector.Stats{}
 		c := newCoalescer(t.Context(), sink, stats, map[string]time.Duration{"interfaces": 10 * time.Second})
 		defer c.close()
+		// Before the sync_response (the stored snapshot) grouping is exact.
+		t0 := time.Unix(1700000000, 0)
+		c.add(leafPoint("et1", "state/counters/in-octets", 1, t0.Add(-time.Minute)))
+		c.add(leafPoint("et1", "state/counters/out-octets", 1, t0.Add(-time.Minute+time.Millisecond)))
+		c.flush()
+		if got := sink.snapshot(); len(got) != 2 {
+			t.Fatalf("snapshot: %d lines, want 2 (exact timestamps before the sync_response)", len(got))
+		}
+		sink.points = nil
 		ifaces := []string{"et1", "et2", "et3"}
 		fields := []string{"in-octets", "out-octets", "in-errors", "out-errors", "in-pkts", "out-pkts"}
-		t0 := time.Unix(1700000000, 0)
 
 		// First sample: the coalescer does not know yet how many leaves an interface has,
 		// so it waits for the sample window before writing.
@@ -158,8 +166,8 @@ func TestCoalescerSampleWindow(t *testing.T) {
 		if len(got) != 2 || got[0].Fields[0].UintValue() != 3 || got[1].Fields[0].UintValue() != 4 {
 			t.Errorf("a repeated leaf: %v, want two lines 3 then 4", got)
 		}
-		if stats.Points.Load() != int64(len(sink.snapshot())) {
-			t.Errorf("stats counted %d points, sink got %d", stats.Points.Load(), len(sink.snapshot()))
+		if stats.Points.Load() != int64(len(sink.snapshot())+2) {
+			t.Errorf("stats counted %d points, sink got %d after the snapshot's 2", stats.Points.Load(), len(sink.snapshot()))
 		}
 	})
 }
@@ -208,6 +216,36 @@ func TestSampleWindows(t *testing.T) {
 				if got[k] != v {
 					t.Errorf("%s: %v, want %v", k, got[k], v)
 				}
+			}
+		})
+	}
+}
+
+// TestCoalescerDuplicates: the same leaf and timestamp received twice (the reference server
+// does it when an update races its initial walk; a redial's initial sync repeats what was
+// sent) is written once and counted in Duplicates, not Updates, whether the first copy is
+// still pending or already written.
+func TestCoalescerDuplicates(t *testing.T) {
+	for _, windows := range []map[string]time.Duration{nil, {"interfaces": 10 * time.Second}} {
+		synctest.Test(t, func(t *testing.T) {
+			sink := &recordSink{}
+			stats := &collector.Stats{}
+			stats.Updates.Add(4)
+			c := newCoalescer(t.Context(), sink, stats, windows)
+			defer c.close()
+			t0 := time.Unix(1700000000, 0)
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0))
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0)) // still pending
+			if err := c.flush(); err != nil {                          // sync_response
+				t.Fatal(err)
+			}
+			c.add(leafPoint("et1", "state/counters/in-octets", 1, t0)) // already written
+			c.add(leafPoint("et1", "state/counters/in-octets", 2, t0.Add(time.Second)))
+			c.flush()
+			got := sink.snapshot()
+			if len(got) != 2 || stats.Duplicates.Load() != 2 || stats.Updates.Load() != 2 {
+				t.Errorf("windows %v: %d lines %v, duplicates %d, updates %d; want 2 lines, 2 duplicates, 2 updates",
+					windows, len(got), got, stats.Duplicates.Load(), stats.Updates.Load())
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -103,7 +104,7 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 	done := make(chan struct{})
 	defer close(done)
 	if opt.Silence > 0 {
-		go watchdog(ctx, done, &last, opt.Silence, cancel)
+		defer watchdog(&last, opt.Silence, cancel)()
 	}
 	if mode == gnmipb.SubscriptionList_POLL {
 		iv := opt.PollInterval
@@ -151,25 +152,32 @@ func recvErr(stream gnmipb.GNMI_SubscribeClient, err error) error {
 	return err
 }
 
-func watchdog(ctx context.Context, done <-chan struct{}, last *atomic.Int64, silence time.Duration, cancel context.CancelCauseFunc) {
-	check := silence / 4
-	if check < 10*time.Millisecond {
-		check = 10 * time.Millisecond
-	}
-	t := time.NewTicker(check)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+// watchdog cancels the stream with ErrSilent once nothing has arrived for silence; stop
+// ends it. It runs on a timer rather than a goroutine of its own: at fleet scale a parked
+// goroutine per stream is a stack per device.
+func watchdog(last *atomic.Int64, silence time.Duration, cancel context.CancelCauseFunc) (stop func()) {
+	check := max(silence/4, 10*time.Millisecond)
+	var mu sync.Mutex
+	var t *time.Timer
+	stopped := false
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(check, func() {
+		if quiet := time.Since(time.Unix(0, last.Load())); quiet > silence {
+			cancel(fmt.Errorf("%w: nothing received for %s (limit %s): redialling", ErrSilent, quiet.Round(time.Millisecond), silence))
 			return
-		case <-done:
-			return
-		case now := <-t.C:
-			if quiet := now.Sub(time.Unix(0, last.Load())); quiet > silence {
-				cancel(fmt.Errorf("%w: nothing received for %s (limit %s): redialling", ErrSilent, quiet.Round(time.Millisecond), silence))
-				return
-			}
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			t.Reset(check)
+		}
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
 	}
 }
 

@@ -192,7 +192,7 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
 	)
 	for i := range s.streams {
 		wg.Add(1)
-		go func(spec *streamSpec) {
+		run := func(spec *streamSpec) {
 			defer wg.Done()
 			err := s.runStreamSafely(ctx, conn, spec, sink)
 			if err == nil && !spec.once && ctx.Err() == nil {
@@ -206,7 +206,12 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
 				mu.Unlock()
 				cancel() // one broken stream means a broken session: redial all together
 			}
-		}(&s.streams[i])
+		}
+		if i == len(s.streams)-1 {
+			run(&s.streams[i]) // the last (usually only) stream on this goroutine: one stack less per device
+		} else {
+			go run(&s.streams[i])
+		}
 	}
 	wg.Wait()
 	return firstErr

@@ -85,6 +85,17 @@ func TestSlowWalkSkipsTicksNotPoints(t *testing.T) {
 	if e := st.PollErrors.Load(); e != 0 {
 		t.Errorf("%d polls failed: %s", e, st.Snapshot().LastError)
 	}
+	// Polls run on a fixed grid from the first poll (Run's schedule): a poll that overran
+	// starts the next one on the first grid tick after it ended, and the ticks in between are
+	// skipped. Everything is measured against the grid, not against the previous poll's
+	// start, so a poll that woke late under load is not mistaken for a schedule fault.
+	slot := func(d time.Duration, up bool) int64 {
+		k := int64(d / interval)
+		if up && d%interval != 0 {
+			k++
+		}
+		return k
+	}
 	var wantSkipped int64
 	for i := range n {
 		took := sink.emitted[i].Sub(sink.start[i])
@@ -94,19 +105,25 @@ func TestSlowWalkSkipsTicksNotPoints(t *testing.T) {
 		if took < 6*delay {
 			t.Errorf("poll %d took %s: the agent's delay did not apply", i, took)
 		}
-		overran := int64(took / interval) // ticks that passed while the poll ran
+		at := sink.start[i].Sub(sink.start[0])
 		if i+1 < n {
-			wantSkipped += overran
-			gap := sink.start[i+1].Sub(sink.start[i])
-			want := time.Duration(overran+1) * interval
-			if gap < want-60*time.Millisecond || gap > want+100*time.Millisecond {
-				t.Errorf("poll %d took %s, next poll %s later: want on the next free tick, %s", i, took, gap, want)
+			next := sink.start[i+1].Sub(sink.start[0])
+			// The first tick after this poll ended (a little slack: the start and emit times
+			// are taken around the poll, not inside Run).
+			wantSlot := slot(sink.emitted[i].Sub(sink.start[0])-20*time.Millisecond, true)
+			gotSlot := slot(next+interval/2, false) // nearest tick
+			if gotSlot != wantSlot {
+				t.Errorf("poll %d ended at +%s, next poll at +%s: want it on the first free tick, +%s", i, (at + took).Round(time.Millisecond), next.Round(time.Millisecond), time.Duration(wantSlot)*interval)
 			}
-			if took < 2*interval && gap > 2*interval+100*time.Millisecond {
-				t.Errorf("poll %d took %s < 2 intervals, but the next point came %s later: not every second tick", i, took, gap)
+			if lag := next - time.Duration(gotSlot)*interval; lag < -20*time.Millisecond {
+				t.Errorf("poll %d started at +%s, before its tick +%s", i+1, next, time.Duration(gotSlot)*interval)
+			}
+			wantSkipped += gotSlot - slot(at+interval/2, false) - 1
+			if took < 2*interval && gotSlot-slot(at+interval/2, false) > 2 {
+				t.Errorf("poll %d took %s < 2 intervals, but the next point came %d ticks later: not every second tick", i, took, gotSlot-slot(at+interval/2, false))
 			}
 		}
-		t.Logf("poll %d: started +%s, took %s, %d points", i, sink.start[i].Sub(sink.start[0]).Round(time.Millisecond), took.Round(time.Millisecond), sink.points[i])
+		t.Logf("poll %d: started +%s, took %s, %d points", i, at.Round(time.Millisecond), took.Round(time.Millisecond), sink.points[i])
 	}
 	// The last poll's skips are counted too, unless Run ended while it was running.
 	if got := st.Skipped.Load(); got < wantSkipped || got > wantSkipped+2 {

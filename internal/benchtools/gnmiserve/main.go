@@ -107,7 +107,10 @@ func run(listen string, ifaces, perNoti, rate int, duration time.Duration, addrF
 // notification builds counters [from,to) of one interface.
 func notification(ifname string, v uint64, from, to int, atomic bool) *gnmipb.Notification {
 	n := &gnmipb.Notification{
-		Atomic: atomic,
+		// The device's own timestamp, as real devices send it: with one update per
+		// notification every leaf has its own (Juniper and Cisco stamp each leaf).
+		Timestamp: time.Now().UnixNano(),
+		Atomic:    atomic,
 		Prefix: &gnmipb.Path{Elem: []*gnmipb.PathElem{
 			{Name: "interfaces"}, {Name: "interface", Key: map[string]string{"name": ifname}},
 			{Name: "state"}, {Name: "counters"}}},

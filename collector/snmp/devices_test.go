@@ -458,10 +458,11 @@ func TestDeviceInventoryBGPLLDP(t *testing.T) {
 		for _, b := range exp.BGP {
 			bgp.want++
 			// BGP4-MIB, CISCO-BGP4-MIB cbgpPeer2State, ARISTA-BGP4V2 aristaBgp4V2PeerState,
-			// BGP4-V2-MIB-JUNIPER jnxBgpM2PeerState, TIMETRA-BGP tBgpPeerNgConnState.
+			// BGP4-V2-MIB-JUNIPER jnxBgpM2PeerState, TIMETRA-BGP tBgpPeerNgConnState,
+			// DELLEMC-OS10-BGP4V2 os10bgp4V2PeerState.
 			if !has("1.3.6.1.2.1.15.3.1.2") && !has("1.3.6.1.4.1.9.9.187.1.2.5.1.3") &&
 				!has("1.3.6.1.4.1.30065.4.1.1.2.1.13") && !has("1.3.6.1.4.1.2636.5.1.1.2.1.1.1.2") &&
-				!has("1.3.6.1.4.1.6527.3.1.2.14.4.8.1.11") {
+				!has("1.3.6.1.4.1.6527.3.1.2.14.4.8.1.11") && !has("1.3.6.1.4.1.674.11000.5000.200.1.1.2.1.13") {
 				bgp.notCovered++
 				continue
 			}

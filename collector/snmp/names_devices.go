@@ -85,6 +85,14 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	add("1.3.6.1.4.1.30065.4.1.1.7.1", false, "aristaBgp4V2PeerInUpdates", "aristaBgp4V2PeerOutUpdates",
 		"aristaBgp4V2PeerInTotalMessages", "aristaBgp4V2PeerOutTotalMessages",
 		"aristaBgp4V2PeerFsmEstablishedTransitions")
+	add("1.3.6.1.4.1.674.11000.5000.200.1.1.2.1", false, "os10bgp4V2PeerInstance", "os10bgp4V2PeerLocalAddrType",
+		"os10bgp4V2PeerLocalAddr", "os10bgp4V2PeerRemoteAddrType", "os10bgp4V2PeerRemoteAddr",
+		"os10bgp4V2PeerLocalPort", "os10bgp4V2PeerLocalAs", "os10bgp4V2PeerLocalIdentifier",
+		"os10bgp4V2PeerRemotePort", "os10bgp4V2PeerRemoteAs", "os10bgp4V2PeerRemoteIdentifier",
+		"os10bgp4V2PeerAdminStatus", "os10bgp4V2PeerState", "os10bgp4V2PeerDescription")
+	add("1.3.6.1.4.1.674.11000.5000.200.1.1.7.1", false, "os10bgp4V2PeerInUpdates", "os10bgp4V2PeerOutUpdates",
+		"os10bgp4V2PeerInTotalMessages", "os10bgp4V2PeerOutTotalMessages",
+		"os10bgp4V2PeerFsmEstablishedTransitions")
 	add("1.3.6.1.4.1.2636.5.1.1.2.1.1.1", false, "jnxBgpM2PeerIdentifier", "jnxBgpM2PeerState",
 		"jnxBgpM2PeerStatus", "jnxBgpM2PeerConfiguredVersion", "jnxBgpM2PeerNegotiatedVersion",
 		"jnxBgpM2PeerLocalAddrType", "jnxBgpM2PeerLocalAddr", "jnxBgpM2PeerLocalPort", "jnxBgpM2PeerLocalAs",

@@ -66,13 +66,29 @@ func ciscoBGPProfile() Profile {
 	return bgpVendorProfile("cisco-bgp", ciscoMatch(), t)
 }
 
-// aristaBGPProfile: ARISTA-BGP4V2-MIB aristaBgp4V2PeerTable (draft-ietf-idr-bgp4-mibv2
-// layout; index instance.remoteAddrType.remoteAddr, the address length-prefixed) and its
-// counters table. Instance 1 is the default instance.
+// aristaBGPProfile: ARISTA-BGP4V2-MIB aristaBgp4V2PeerTable 1.3.6.1.4.1.30065.4.1.1.2.1 and
+// aristaBgp4V2PeerCountersTable …4.1.1.7.1.
 func aristaBGPProfile() Profile {
-	const e = "1.3.6.1.4.1.30065.4.1.1.2.1" // aristaBgp4V2PeerEntry
-	const c = "1.3.6.1.4.1.30065.4.1.1.7.1" // aristaBgp4V2PeerCountersEntry, same index
-	t := bgpVendorTable(
+	return bgpVendorProfile("arista-bgp", enterprise(30065),
+		bgp4V2DraftTable("1.3.6.1.4.1.30065.4.1.1.2.1", "1.3.6.1.4.1.30065.4.1.1.7.1"))
+}
+
+// dellOS10BGPProfile: DELLEMC-OS10-BGP4V2-MIB os10bgp4V2PeerTable
+// 1.3.6.1.4.1.674.11000.5000.200.1.1.2.1 and os10bgp4V2PeerCountersTable …200.1.1.7.1, laid
+// out as Arista's.
+func dellOS10BGPProfile() Profile {
+	return bgpVendorProfile("dell-os10-bgp", &Match{SysObjectID: []string{"1.3.6.1.4.1.674.11000.5000.100"}},
+		bgp4V2DraftTable("1.3.6.1.4.1.674.11000.5000.200.1.1.2.1", "1.3.6.1.4.1.674.11000.5000.200.1.1.7.1"))
+}
+
+// bgp4V2DraftTable reads a peer table in the draft-ietf-idr-bgp4-mibv2 layout that Arista
+// and Dell OS10 ship under their own OIDs: index instance.remoteAddrType.remoteAddr (the
+// address length-prefixed); columns .3 local addr, .7 local AS, .10 remote AS, .11 remote
+// identifier, .12 admin status (halted(1), running(2)), .13 state; counters table (same
+// index) .1/.2 updates in/out, .5 established transitions. Instance 1 is the default
+// instance.
+func bgp4V2DraftTable(e, c string) Table {
+	return bgpVendorTable(
 		[]IndexPart{{Name: "inst", Type: "int"}, {Name: "atype", Type: "int"}, {Name: "addr", Type: "inet"}},
 		map[string]string{
 			"laddr": e + ".3", "las": e + ".7", "ras": e + ".10", "rid": e + ".11", "admin": e + ".12",
@@ -80,7 +96,7 @@ func aristaBGPProfile() Profile {
 		},
 		`if(inst == 1, "DEFAULT", str(inst))`, "addr", e+".13",
 		map[string]string{
-			"state/enabled":                  "admin == 2", // aristaBgp4V2PeerAdminStatus running(2)
+			"state/enabled":                  "admin == 2", // running(2)
 			"state/local-address":            "ip(laddr)",
 			"state/peer-as":                  "ras",
 			"state/remote-router-id":         "ip(rid)",
@@ -88,7 +104,6 @@ func aristaBGPProfile() Profile {
 			"state/messages/sent/UPDATE":     "outupd",
 			"state/established-transitions":  "trans",
 		})
-	return bgpVendorProfile("arista-bgp", enterprise(30065), t)
 }
 
 // juniperBGPProfile: BGP4-V2-MIB-JUNIPER jnxBgpM2PeerTable and jnxBgpM2PeerCountersTable.

@@ -15,6 +15,7 @@ var deviceProfiles = []func() Profile{
 	bgp4Profile,
 	ciscoBGPProfile,
 	aristaBGPProfile,
+	dellOS10BGPProfile,
 	juniperBGPProfile,
 	nokiaBGPProfile,
 	ciscoProfile,

@@ -216,8 +216,19 @@ func comwareProfile() Profile {
 	mem.Filter = "memp > 0"
 	temp := componentTable(name, map[string]string{fTemperature: "temp"}, map[string]string{fTemperature: "float"}, cols)
 	temp.Filter = "temp > 0 && temp != 65535"
+	// HH3C-TRANSCEIVER-INFO-MIB hh3cTransceiverInfoTable 1.3.6.1.4.1.25506.2.70.1.1.1 (index
+	// ifIndex): .9 Tx and .12 Rx power (0.01 dBm), .15 temperature (°C), .17 bias (0.01 mA);
+	// 2147483647 is "not supported" (copper and non-DDM modules).
+	const xcvr = "1.3.6.1.4.1.25506.2.70.1.1.1"
+	optics := opticsTable("first(ifname, ifdescr, index)", `"0"`, map[string]string{
+		fOutPower:    "if(tx != 2147483647, tx / 100, null)",
+		fInPower:     "if(rx != 2147483647, rx / 100, null)",
+		fLaserBias:   "if(bias != 2147483647, bias / 100, null)",
+		fTemperature: "if(t != 2147483647, t, null)",
+	}, map[string]string{"tx": xcvr + ".9", "rx": xcvr + ".12", "t": xcvr + ".15", "bias": xcvr + ".17"}, ifNameLookup("index"))
+	optics.Filter = "(has(tx) && tx != 2147483647) || (has(rx) && rx != 2147483647)"
 	return Profile{Name: "hpe-comware", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.25506", "1.3.6.1.4.1.2011.2.23"}},
-		Tables: []Table{cpu, mem, temp}}
+		Tables: []Table{cpu, mem, temp, optics}}
 }
 
 // dellProfile: Dell EMC Networking OS9 (FORCE10/DELL-NETWORKING-CHASSIS-MIB): stack unit

@@ -73,6 +73,8 @@ func addDeviceMIBNames(add func(base string, scalar bool, names ...string)) {
 	// HH3C-TRANSCEIVER-INFO-MIB hh3cTransceiverInfoTable.
 	add("1.3.6.1.4.1.25506.2.70.1.1.1", false, append(make([]string, 8), "hh3cTransceiverCurTXPower", "", "",
 		"hh3cTransceiverCurRXPower", "", "", "hh3cTransceiverTemperature", "", "hh3cTransceiverBiasCurrent")...)
+	add("1.3.6.1.4.1.2636.3.39.1.12.1.1.1", false, "", "jnxJsSPUMonitoringFPCIndex", "jnxJsSPUMonitoringSPUIndex",
+		"jnxJsSPUMonitoringCPUUsage", "jnxJsSPUMonitoringMemoryUsage")
 	// Vendor BGP peer tables (profiles_bgp.go).
 	add("1.3.6.1.4.1.9.9.187.1.2.5.1", false, "cbgpPeer2Type", "cbgpPeer2RemoteAddr", "cbgpPeer2State",
 		"cbgpPeer2AdminStatus", "cbgpPeer2NegotiatedVersion", "cbgpPeer2LocalAddr", "cbgpPeer2LocalPort",

@@ -122,11 +122,21 @@ func juniperProfile() Profile {
 	}, map[string]string{"tx": pm + ".7", "rx": pm + ".8", "mtemp": pm + ".39"}, ifNameLookup("index"))
 	otn.Filter = "has(rx) || has(tx)"
 	otn.Otherwise = true
+	// JUNIPER-SRX5000-SPU-MONITORING-MIB jnxJsSPUMonitoringObjectsTable
+	// 1.3.6.1.4.1.2636.3.39.1.12.1.1.1: SRX services processing units, CPUs of their own
+	// beside the routing engine: .2 FPC, .3 SPU, .4 CPU %, .5 memory % (no size).
+	const spu = "1.3.6.1.4.1.2636.3.39.1.12.1.1.1"
+	spuCols := map[string]string{"fpc": spu + ".2", "n": spu + ".3", "cpu": spu + ".4", "memp": spu + ".5"}
+	spuName := `"FPC " + str(fpc) + " SPU " + str(n)`
+	spuCPU := cpuTable(spuName, "cpu", spuCols)
+	spuCPU.Filter = "has(cpu) && has(fpc)"
+	spuMem := percentMemTable(spuName, "memp", "0", spuCols)
+	spuMem.Filter = "has(memp) && has(fpc)"
 	return Profile{
 		Name:     "juniper",
 		Match:    enterprise(2636),
 		Replaces: []string{"host-resources"},
-		Tables:   append([]Table{cpu, mem, temp, module, otn, lanes}, juniperInventoryTables()...),
+		Tables:   append([]Table{cpu, mem, temp, module, otn, lanes, spuCPU, spuMem}, juniperInventoryTables()...),
 	}
 }
 

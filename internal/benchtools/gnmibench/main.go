@@ -30,11 +30,17 @@ type Report struct {
 	UpdatesPerCPUSec float64   `json:"updates_per_cpu_second"`
 	RSSMiB           []float64 `json:"rss_mib_every_5s"`
 	MaxRSSMiB        float64   `json:"max_rss_mib"`
-	// Sink is "output" (outputs.Output + file writer, the daemon's path) or "encode".
+	// Duplicates are updates received twice for the same leaf and timestamp (written once,
+	// not counted in Updates).
+	Duplicates int64 `json:"duplicates"`
+	// Sink is "output" (outputs.Output + file writer, the daemon's path), "influx"
+	// (outputs.Output + the InfluxDB writer to a real server) or "encode".
 	Sink string `json:"sink"`
-	// Written and Dropped are the Output's own counts (sink "output" only): a run that
-	// dropped points (buffer_full) measured less than the whole pipeline.
+	// Written, Lost and Dropped are the Output's own counts after its final flush, whose
+	// CPU is included above (sinks "output" and "influx"): a run that lost or dropped
+	// points (buffer_full) measured less than the whole pipeline.
 	Written int64            `json:"written,omitempty"`
+	Lost    int64            `json:"lost,omitempty"`
 	Dropped map[string]int64 `json:"dropped,omitempty"`
 }
 
@@ -64,10 +70,13 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long to measure")
 	path := flag.String("path", "/interfaces/interface/state/counters", "subscription path")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile here")
-	sinkKind := flag.String("sink", "output", "output: through outputs.Output and a file writer into a discarding writer (the daemon's path, type guard included); encode: line-protocol encoding only, into io.Discard")
+	sinkKind := flag.String("sink", sinkOutput, "output: through outputs.Output and a file writer into a discarding writer (the daemon's path, type guard included); influx: through outputs.Output and netpulse's InfluxDB writer (gzip) to -influx; encode: line-protocol encoding only, into io.Discard")
+	influxURL := flag.String("influx", "", "with -sink influx: the InfluxDB base URL, e.g. http://127.0.0.1:8086")
+	bucket := flag.String("bucket", "bench", "with -sink influx: the database (1.x) or bucket")
+	window := flag.Duration("sample-window", 0, "subscribe in SAMPLE mode with this sample interval, so updates of one interface within it are grouped into one line (0: on_change, lines grouped by equal timestamps only)")
 	flag.Parse()
-	if *sinkKind != "output" && *sinkKind != "encode" {
-		fmt.Fprintln(os.Stderr, "gnmibench: -sink must be output or encode, not", *sinkKind)
+	if err := checkSinkFlags(*sinkKind, *influxURL); err != nil {
+		fmt.Fprintln(os.Stderr, "gnmibench:", err)
 		os.Exit(2)
 	}
 	if *cpuprofile != "" {
@@ -77,7 +86,7 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	rep, err := run(*addr, *path, *sinkKind, *duration)
+	rep, err := run(*addr, *path, *sinkKind, *influxURL, *bucket, *duration, *window)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gnmibench:", err)
 		pprof.StopCPUProfile()
@@ -109,10 +118,28 @@ func rssMiB() float64 {
 	return 0
 }
 
-func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
+// checkSinkFlags rejects a -sink the benchmark does not know and an -influx URL that
+// would be ignored (a run meant for InfluxDB that silently measured the file path).
+func checkSinkFlags(kind, influxURL string) error {
+	switch kind {
+	case sinkOutput, sinkEncode:
+		if influxURL != "" {
+			return fmt.Errorf("-influx is used only with -sink influx (got -sink %s)", kind)
+		}
+	case sinkInflux:
+		if influxURL == "" {
+			return fmt.Errorf("-sink influx needs -influx URL")
+		}
+	default:
+		return fmt.Errorf("-sink must be output, influx or encode, not %q", kind)
+	}
+	return nil
+}
+
+func run(addr, path, sinkKind, influxURL, bucket string, duration, window time.Duration) (Report, error) {
 	stats := &collector.Stats{}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	s, err := newSession(addr, path, stats, log)
+	s, err := newSession(addr, path, window, stats, log)
 	if err != nil {
 		return Report{}, err
 	}
@@ -125,12 +152,18 @@ func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
 	enc := &discardSink{}
 	var out *outputSink
 	start, cpu0 := time.Now(), cpuSeconds()
-	if sinkKind == "output" {
-		// The Output's flush loop runs until close, not until ctx: the points buffered when
-		// the session stops are still written, and counted.
-		if out, err = newOutputSink(context.Background(), log); err != nil {
-			return Report{}, err
-		}
+	// The Output's flush loop runs until close, not until ctx: the points buffered when
+	// the session stops are still written, and counted.
+	switch sinkKind {
+	case sinkOutput:
+		out, err = newOutputSink(context.Background(), log)
+	case sinkInflux:
+		out, err = newInfluxSink(context.Background(), influxURL, bucket, log)
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	if out != nil {
 		sink = out
 	} else {
 		sink = enc
@@ -153,7 +186,10 @@ func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
 		if cerr != nil && err == nil {
 			err = cerr
 		}
-		rep.Written, rep.Dropped, rep.Bytes = orep.Written, orep.Dropped, out.dst.n
+		rep.Written, rep.Lost, rep.Dropped = orep.Written, orep.Lost, orep.Dropped
+		if out.dst != nil {
+			rep.Bytes = out.dst.n
+		}
 	} else {
 		enc.mu.Lock()
 		rep.Bytes = enc.bytes
@@ -164,6 +200,7 @@ func run(addr, path, sinkKind string, duration time.Duration) (Report, error) {
 	// One session, no supervisor: a broken stream ends the run with its error (redial is
 	// targets.Manager's job and not what this benchmark measures).
 	rep.Updates, rep.Points = stats.Updates.Load(), stats.Points.Load()
+	rep.Duplicates = duplicates(stats)
 	if rep.CPUSeconds > 0 {
 		rep.UpdatesPerCPUSec = float64(rep.Updates) / rep.CPUSeconds
 	}

@@ -121,6 +121,35 @@ func ciscoProfile() Profile {
 			DuplicateTag: componentDuplicateTag,
 		})
 	}
+	cpuTables = append(cpuTables, Table{
+		// CISCO-ENTITY-QFP-MIB ceqfpUtilProcessingLoad (1.3.6.1.4.1.9.9.715.1.1.6.1.14, index
+		// entPhysicalIndex.ceqfpUtilTimeInterval): the QuantumFlow Processor of ASR 1000, ISR
+		// 1000/4000 and Catalyst 8000 routers, a CPU of its own; interval fiveMinutes(3), as
+		// for the route processor's cpmCPUTotal5minRev.
+		Measurement:    componentsMeasurement,
+		Index:          []IndexPart{{Name: "phys", Type: "int"}, {Name: "interval", Type: "int"}},
+		Columns:        map[string]string{"load": "1.3.6.1.4.1.9.9.715.1.1.6.1.14"},
+		Lookups:        physName,
+		Filter:         "interval == 3 && has(load)",
+		ComputedTags:   map[string]string{"component_name": `first(physname, "QFP " + str(phys))`},
+		ComputedFields: map[string]string{fCPU: "load"},
+		Types:          map[string]string{fCPU: "uint"},
+		DuplicateTag:   componentDuplicateTag,
+	})
+	envTables = append(envTables, Table{
+		// CISCO-WAN-3G-MIB c3gCurrentModemTemperature (1.3.6.1.4.1.9.9.661.1.1.1.12, index
+		// the modem's entPhysicalIndex, °C): the cellular modem of ISR routers.
+		Measurement:    componentsMeasurement,
+		Index:          []IndexPart{{Name: "phys", Type: "int"}},
+		Columns:        map[string]string{"t": "1.3.6.1.4.1.9.9.661.1.1.1.12"},
+		Lookups:        physName,
+		Filter:         "has(t)",
+		ComputedTags:   map[string]string{"component_name": `first(physname, "modem " + str(phys))`},
+		ComputedFields: map[string]string{fTemperature: "t"},
+		Valid:          map[string]string{fTemperature: "value > -127 && value <= 200"},
+		Types:          map[string]string{fTemperature: "float"},
+		DuplicateTag:   componentDuplicateTag,
+	})
 	return Profile{
 		Name:  "cisco",
 		Match: ciscoMatch(),

@@ -1,5 +1,7 @@
 package snmp
 
+import "fmt"
+
 // Built-in profiles for the standard MIBs beyond IF-MIB: ENTITY-MIB inventory,
 // ENTITY-SENSOR-MIB, HOST-RESOURCES-MIB, UCD-SNMP-MIB, LLDP-MIB, LLDP-V2-MIB and BGP4-MIB.
 // Every value is written under the measurement, tags and field name that netpulse's gNMI
@@ -375,43 +377,59 @@ func lldpProfile() Profile {
 // lldpV2Profile reads LLDP-V2-MIB (IEEE 802.1AB-2009), whose remote index carries the local
 // ifIndex directly: timeMark.ifIndex.destAddressIndex.remIndex.
 func lldpV2Profile() Profile {
-	r := oidLldpV2RemEntry
-	return Profile{
-		Name: "lldp-v2",
-		Tables: []Table{{
-			Measurement: "lldp",
-			Index: []IndexPart{{Name: "timemark", Type: "int"}, {Name: "ifindex", Type: "int"},
-				{Name: "dest", Type: "int"}, {Name: "remidx", Type: "int"}},
-			Columns: map[string]string{"csub": r + ".5", "chassis": r + ".6", "psub": r + ".7", "portid": r + ".8"},
-			Lookups: map[string]Lookup{
-				"ifname":  {Column: oidIfName, Key: "ifindex"},
-				"ifdescr": {Column: oidIfDescr, Key: "ifindex"},
-			},
-			Fields: map[string]string{
-				"state/port-description":   r + ".9",
-				"state/system-name":        r + ".10",
-				"state/system-description": r + ".11",
-			},
-			ComputedTags: map[string]string{
-				"interface_name": "first(ifname, ifdescr, str(ifindex))",
-				"neighbor_id":    "str(remidx)",
-			},
-			ComputedFields: map[string]string{
-				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
-				"state/chassis-id-type": lldpChassisIDType,
-				"state/port-id":         "if(psub == 3, mac(portid), portid)",
-				"state/port-id-type":    lldpPortIDType,
-				"state/id":              "str(remidx)",
-			},
-			Types: map[string]string{
-				"state/port-description": "string", "state/system-name": "string",
-				"state/system-description": "string", "state/chassis-id": "string",
-				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
-				"state/id": "string",
-			},
-			DuplicateTag: "neighbor_index",
-		}},
+	return Profile{Name: "lldp-v2", Tables: []Table{lldpV2Table(oidLldpV2RemEntry, 5)}}
+}
+
+// lldpV2Table reads a remote table laid out as LLDP-V2-MIB's lldpV2RemTable (index
+// timeMark.ifIndex.destAddressIndex.remIndex; columns chassis-id subtype, chassis id, port-id
+// subtype, port id, port description, system name, system description from column first
+// on), as LLDP-V2-MIB and TIMETRA-LLDP-MIB both have it.
+func lldpV2Table(r string, first int) Table {
+	col := func(i int) string { return fmt.Sprintf("%s.%d", r, first+i) }
+	return Table{
+		Measurement: "lldp",
+		Index: []IndexPart{{Name: "timemark", Type: "int"}, {Name: "ifindex", Type: "int"},
+			{Name: "dest", Type: "int"}, {Name: "remidx", Type: "int"}},
+		Columns: map[string]string{"csub": col(0), "chassis": col(1), "psub": col(2), "portid": col(3)},
+		Lookups: map[string]Lookup{
+			"ifname":  {Column: oidIfName, Key: "ifindex"},
+			"ifdescr": {Column: oidIfDescr, Key: "ifindex"},
+		},
+		Fields: map[string]string{
+			"state/port-description":   col(4),
+			"state/system-name":        col(5),
+			"state/system-description": col(6),
+		},
+		ComputedTags: map[string]string{
+			"interface_name": "first(ifname, ifdescr, str(ifindex))",
+			"neighbor_id":    "str(remidx)",
+		},
+		ComputedFields: map[string]string{
+			"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
+			"state/chassis-id-type": lldpChassisIDType,
+			"state/port-id":         "if(psub == 3, mac(portid), portid)",
+			"state/port-id-type":    lldpPortIDType,
+			"state/id":              "str(remidx)",
+		},
+		Types: map[string]string{
+			"state/port-description": "string", "state/system-name": "string",
+			"state/system-description": "string", "state/chassis-id": "string",
+			"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
+			"state/id": "string",
+		},
+		DuplicateTag: "neighbor_index",
 	}
+}
+
+// nokiaLLDPProfile reads TIMETRA-LLDP-MIB tmnxLldpRemTable 1.3.6.1.4.1.6527.3.1.2.59.4.1.1
+// (index timeMark.ifIndex.destMACAddress.remIndex, chassis-id subtype in column 4): SR OS
+// serves its LLDP neighbours there and not in LLDP-MIB. It replaces `lldp` where it matches
+// and reads LLDP-MIB only when its own table wrote nothing, so no neighbour is written twice.
+func nokiaLLDPProfile() Profile {
+	fallback := lldpProfile().Tables
+	fallback[0].Otherwise = true
+	return Profile{Name: "nokia-lldp", Match: enterprise(6527), Replaces: []string{"lldp"},
+		Tables: append([]Table{lldpV2Table("1.3.6.1.4.1.6527.3.1.2.59.4.1.1", 4)}, fallback...)}
 }
 
 // lldpChassisIDType names LldpChassisIdSubtype (IEEE 802.1AB) as openconfig-lldp's
@@ -442,39 +460,47 @@ func bgpTags(addr string) map[string]string {
 }
 
 // bgp4Profile reads BGP4-MIB's bgpPeerTable (RFC 4273, IPv4 peers, indexed by the remote
-// address) as openconfig-bgp neighbor state (measurement bgp).
+// address) as openconfig-bgp neighbor state (measurement bgp). The vendor BGP profiles
+// (profiles_bgp.go) replace it where they match and read this table only as a fallback.
 func bgp4Profile() Profile {
+	return Profile{Name: "bgp4", Tables: []Table{bgp4Table()}}
+}
+
+// bgp4Table is bgp4Profile's one table.
+func bgp4Table() Table {
 	b := oidBgpPeerEntry
-	return Profile{
-		Name: "bgp4",
-		Tables: []Table{{
-			Measurement: "bgp",
-			Index:       []IndexPart{{Name: "addr", Type: "ipv4"}},
-			Columns:     map[string]string{"admin": b + ".3", "ras": b + ".9"},
-			Lookups:     map[string]Lookup{"las": {Column: oidBgpLocalAs, Key: `"0"`}},
-			Fields: map[string]string{
-				"state/session-state":            b + ".2",
-				"state/local-address":            b + ".5",
-				"state/remote-router-id":         b + ".1",
-				"state/messages/received/UPDATE": b + ".10",
-				"state/messages/sent/UPDATE":     b + ".11",
-				"state/established-transitions":  b + ".15",
-			},
-			Formats:      map[string]string{"state/session-state": "enum"},
-			Enums:        map[string]map[int64]string{"state/session-state": bgpSessionState()},
-			ComputedTags: bgpTags("addr"),
-			ComputedFields: map[string]string{
-				"state/peer-as":          "ras",
-				"state/local-as":         "las",
-				"state/neighbor-address": "addr",
-				"state/enabled":          "admin == 2", // bgpPeerAdminStatus start(2)
-			},
-			Types: map[string]string{
-				"state/session-state": "string", "state/local-address": "string", "state/remote-router-id": "string",
-				"state/messages/received/UPDATE": "uint", "state/messages/sent/UPDATE": "uint",
-				"state/established-transitions": "uint", "state/peer-as": "uint", "state/local-as": "uint",
-				"state/neighbor-address": "string", "state/enabled": "bool",
-			},
-		}},
+	return Table{
+		Measurement: "bgp",
+		Index:       []IndexPart{{Name: "addr", Type: "ipv4"}},
+		Columns:     map[string]string{"admin": b + ".3", "ras": b + ".9"},
+		Lookups:     map[string]Lookup{"las": {Column: oidBgpLocalAs, Key: `"0"`}},
+		Fields: map[string]string{
+			"state/session-state":            b + ".2",
+			"state/local-address":            b + ".5",
+			"state/remote-router-id":         b + ".1",
+			"state/messages/received/UPDATE": b + ".10",
+			"state/messages/sent/UPDATE":     b + ".11",
+			"state/established-transitions":  b + ".15",
+		},
+		Formats:      map[string]string{"state/session-state": "enum"},
+		Enums:        map[string]map[int64]string{"state/session-state": bgpSessionState()},
+		ComputedTags: bgpTags("addr"),
+		ComputedFields: map[string]string{
+			"state/peer-as":          "ras",
+			"state/local-as":         "las",
+			"state/neighbor-address": "addr",
+			"state/enabled":          "admin == 2", // bgpPeerAdminStatus start(2)
+		},
+		Types: bgpTypes(),
+	}
+}
+
+// bgpTypes are the declared types of every bgp field (PROFILES.md).
+func bgpTypes() map[string]string {
+	return map[string]string{
+		"state/session-state": "string", "state/local-address": "string", "state/remote-router-id": "string",
+		"state/messages/received/UPDATE": "uint", "state/messages/sent/UPDATE": "uint",
+		"state/established-transitions": "uint", "state/peer-as": "uint", "state/local-as": "uint",
+		"state/neighbor-address": "string", "state/enabled": "bool",
 	}
 }

@@ -110,11 +110,33 @@ func juniperProfile() Profile {
 		fOutPower: "tx / 100",
 	}, map[string]string{"rx": lane + ".6", "tx": lane + ".8"}, ifNameLookup("ifindex"))
 	lanes.Index = []IndexPart{{Name: "ifindex", Type: "int"}, {Name: "ln", Type: "int"}}
+	// JNX-OPT-IF-EXT-MIB jnxPMCurTable 1.3.6.1.4.1.2636.3.71.1.2.1.1 (index ifIndex): the
+	// coherent OTN optics of MX/PTX line cards, which JUNIPER-DOM leaves out: .7 Tx and .8 Rx
+	// power (0.01 dBm), .39 module temperature (°C). Read only where JUNIPER-DOM's module
+	// table wrote nothing, so no transceiver is written twice.
+	const pm = "1.3.6.1.4.1.2636.3.71.1.2.1.1"
+	otn := opticsTable("first(ifname, ifdescr, index)", "", map[string]string{
+		"transceiver/state/input-power/instant":  "rx / 100",
+		"transceiver/state/output-power/instant": "tx / 100",
+		fTemperature:                             "mtemp",
+	}, map[string]string{"tx": pm + ".7", "rx": pm + ".8", "mtemp": pm + ".39"}, ifNameLookup("index"))
+	otn.Filter = "has(rx) || has(tx)"
+	otn.Otherwise = true
+	// JUNIPER-SRX5000-SPU-MONITORING-MIB jnxJsSPUMonitoringObjectsTable
+	// 1.3.6.1.4.1.2636.3.39.1.12.1.1.1: SRX services processing units, CPUs of their own
+	// beside the routing engine: .2 FPC, .3 SPU, .4 CPU %, .5 memory % (no size).
+	const spu = "1.3.6.1.4.1.2636.3.39.1.12.1.1.1"
+	spuCols := map[string]string{"fpc": spu + ".2", "n": spu + ".3", "cpu": spu + ".4", "memp": spu + ".5"}
+	spuName := `"FPC " + str(fpc) + " SPU " + str(n)`
+	spuCPU := cpuTable(spuName, "cpu", spuCols)
+	spuCPU.Filter = "has(cpu) && has(fpc)"
+	spuMem := percentMemTable(spuName, "memp", "0", spuCols)
+	spuMem.Filter = "has(memp) && has(fpc)"
 	return Profile{
 		Name:     "juniper",
 		Match:    enterprise(2636),
 		Replaces: []string{"host-resources"},
-		Tables:   []Table{cpu, mem, temp, module, lanes},
+		Tables:   append([]Table{cpu, mem, temp, module, otn, lanes, spuCPU, spuMem}, juniperInventoryTables()...),
 	}
 }
 
@@ -150,7 +172,7 @@ func nokiaProfile() Profile {
 		fInPower:  "uw_dbm(rx / 10)",
 	}, map[string]string{"tx": lane + ".12", "rx": lane + ".17"}, ifNameLookup("port"))
 	lanes.Index = append(portIdx, IndexPart{Name: "ln", Type: "int"})
-	return Profile{Name: "nokia-sros", Match: enterprise(6527), Tables: []Table{cpu, mem, temp, module, lanes}}
+	return Profile{Name: "nokia-sros", Match: enterprise(6527), Tables: append([]Table{cpu, mem, temp, module, lanes}, nokiaInventoryTables()...)}
 }
 
 // huaweiProfile: HUAWEI-ENTITY-EXTENT-MIB hwEntityStateTable (per board, entPhysicalIndex:
@@ -204,8 +226,19 @@ func comwareProfile() Profile {
 	mem.Filter = "memp > 0"
 	temp := componentTable(name, map[string]string{fTemperature: "temp"}, map[string]string{fTemperature: "float"}, cols)
 	temp.Filter = "temp > 0 && temp != 65535"
+	// HH3C-TRANSCEIVER-INFO-MIB hh3cTransceiverInfoTable 1.3.6.1.4.1.25506.2.70.1.1.1 (index
+	// ifIndex): .9 Tx and .12 Rx power (0.01 dBm), .15 temperature (°C), .17 bias (0.01 mA);
+	// 2147483647 is "not supported" (copper and non-DDM modules).
+	const xcvr = "1.3.6.1.4.1.25506.2.70.1.1.1"
+	optics := opticsTable("first(ifname, ifdescr, index)", `"0"`, map[string]string{
+		fOutPower:    "if(tx != 2147483647, tx / 100, null)",
+		fInPower:     "if(rx != 2147483647, rx / 100, null)",
+		fLaserBias:   "if(bias != 2147483647, bias / 100, null)",
+		fTemperature: "if(t != 2147483647, t, null)",
+	}, map[string]string{"tx": xcvr + ".9", "rx": xcvr + ".12", "t": xcvr + ".15", "bias": xcvr + ".17"}, ifNameLookup("index"))
+	optics.Filter = "(has(tx) && tx != 2147483647) || (has(rx) && rx != 2147483647)"
 	return Profile{Name: "hpe-comware", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.25506", "1.3.6.1.4.1.2011.2.23"}},
-		Tables: []Table{cpu, mem, temp}}
+		Tables: []Table{cpu, mem, temp, optics}}
 }
 
 // dellProfile: Dell EMC Networking OS9 (FORCE10/DELL-NETWORKING-CHASSIS-MIB): stack unit
@@ -234,7 +267,77 @@ func dellProfile() Profile {
 	dt := componentTable("first(port, index)", map[string]string{fTemperature: "num(t)"}, map[string]string{fTemperature: "float"}, domCols)
 	dt.Filter = "has(num(t))"
 	tables = append(tables, dt)
+	tables = append(tables, dellCPUMemTables()...)
 	return Profile{Name: "dell-os9", Match: enterprise(6027), Tables: tables}
+}
+
+// dellCPUMemTables: DELL-NETWORKING-CHASSIS-MIB (OS9 9.x) per stack-unit CPU and memory, else
+// the older F10-S-SERIES-CHASSIS-MIB, and the power supply and fan tray states.
+//   - dellNetCpuUtilTable 1.3.6.1.4.1.6027.3.26.1.4.4.1 (index deviceType.unit.processor):
+//     .5 dellNetCpuUtil5Min (%), .6 dellNetCpuUtilMemUsage (%); dellNetProcessorTable
+//     …3.26.1.4.3.1 .6 dellNetProcessorMemSize (MB), same index.
+//   - chStackUnitUtilTable 1.3.6.1.4.1.6027.3.10.1.2.9.1 (index unit): .4
+//     chStackUnitCpuUtil5Min, .5 chStackUnitMemUsageUtil (%, no size).
+//   - dellNetPowerSupplyOperStatus …3.26.1.4.6.1.4 and dellNetFanTrayOperStatus
+//     …3.26.1.4.7.1.4 (index deviceType.unit.n): up(1), down(2), absent(3).
+//
+// The CPU load is the 5-minute average, as for Cisco (cpmCPUTotal5minRev).
+func dellCPUMemTables() []Table {
+	const util = "1.3.6.1.4.1.6027.3.26.1.4.4.1"
+	const proc = "1.3.6.1.4.1.6027.3.26.1.4.3.1"
+	const s = "1.3.6.1.4.1.6027.3.10.1.2.9.1"
+	idx := []IndexPart{{Name: "dt", Type: "int"}, {Name: "unit", Type: "int"}, {Name: "n", Type: "int"}}
+	name := `"Stack Unit " + str(unit) + " CPU"`
+	cols := map[string]string{"cpu": util + ".5", "mem": util + ".6", "size": proc + ".6"}
+	cpu := cpuTable(name, "cpu", cols)
+	cpu.Index = idx
+	cpu.Filter = "has(cpu)"
+	oldCols := map[string]string{"cpu": s + ".4", "mem": s + ".5"}
+	oldCPU := cpuTable(`"Stack Unit " + index + " CPU"`, "cpu", oldCols)
+	oldCPU.Filter = "has(cpu)"
+	oldCPU.Otherwise = true
+	mem := percentMemTable(name, "mem", "first(size, 0) * 1048576", cols)
+	mem.Index = idx
+	mem.Filter = "has(mem)"
+	oldMem := percentMemTable(`"Stack Unit " + index + " CPU"`, "mem", "0", oldCols)
+	oldMem.Filter = "has(mem)"
+	oldMem.Otherwise = true
+	tables := []Table{cpu, oldCPU, mem, oldMem}
+	const p = "openconfig-platform-types:"
+	for _, st := range []struct{ oid, what string }{
+		{"1.3.6.1.4.1.6027.3.26.1.4.6.1.4", "PSU"},
+		{"1.3.6.1.4.1.6027.3.26.1.4.7.1.4", "Fan Tray"},
+	} {
+		tables = append(tables, Table{
+			Measurement:  componentsMeasurement,
+			Index:        idx,
+			Columns:      map[string]string{"st": st.oid},
+			Filter:       "has(st) && st != 3", // absent(3)
+			ComputedTags: map[string]string{"component_name": `"Stack Unit " + str(unit) + " ` + st.what + ` " + str(n)`},
+			Fields:       map[string]string{"state/oper-status": st.oid},
+			Formats:      map[string]string{"state/oper-status": "enum"},
+			Enums:        map[string]map[int64]string{"state/oper-status": {1: p + "ACTIVE", 2: p + "INACTIVE"}},
+			Types:        map[string]string{"state/oper-status": "string"},
+			DuplicateTag: componentDuplicateTag,
+		})
+	}
+	return tables
+}
+
+// dellOS10Profile: Dell EMC SmartFabric OS10 (DELLEMC-OS10-CHASSIS-MIB). CPU and memory come
+// from HOST-RESOURCES-MIB (OS10 runs net-snmp); temperatures from os10ChassisTemp
+// 1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1.11 (index chassis) and os10CardTemp
+// …100.4.1.1.4.1.5 (index chassis.card), both °C.
+func dellOS10Profile() Profile {
+	const ch = "1.3.6.1.4.1.674.11000.5000.100.4.1.1.3.1"
+	const card = "1.3.6.1.4.1.674.11000.5000.100.4.1.1.4.1"
+	chassis := componentTable(`"Chassis " + index`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},
+		map[string]string{"t": ch + ".11"})
+	chassis.Filter = "has(t)"
+	cards := componentTable(`"Card " + index`, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"},
+		map[string]string{"t": card + ".5"})
+	cards.Filter = "has(t)"
+	return Profile{Name: "dell-os10", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.674.11000.5000.100"}}, Tables: []Table{chassis, cards}}
 }
 
 // fortinetProfile: FORTINET-FORTIGATE-MIB fgSysCpuUsage, fgProcessorUsage per core,
@@ -360,5 +463,27 @@ func hpProCurveProfile() Profile {
 	temp := componentTable("first(ifname, ifdescr, index)", map[string]string{fTemperature: "t / 1000"}, map[string]string{fTemperature: "float"}, cols)
 	temp.Lookups = ifNameLookup("index")
 	temp.Filter = "has(t)"
-	return Profile{Name: "hp-procurve", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.11.2.3.7"}}, Tables: []Table{cpu, optics, temp}}
+	// HP-ICF-CHASSIS hpicfPsTable 1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1 (index bay): .2 state,
+	// .4 temperature (°C). psNotPresent(1) and psNotPlugged(2) bays are skipped.
+	const ps = "1.3.6.1.4.1.11.2.14.11.5.1.55.1.1.1"
+	psCols := map[string]string{"st": ps + ".2", "t": ps + ".4"}
+	psName := `"Power Supply #" + index`
+	psTemp := componentTable(psName, map[string]string{fTemperature: "t"}, map[string]string{fTemperature: "float"}, psCols)
+	psTemp.Filter = "has(t) && st > 2"
+	const p = "openconfig-platform-types:"
+	psState := Table{
+		Measurement:  componentsMeasurement,
+		Columns:      psCols,
+		Filter:       "st > 2",
+		ComputedTags: map[string]string{"component_name": psName},
+		Fields:       map[string]string{"state/oper-status": ps + ".2"},
+		Formats:      map[string]string{"state/oper-status": "enum"},
+		// psPowered(3) → ACTIVE; psFailed(4), psPermFailure(5), psMax(6), psAuxFailure(7) →
+		// INACTIVE; psNotPowered(8), psAuxNotPowered(9) → DISABLED.
+		Enums: map[string]map[int64]string{"state/oper-status": {3: p + "ACTIVE", 4: p + "INACTIVE", 5: p + "INACTIVE",
+			6: p + "INACTIVE", 7: p + "INACTIVE", 8: p + "DISABLED", 9: p + "DISABLED"}},
+		Types:        map[string]string{"state/oper-status": "string"},
+		DuplicateTag: componentDuplicateTag,
+	}
+	return Profile{Name: "hp-procurve", Match: &Match{SysObjectID: []string{"1.3.6.1.4.1.11.2.3.7"}}, Tables: []Table{cpu, optics, temp, psTemp, psState}}
 }

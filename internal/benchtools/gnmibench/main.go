@@ -145,8 +145,13 @@ func run(addr, path, sinkKind, influxURL, bucket string, duration, window time.D
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, duration)
+	// A timer that cancels, not a context deadline: gRPC sends a deadline to the server,
+	// whose timer can end the stream (DeadlineExceeded) just before the client's context is
+	// done, and the session then reports a stream error (the demo had the same race).
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stopAfter := time.AfterFunc(duration, cancel)
+	defer stopAfter.Stop()
 	rep := Report{Sink: sinkKind}
 	var sink collector.Sink
 	enc := &discardSink{}

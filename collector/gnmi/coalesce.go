@@ -108,7 +108,7 @@ func sampleWindows(spec *streamSpec) map[string]time.Duration {
 			m = s.Name
 		}
 		sm, _ := parseStreamMode(s.StreamMode)
-		if s.ExactTimestamps || sm != gnmipb.SubscriptionMode_SAMPLE || s.SampleInterval <= 0 {
+		if !s.SampleWindows || sm != gnmipb.SubscriptionMode_SAMPLE || s.SampleInterval <= 0 {
 			exact[m] = true
 			continue
 		}

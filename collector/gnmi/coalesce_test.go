@@ -191,7 +191,7 @@ func TestCoalescerExactTimestamps(t *testing.T) {
 func TestSampleWindows(t *testing.T) {
 	sub := func(name, mode, streamMode string, iv time.Duration, exact bool) Subscription {
 		return Subscription{Name: name, Paths: []string{"/interfaces"}, Mode: mode, StreamMode: streamMode,
-			SampleInterval: iv, ExactTimestamps: exact, Measurement: "m-" + name}
+			SampleInterval: iv, SampleWindows: !exact, Measurement: "m-" + name}
 	}
 	for _, c := range []struct {
 		name string

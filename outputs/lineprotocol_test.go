@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,8 +203,12 @@ func FuzzAppendLineProtocol(f *testing.F) {
 		if derr != nil || len(got) != 1 {
 			t.Fatalf("encoded %q does not decode: %v", b, derr)
 		}
-		if got[0].String() != p.String() {
-			t.Fatalf("round trip: got %s, want %s", got[0].String(), p.String())
+		// A tag with an empty value is left out of the line: InfluxDB has no empty tag
+		// values, and a series without the tag is the same series (validatePoint).
+		want := p
+		want.Tags = slices.DeleteFunc(slices.Clone(p.Tags), func(t collector.Tag) bool { return t.Value == "" })
+		if got[0].String() != want.String() {
+			t.Fatalf("round trip: got %s, want %s", got[0].String(), want.String())
 		}
 	})
 }

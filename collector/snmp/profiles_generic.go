@@ -355,22 +355,34 @@ func lldpProfile() Profile {
 				"interface_name": "first(if(str(num(locpid)) == trim(locpid), pidifname, trim(locpid)), trim(locpdesc), ifname, str(port))",
 				"neighbor_id":    "str(remidx)",
 			},
-			ComputedFields: map[string]string{
-				// Subtype macAddress(4) is six bytes: written as a MAC, as OpenConfig does.
-				"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
-				"state/chassis-id-type": lldpChassisIDType,
-				"state/port-id":         "if(psub == 3, mac(portid), portid)",
-				"state/port-id-type":    lldpPortIDType,
-				"state/id":              "str(remidx)",
-			},
-			Types: map[string]string{
-				"state/port-description": "string", "state/system-name": "string",
-				"state/system-description": "string", "state/chassis-id": "string",
-				"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
-				"state/id": "string",
-			},
-			DuplicateTag: "neighbor_index",
+			ComputedFields: lldpRemoteComputed(),
+			Types:          lldpRemoteTypes(),
+			DuplicateTag:   "neighbor_index",
 		}},
+	}
+}
+
+// lldpRemoteComputed is what LLDP-MIB and LLDP-V2-MIB remote rows derive alike from their
+// csub/chassis/psub/portid columns and remidx index part. Subtype macAddress(4) (chassis) and
+// (3) (port) are six bytes: written as a MAC, as OpenConfig does.
+func lldpRemoteComputed() map[string]string {
+	return map[string]string{
+		"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
+		"state/chassis-id-type": lldpChassisIDType,
+		"state/port-id":         "if(psub == 3, mac(portid), portid)",
+		"state/port-id-type":    lldpPortIDType,
+		"state/id":              "str(remidx)",
+	}
+}
+
+// lldpRemoteTypes declares the type of every field an LLDP remote row writes (all strings,
+// as openconfig-lldp's neighbor state leaves are).
+func lldpRemoteTypes() map[string]string {
+	return map[string]string{
+		"state/port-description": "string", "state/system-name": "string",
+		"state/system-description": "string", "state/chassis-id": "string",
+		"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
+		"state/id": "string",
 	}
 }
 
@@ -404,20 +416,9 @@ func lldpV2Table(r string, first int) Table {
 			"interface_name": "first(ifname, ifdescr, str(ifindex))",
 			"neighbor_id":    "str(remidx)",
 		},
-		ComputedFields: map[string]string{
-			"state/chassis-id":      "if(csub == 4, mac(chassis), chassis)",
-			"state/chassis-id-type": lldpChassisIDType,
-			"state/port-id":         "if(psub == 3, mac(portid), portid)",
-			"state/port-id-type":    lldpPortIDType,
-			"state/id":              "str(remidx)",
-		},
-		Types: map[string]string{
-			"state/port-description": "string", "state/system-name": "string",
-			"state/system-description": "string", "state/chassis-id": "string",
-			"state/chassis-id-type": "string", "state/port-id": "string", "state/port-id-type": "string",
-			"state/id": "string",
-		},
-		DuplicateTag: "neighbor_index",
+		ComputedFields: lldpRemoteComputed(),
+		Types:          lldpRemoteTypes(),
+		DuplicateTag:   "neighbor_index",
 	}
 }
 

@@ -124,6 +124,14 @@ type countingClient struct {
 	n int
 }
 
+// Idle lets the wrapped client release its socket between polls, as the session would.
+func (c *countingClient) Idle() error {
+	if i, ok := c.Client.(idler); ok {
+		return i.Idle()
+	}
+	return nil
+}
+
 func (c *countingClient) GetBulk(ctx context.Context, oids []string, reps uint32) (*gosnmp.SnmpPacket, error) {
 	c.n++
 	return c.Client.GetBulk(ctx, oids, reps)

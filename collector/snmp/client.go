@@ -2,10 +2,12 @@ package snmp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -25,26 +27,40 @@ type Client interface {
 	Close() error
 }
 
-// goSNMPClient is the real Client over one gosnmp.GoSNMP (one UDP socket). Between polls
-// the session calls Idle, which drops the GoSNMP: gosnmp gives every connection a 64 KiB
+// goSNMPClient is the real Client: requests go out on the fast path of wire.go, and through
+// one gosnmp.GoSNMP (its own UDP socket) whenever the fast path hands one over (SNMPv3
+// engine discovery, reports, anything unusual). Between polls the session calls Idle, which
+// closes both sockets and drops their buffers: gosnmp gives every connection a 64 KiB
 // receive buffer, which at fleet scale was three quarters of the heap. What SNMPv3 engine
 // discovery learnt (engine ID, boots, time, localized keys) is kept, so it happens once.
 type goSNMPClient struct {
 	cfg *Config
-	g   *gosnmp.GoSNMP // nil while idle
+	g   *gosnmp.GoSNMP // nil while idle and until a request needs gosnmp
 	rec *recordingConn // SNMPv3: the last datagram, to name the report gosnmp discarded
 
 	usm             gosnmp.SnmpV3SecurityParameters // kept while idle (SNMPv3)
 	contextEngineID string                          // learnt with the engine ID
+
+	w         wire     // the fast path
+	keys      *usmKeys // its SNMPv3 keys and engine clock (nil until gosnmp discovered them)
+	version   gosnmp.SnmpVersion
+	community string
+	timeout   time.Duration
+	retries   int
 }
 
 // Dial returns a Client for cfg's agent: version, credentials, timeout and retries from cfg.
 // For UDP nothing is sent until the first request. cfg must stay unchanged while the client
 // is in use (it reconnects from it after Idle).
 func Dial(ctx context.Context, cfg *Config) (Client, error) {
-	c := &goSNMPClient{cfg: cfg}
-	if err := c.connect(ctx); err != nil {
+	g, err := newGoSNMP(cfg) // checks the settings
+	if err != nil {
 		return nil, err
+	}
+	c := &goSNMPClient{cfg: cfg, version: g.Version, community: g.Community}
+	c.timeout, c.retries = cfg.requestSettings()
+	if err := c.w.open(ctx, cfg.Address); err != nil {
+		return nil, fmt.Errorf("open socket to %s: %w", cfg.Address, err)
 	}
 	return c, nil
 }
@@ -73,16 +89,19 @@ func (c *goSNMPClient) connect(ctx context.Context) error {
 	return nil
 }
 
-// Idle closes the socket and lets the GoSNMP and its receive buffer go until the next
+// Idle closes the sockets and lets the GoSNMP and the receive buffers go until the next
 // request, keeping the SNMPv3 engine state.
 func (c *goSNMPClient) Idle() error {
+	err := c.w.close()
 	if c.g == nil {
-		return nil
+		return err
 	}
 	if c.g.Version == gosnmp.Version3 {
 		c.usm, c.contextEngineID = c.g.SecurityParameters, c.g.ContextEngineID
 	}
-	err := c.g.Close()
+	if gerr := c.g.Close(); err == nil {
+		err = gerr
+	}
 	c.g, c.rec = nil, nil
 	return err
 }
@@ -276,31 +295,51 @@ func splitAddress(addr string) (string, uint16, error) {
 
 // Get implements Client.
 func (c *goSNMPClient) Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
-	if err := c.ready(ctx); err != nil {
-		return nil, err
-	}
-	c.g.Context = ctx
-	pkt, err := c.g.Get(oids)
-	return pkt, c.diagnose(err)
+	return c.request(ctx, pduGet, oids, 0)
 }
 
 // GetNext implements Client.
 func (c *goSNMPClient) GetNext(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error) {
-	if err := c.ready(ctx); err != nil {
-		return nil, err
-	}
-	c.g.Context = ctx
-	pkt, err := c.g.GetNext(oids)
-	return pkt, c.diagnose(err)
+	return c.request(ctx, pduGetNext, oids, 0)
 }
 
 // GetBulk implements Client.
 func (c *goSNMPClient) GetBulk(ctx context.Context, oids []string, maxRepetitions uint32) (*gosnmp.SnmpPacket, error) {
+	return c.request(ctx, pduGetBulk, oids, maxRepetitions)
+}
+
+// request sends one request on the fast path, or through gosnmp when the fast path hands it
+// over (with the retries it has left).
+func (c *goSNMPClient) request(ctx context.Context, typ byte, oids []string, reps uint32) (*gosnmp.SnmpPacket, error) {
+	retries := c.retries
+	if c.version != gosnmp.Version3 || c.keys != nil {
+		if err := c.w.open(ctx, c.cfg.Address); err != nil {
+			return nil, fmt.Errorf("open socket to %s: %w", c.cfg.Address, err)
+		}
+		pkt, left, err := c.w.exchange(ctx, c.version, c.community, c.keys, c.timeout, retries, typ, oids, reps)
+		if !errors.Is(err, errFallback) {
+			return pkt, err
+		}
+		retries = left
+	}
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	c.g.Context = ctx
-	pkt, err := c.g.GetBulk(oids, 0, maxRepetitions)
+	c.g.Context, c.g.Retries = ctx, retries
+	var pkt *gosnmp.SnmpPacket
+	var err error
+	switch typ {
+	case pduGet:
+		pkt, err = c.g.Get(oids)
+	case pduGetNext:
+		pkt, err = c.g.GetNext(oids)
+	default:
+		pkt, err = c.g.GetBulk(oids, 0, reps)
+	}
+	c.g.Retries = c.retries
+	if err == nil && c.version == gosnmp.Version3 {
+		c.keys = keysFrom(c.g.SecurityParameters, c.g.MsgFlags, c.g.ContextEngineID, c.g.ContextName)
+	}
 	return pkt, c.diagnose(err)
 }
 

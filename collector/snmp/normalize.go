@@ -786,10 +786,57 @@ func macString(b []byte) string {
 }
 
 // compareOID compares two dotted numeric OIDs (or OID suffixes) arc by arc, without
-// allocating; a leading dot is ignored. Non-digit bytes compare as in a string.
+// allocating; a leading dot is ignored. Non-digit bytes compare as in a string. Walks call
+// it for every varbind and sorts for every row, so it skips the common prefix bytewise and
+// only looks at the arcs where the two first differ.
 func compareOID(a, b string) int {
 	a = strings.TrimPrefix(a, ".")
 	b = strings.TrimPrefix(b, ".")
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) && i == len(b) {
+		return 0
+	}
+	// The arcs that differ start after the last dot of the common prefix.
+	s := strings.LastIndexByte(a[:i], '.') + 1
+	ea := strings.IndexByte(a[s:], '.')
+	if ea < 0 {
+		ea = len(a) - s
+	}
+	eb := strings.IndexByte(b[s:], '.')
+	if eb < 0 {
+		eb = len(b) - s
+	}
+	if ea > 0 && a[s] == '0' || eb > 0 && b[s] == '0' || emptyArc(a[s:]) || emptyArc(b[s:]) {
+		return compareOIDArcs(a[s:], b[s:]) // zeros (leading, or a "0" arc) or empty arcs: arc by arc
+	}
+	switch {
+	case ea != eb:
+		if ea < eb {
+			return -1
+		}
+		return 1
+	case i < s+ea:
+		// Same arc length, different digits at i.
+		if a[i] < b[i] {
+			return -1
+		}
+		return 1
+	case len(a) < len(b): // equal arcs: the one that ends first
+		return -1
+	}
+	return 1
+}
+
+// emptyArc reports an empty arc in s: a leading or trailing dot, or two in a row.
+func emptyArc(s string) bool {
+	return s != "" && (s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, ".."))
+}
+
+// compareOIDArcs is compareOID arc by arc, for arcs with leading zeros.
+func compareOIDArcs(a, b string) int {
 	for len(a) > 0 && len(b) > 0 {
 		ea := strings.IndexByte(a, '.')
 		if ea < 0 {

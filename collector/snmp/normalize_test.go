@@ -101,11 +101,36 @@ func TestCompareOID(t *testing.T) {
 		{"1.3.6.1", "1.3.6", 1},
 		{"5", "83886080", -1},
 		{"1275076608", "999", 1},
+		{"1.2.3", "1.23", -1},
+		{"1.23", "1.2.3", 1},
+		{"1.2", "1.2.3", -1},
+		{"1.05", "1.5", 0},
+		{"1.05.1", "1.5", 1},
+		{"1.007", "1.10", -1},
+		{"", "1", -1},
+		{"", "", 0},
 	} {
 		if got := compareOID(tc.a, tc.b); got != tc.want {
 			t.Errorf("compareOID(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
+		if got := compareOIDArcs(strings.TrimPrefix(tc.a, "."), strings.TrimPrefix(tc.b, ".")); got != tc.want {
+			t.Errorf("compareOIDArcs(%s, %s) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
 	}
+}
+
+// FuzzCompareOID: the prefix-skipping compareOID orders every pair of OIDs as the plain
+// arc-by-arc comparison does.
+func FuzzCompareOID(f *testing.F) {
+	for _, s := range [][2]string{{"1.3.6.1.2", "1.3.6.1.10"}, {".1.2.3", "1.23"}, {"1.05", "1.5"}, {"5", "83886080"}, {"1.2.x", "1.2.y"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		want := compareOIDArcs(strings.TrimPrefix(a, "."), strings.TrimPrefix(b, "."))
+		if got := compareOID(a, b); got != want {
+			t.Fatalf("compareOID(%q, %q) = %d, arc by arc %d", a, b, got, want)
+		}
+	})
 }
 
 // ifRows builds an if-mib tableData by hand: per row, column OID (without leading dot) →

@@ -127,3 +127,35 @@ func TestIdleSessionMemory(t *testing.T) {
 		t.Errorf("an idle session holds %d bytes, want under 32 KiB", per)
 	}
 }
+
+// TestBuiltinProfilesShared: sessions of built-in profiles share one compiled plan (a fleet
+// held one copy per target), while a profile built anew, even under a built-in's name,
+// gets a plan of its own.
+func TestBuiltinProfilesShared(t *testing.T) {
+	ifm, _ := BuiltinProfile("if-mib")
+	again, _ := BuiltinProfile("if-mib")
+	cfg := Config{Name: "a", Address: "127.0.0.1:161", Interval: time.Minute, Profiles: []Profile{ifm}}
+	cfg2 := cfg
+	cfg2.Profiles = []Profile{again}
+	a, err := New(cfg, collector.Runtime{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(cfg2, collector.Runtime{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &a.profiles[0].tables[0] != &b.profiles[0].tables[0] {
+		t.Error("two sessions of the built-in if-mib compiled it twice")
+	}
+	own := ifm
+	own.Tables = append([]Table(nil), ifm.Tables...)
+	cfg.Profiles = []Profile{own}
+	c, err := New(cfg, collector.Runtime{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &c.profiles[0].tables[0] == &a.profiles[0].tables[0] {
+		t.Error("a profile with its own tables shares the built-in's plan")
+	}
+}

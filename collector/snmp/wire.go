@@ -48,22 +48,32 @@ const (
 	pduGetBulk  = 0xa5
 )
 
-// rxSize holds any UDP datagram.
-const rxSize = 65535
+// rxSize holds any UDP datagram; rxStart is the receive buffer a client starts with: agents
+// answer within their own message size, 1472 bytes or so on most (the simulator's default),
+// and a 64 KiB buffer per poll was a tenth of a fleet's allocations. A datagram that fills
+// the buffer may have been cut: that request goes to gosnmp, and the client's buffer grows
+// to rxSize for good.
+const (
+	rxSize  = 65535
+	rxStart = 4096
+)
 
 // wire is the fast path's per-client state. The socket and buffers exist only during a poll
 // (close releases them); what SNMPv3 learnt lives in the client.
 type wire struct {
-	conn  *net.UDPConn
-	rx    []byte // receive buffer
-	tx    []byte // outgoing message
-	sp    []byte // SNMPv3 scopedPDU before encryption
-	reqID uint32
-	msgID uint32
-	salt  uint64 // SNMPv3 privacy salt counter (RFC 3826 §3.1.2.1: a different salt each message)
-	mac   hash.Hash
-	block cipher.Block
-	fast  int // requests answered on the fast path (tests check it is taken)
+	conn   *net.UDPConn
+	rx     []byte // receive buffer
+	rxSize int    // its size: rxStart, or rxSize after a datagram filled it
+	tx     []byte // outgoing message
+	sp     []byte // SNMPv3 scopedPDU before encryption
+	names  []byte // decode scratch: the varbind names of one response
+	ends   []int  // decode scratch: where each name ends
+	reqID  uint32
+	msgID  uint32
+	salt   uint64 // SNMPv3 privacy salt counter (RFC 3826 §3.1.2.1: a different salt each message)
+	mac    hash.Hash
+	block  cipher.Block
+	fast   int // requests answered on the fast path (tests check it is taken)
 }
 
 // close releases the socket and buffers.
@@ -72,7 +82,7 @@ func (w *wire) close() error {
 	if w.conn != nil {
 		err = w.conn.Close()
 	}
-	w.conn, w.rx, w.tx, w.sp, w.mac, w.block = nil, nil, nil, nil, nil, nil
+	w.conn, w.rx, w.tx, w.sp, w.names, w.ends, w.mac, w.block = nil, nil, nil, nil, nil, nil, nil, nil
 	return err
 }
 
@@ -91,7 +101,10 @@ func (w *wire) open(ctx context.Context, address string) error {
 		return err
 	}
 	w.conn = c.(*net.UDPConn)
-	w.rx = make([]byte, rxSize)
+	if w.rxSize == 0 {
+		w.rxSize = rxStart
+	}
+	w.rx = make([]byte, w.rxSize)
 	if w.reqID == 0 {
 		w.reqID, w.msgID, w.salt = rand.Uint32()&0x3fffffff, rand.Uint32()&0x3fffffff, rand.Uint64()
 	}
@@ -222,6 +235,11 @@ func (w *wire) exchange(ctx context.Context, version gosnmp.SnmpVersion, communi
 				return nil, 0, fmt.Errorf("request timeout (after 0 retries): %w", gosnmp.ErrMaxRetriesExceeded)
 			}
 			return nil, retries - 1, errFallback
+		}
+		if n == len(w.rx) && n < rxSize {
+			w.rxSize = rxSize // perhaps cut: gosnmp reads this one, the fast path the next
+			w.rx = make([]byte, rxSize)
+			return nil, retries, errFallback
 		}
 		pkt, match := w.decode(w.rx[:n], version, k)
 		switch match {
@@ -483,7 +501,7 @@ func (w *wire) decode(dgram []byte, version gosnmp.SnmpVersion, k *usmKeys) (*go
 	}
 	pkt := &gosnmp.SnmpPacket{Version: version, PDUType: gosnmp.GetResponse, RequestID: uint32(id),
 		Error: gosnmp.SNMPError(status), ErrorIndex: uint8(index)}
-	if !decodeVarbinds(pkt, vbl) {
+	if !w.decodeVarbinds(pkt, vbl) {
 		return nil, matchFallback
 	}
 	return pkt, matchOK
@@ -593,7 +611,7 @@ func scopedPDU(b []byte) ([]byte, match) {
 // Null and the exceptions → nil. Opaque, BitString and anything unusual report false, so
 // gosnmp decodes the response itself. The names share one string, the byte values one copy
 // of the list.
-func decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
+func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 	n := 0
 	for b := vbl; len(b) > 0; n++ {
 		var ok bool
@@ -602,8 +620,11 @@ func decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 		}
 	}
 	vars := make([]gosnmp.SnmpPDU, n)
-	names := make([]byte, 0, len(vbl)*5/2)
-	ends := make([]int, n)
+	names := w.names[:0]
+	if cap(w.ends) < n {
+		w.ends = make([]int, n)
+	}
+	ends := w.ends[:n]
 	own := []byte(nil) // the copy of vbl that byte values point into (made at the first one)
 	b := vbl
 	for i := range vars {
@@ -683,6 +704,7 @@ func decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 			return false
 		}
 	}
+	w.names = names
 	all := string(names)
 	start := 0
 	for i := range vars {

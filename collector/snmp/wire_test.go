@@ -41,6 +41,9 @@ func rawWalk(t *testing.T, addr, community string, limit int) (varbinds, fallbac
 			t.Fatal(err)
 		}
 		n, err := w.conn.Read(w.rx)
+		if n == len(w.rx) {
+			t.Fatalf("GETBULK %s: the answer may not fit the %d-byte buffer", cursor, n)
+		}
 		if err != nil {
 			t.Fatalf("GETBULK %s: %v", cursor, err)
 		}
@@ -274,5 +277,36 @@ func TestWireTimeoutRetries(t *testing.T) {
 	}
 	if n := <-got; n != 3 {
 		t.Errorf("the agent received %d requests, want 3 (1 + 2 retries)", n)
+	}
+}
+
+// TestWireLargeDatagrams: an agent whose answers exceed the fast path's first buffer (4 KiB
+// against a 64 KiB message size) still yields every interface; the cut answer goes to
+// gosnmp once and the buffer grows.
+func TestWireLargeDatagrams(t *testing.T) {
+	_, d := simAgent(t, sim.Config{SNMPMaxMsgSize: 65507})
+	cfg := testConfig(t, "if-mib")
+	cfg.Address, cfg.Community = d.Address, collector.Secret(d.Community)
+	c, err := Dial(context.Background(), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewWithClient(cfg, collector.Runtime{}, nil, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 2 {
+		points, err := s.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(points) != 12 {
+			t.Fatalf("%d points, want one per interface (12)", len(points))
+		}
+	}
+	gc := c.(*goSNMPClient)
+	if gc.w.rxSize != rxSize || gc.w.fast == 0 {
+		t.Errorf("receive buffer %d bytes after large answers, %d requests on the fast path", gc.w.rxSize, gc.w.fast)
 	}
 }

@@ -429,6 +429,57 @@ func (w *wire) digest(k *usmKeys, msg []byte) []byte {
 	return w.mac.Sum(sum[:0])[:k.digestLen]
 }
 
+// discover learns the agent's SNMPv3 engine ID, boots and time (RFC 3414 §4): a reportable
+// noAuthNoPriv GET without varbinds, from no user to no engine, which the agent answers with
+// a usmStatsUnknownEngineIDs report, as gosnmp's discovery does. One try: on any failure
+// the caller leaves discovery to gosnmp.
+func (w *wire) discover(ctx context.Context, timeout time.Duration) (*usmKeys, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	now := time.Now()
+	deadline := now.Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	probe := &usmKeys{at: now}
+	w.reqID = (w.reqID + 1) & 0x7fffffff
+	msg, ok := w.encode(gosnmp.Version3, "", probe, pduGet, nil, 0, now)
+	if !ok || w.conn.SetDeadline(deadline) != nil {
+		return nil, false
+	}
+	if _, err := w.conn.Write(msg); err != nil {
+		return nil, false
+	}
+	for {
+		n, err := w.conn.Read(w.rx)
+		if err != nil || n == len(w.rx) {
+			return nil, false
+		}
+		dgram := w.rx[:n]
+		m, _, ok := berExpect(dgram, berSequence)
+		if !ok {
+			return nil, false
+		}
+		vc, rest, ok := berExpect(m, berInteger)
+		if v, ok2 := berInt64(vc); !ok || !ok2 || v != 3 {
+			return nil, false
+		}
+		k := &usmKeys{}
+		pdu, match := w.openV3Mode(dgram, rest, k, true)
+		switch match {
+		case matchOther:
+			continue
+		case matchFallback:
+			return nil, false
+		}
+		if tag, _, _, ok := berNext(pdu); !ok || tag != 0xa8 { // Report (RFC 3416 §3)
+			return nil, false
+		}
+		return k, true
+	}
+}
+
 // match is how a received datagram relates to the request.
 type match uint8
 
@@ -511,6 +562,12 @@ func (w *wire) decode(dgram []byte, version gosnmp.SnmpVersion, k *usmKeys) (*go
 // digest), learns the agent's engine boots and time from it, and returns its PDU, decrypted
 // when the message is encrypted.
 func (w *wire) openV3(dgram, rest []byte, k *usmKeys) ([]byte, match) {
+	return w.openV3Mode(dgram, rest, k, false)
+}
+
+// openV3Mode is openV3; with discovery, the message is the agent's answer to engine
+// discovery, whose engine ID, boots and time are stored in k.
+func (w *wire) openV3Mode(dgram, rest []byte, k *usmKeys, discovery bool) ([]byte, match) {
 	gd, rest, ok := berExpect(rest, berSequence)
 	if !ok {
 		return nil, matchFallback
@@ -547,8 +604,15 @@ func (w *wire) openV3(dgram, rest []byte, k *usmKeys) ([]byte, match) {
 	}
 	boots, ok1 := berInt64(bc)
 	etime, ok2 := berInt64(tc)
-	if !ok1 || !ok2 || boots < 0 || etime < 0 || boots > 1<<31-1 || etime > 1<<31-1 ||
-		string(engine) != k.engineID || string(user) != k.user {
+	if !ok1 || !ok2 || boots < 0 || etime < 0 || boots > 1<<31-1 || etime > 1<<31-1 {
+		return nil, matchFallback
+	}
+	if discovery {
+		if len(engine) == 0 || len(engine) > 32 { // RFC 3411 §5: SnmpEngineID is 5 to 32 octets
+			return nil, matchFallback
+		}
+		k.engineID, k.boots, k.time, k.at = string(engine), uint32(boots), uint32(etime), time.Now()
+	} else if string(engine) != k.engineID || string(user) != k.user {
 		return nil, matchFallback
 	}
 	if k.flags&1 != 0 {

@@ -15,7 +15,9 @@ import (
 // Client is the part of an SNMP manager that polling needs: GET, GETNEXT and GETBULK of
 // numeric OIDs (leading dot, as gosnmp writes them). Walks are built on top by the session,
 // so a fake only has to answer these three. A Client is used by one goroutine at a time.
-// Responses are gosnmp packets: callers read Error, ErrorIndex and Variables.
+// Responses are gosnmp packets: callers read Error, ErrorIndex and Variables. The Variables
+// slice may be reused by the client's next request: copy the varbinds that must outlive it
+// (their names and values stay valid).
 type Client interface {
 	// Get sends one GetRequest for oids.
 	Get(ctx context.Context, oids []string) (*gosnmp.SnmpPacket, error)

@@ -62,12 +62,13 @@ const (
 // (close releases them); what SNMPv3 learnt lives in the client.
 type wire struct {
 	conn   *net.UDPConn
-	rx     []byte // receive buffer
-	rxSize int    // its size: rxStart, or rxSize after a datagram filled it
-	tx     []byte // outgoing message
-	sp     []byte // SNMPv3 scopedPDU before encryption
-	names  []byte // decode scratch: the varbind names of one response
-	ends   []int  // decode scratch: where each name ends
+	rx     []byte           // receive buffer
+	rxSize int              // its size: rxStart, or rxSize after a datagram filled it
+	tx     []byte           // outgoing message
+	sp     []byte           // SNMPv3 scopedPDU before encryption
+	vars   []gosnmp.SnmpPDU // the last response's Variables (reused: see Client)
+	names  []byte           // decode scratch: the varbind names of one response
+	ends   []int            // decode scratch: where each name ends
 	reqID  uint32
 	msgID  uint32
 	salt   uint64 // SNMPv3 privacy salt counter (RFC 3826 §3.1.2.1: a different salt each message)
@@ -82,7 +83,7 @@ func (w *wire) close() error {
 	if w.conn != nil {
 		err = w.conn.Close()
 	}
-	w.conn, w.rx, w.tx, w.sp, w.names, w.ends, w.mac, w.block = nil, nil, nil, nil, nil, nil, nil, nil
+	w.conn, w.rx, w.tx, w.sp, w.vars, w.names, w.ends, w.mac, w.block = nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return err
 }
 
@@ -673,23 +674,34 @@ func scopedPDU(b []byte) ([]byte, match) {
 // Integer → int, Uinteger32 → uint32, Counter32/Gauge32 → uint, TimeTicks → uint32,
 // Counter64 → uint64, OctetString → []byte, ObjectIdentifier and IpAddress → string,
 // Null and the exceptions → nil. Opaque, BitString and anything unusual report false, so
-// gosnmp decodes the response itself. The names share one string, the byte values one copy
-// of the list.
+// gosnmp decodes the response itself. The names share one string, the byte values one
+// buffer. The Variables slice itself is reused by the client's next request (Client says
+// so): a walk reads each response before it sends the next request.
 func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
-	n := 0
+	n, octets := 0, 0
 	for b := vbl; len(b) > 0; n++ {
-		var ok bool
-		if _, _, b, ok = berNext(b); !ok {
+		_, c, rest, ok := berNext(b)
+		if !ok {
 			return false
 		}
+		b = rest
+		if _, _, v, ok := berNext(c); ok && len(v) > 0 && v[0] == berOctetString { // the value, after the name
+			if _, oc, _, ok := berNext(v); ok {
+				octets += len(oc)
+			}
+		}
 	}
-	vars := make([]gosnmp.SnmpPDU, n)
+	if cap(w.vars) < n {
+		w.vars = make([]gosnmp.SnmpPDU, n)
+	}
+	vars := w.vars[:n]
+	clear(vars)
 	names := w.names[:0]
 	if cap(w.ends) < n {
 		w.ends = make([]int, n)
 	}
 	ends := w.ends[:n]
-	own := []byte(nil) // the copy of vbl that byte values point into (made at the first one)
+	var own []byte // the byte values, copied out of the receive buffer (made at the first one)
 	b := vbl
 	for i := range vars {
 		vb, rest, ok := berExpect(b, berSequence)
@@ -744,10 +756,11 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 			v.Value = x
 		case gosnmp.OctetString:
 			if own == nil {
-				own = append([]byte(nil), vbl...)
+				own = make([]byte, 0, octets)
 			}
-			off := len(vbl) - len(b) - len(c) // c ends where this varbind ends
-			v.Value = own[off : off+len(c) : off+len(c)]
+			off := len(own)
+			own = append(own, c...)
+			v.Value = own[off:len(own):len(own)]
 		case gosnmp.ObjectIdentifier:
 			s, ok := appendOIDName(nil, c)
 			if !ok {

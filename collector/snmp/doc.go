@@ -22,8 +22,11 @@
 // not at all. normalize.go holds
 // the pure conversion from varbinds to points; walk.go the request logic; client.go the
 // small Client interface over gosnmp, which tests replace with the map-backed fake in
-// package snmptest; names.go the MIB names (sysName, ifHCInOctets, …) that the CLI and
-// `explain` resolve to numeric OIDs without MIB files; sample.go the sample poll `explain`
-// runs: sample varbinds (ParseVarbind) through the daemon's own Session against an agent
-// that holds only them (SamplePoll).
+// package snmptest; wire.go the client's fast path, which encodes GET/GETNEXT/GETBULK and
+// decodes their responses itself into the values gosnmp would produce and hands gosnmp
+// everything else (SNMPv3 reports, anything unusual); ber.go its BER; names.go the MIB
+// names (sysName, ifHCInOctets, …) that the CLI and `explain` resolve to numeric OIDs
+// without MIB files; sample.go the sample poll `explain` runs: sample varbinds
+// (ParseVarbind) through the daemon's own Session against an agent that holds only them
+// (SamplePoll).
 package snmp

@@ -69,7 +69,7 @@ func TestIdleBetweenPolls(t *testing.T) {
 			t.Fatalf("poll %d: %d points, %v", i, len(pts), err)
 		}
 		c, ok := s.client.(*goSNMPClient)
-		if !ok || c.g != nil || c.rec != nil {
+		if !ok || c.g != nil || c.rec != nil || c.w.conn != nil || c.w.rx != nil {
 			t.Fatalf("poll %d: the client still holds its gosnmp connection between polls", i)
 		}
 	}

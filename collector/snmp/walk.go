@@ -214,8 +214,8 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, p
 				return nil, fmt.Errorf("%w: the agent returned %s after %s (OIDs not increasing, a loop)", ErrBadResponse, name, cursor[c])
 			}
 			cursor[c] = name
+			d.setAt(c, name[len(prefix)+1:], rows[c], vb.Type, vb.Value)
 			rows[c]++
-			d.set(c, name[len(prefix)+1:], vb.Type, vb.Value)
 		}
 	}
 	if plan.reps != startReps || plan.width != startWidth {

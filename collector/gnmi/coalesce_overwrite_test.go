@@ -91,11 +91,14 @@ func TestCoalescerWindowNeverOverwrites(t *testing.T) {
 		wantLines: 3, // snapshot, late leaf at t0, next sample
 	}, {
 		// A leaf of an older sample arrives after the next sample's first leaf (devices that
-		// stream from several line cards). Before the fix it joined the newer line, then its
-		// own next update was written at that line's timestamp and replaced it.
-		name:      "older leaf after a newer one",
-		after:     []upd{{"in-octets", t0}, {"in-octets", t0.Add(tick)}, {"in-pkts", t0}, {"in-pkts", t0.Add(tick)}},
-		wantLines: 3, // in-octets at t0, in-pkts at t0 (late: its own line), both at t0+tick
+		// stream from several line cards). Before the fix it joined the newer line, which
+		// was then complete (as many fields as the last); the leaf's own next update went
+		// to that line's timestamp, where the older value already was, and was dropped as a
+		// duplicate.
+		name: "older leaf after a newer one",
+		after: []upd{{"in-octets", t0}, {"out-octets", t0},
+			{"in-octets", t0.Add(tick)}, {"in-pkts", t0}, {"in-pkts", t0.Add(tick)}, {"out-octets", t0.Add(tick)}},
+		wantLines: 3, // the sample at t0, in-pkts at t0 (late: its own line), the sample at t0+tick
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

@@ -61,8 +61,8 @@ type coalescer struct {
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
 	mu      sync.Mutex
-	pending []group
-	index   map[string]int         // open group key → position in pending
+	pending []*group               // in arrival order; a group keeps its address until written
+	index   map[string]*group      // open group key → its group
 	series  map[string]seriesState // sample-window series (key as in index) → what it wrote
 	key     []byte
 	dupKey  []byte
@@ -107,7 +107,7 @@ const (
 // newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
 // exact).
 func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]int)}
+	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group)}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -189,17 +189,20 @@ func (c *coalescer) add(ctx context.Context, points []collector.Point) error {
 }
 
 func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
-	if c.dropSealedLocked(p) {
-		return
-	}
 	window, windowed := c.windows[p.Measurement]
 	if !windowed {
-		c.addExactLocked(p, now)
+		if !c.dropSealedLocked(p) {
+			c.addExactLocked(p, now)
+		}
 		return
 	}
 	k := c.seriesKey(p, true)
 	st, known := c.series[string(k)] // no allocation for the lookup
 	ts := p.Time.UnixNano()
+	// Every line of the series lies at or before st.last: a later update cannot repeat one.
+	if known && ts <= st.last && c.dropSealedLocked(p) {
+		return
+	}
 	if !c.synced {
 		// Until the sync_response the stream carries the device's stored snapshot, every
 		// leaf at once: it is grouped exactly and written as it comes, not held for a
@@ -210,8 +213,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		c.addExactLocked(p, now)
 		return
 	}
-	if at, ok := c.index[string(k)]; ok {
-		g := &c.pending[at]
+	if g, ok := c.index[string(k)]; ok {
 		if p.Time.Equal(g.p.Time) && c.dropFieldsLocked(p, g.p.Fields) {
 			return
 		}
@@ -223,7 +225,8 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 				}
 				return
 			}
-			c.closeLocked(g, now) // the next sample began: write this one now
+			c.closeLocked(g, now)       // the next sample began: write this one now
+			st.fields = len(g.p.Fields) // as closeLocked learnt it: st is stored below
 		}
 		// else: an update older than the open line; the line stays open for its sample.
 	}
@@ -236,13 +239,14 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	}
 	st.last = ts
 	key := c.setSeriesLocked(k, st)
-	g := group{p: *p, key: key, due: now.Add(window), window: window}
-	g.p.Fields = append([]collector.Field(nil), p.Fields...) // grows as leaves arrive
-	c.index[key] = len(c.pending)
+	g := &group{p: *p, key: key, due: now.Add(window), window: window}
+	// It grows as leaves arrive: room for as many as the series' last line had.
+	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
+	c.index[key] = g
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 	if n := st.fields; n > 0 && len(g.p.Fields) >= n {
-		c.closeLocked(&c.pending[len(c.pending)-1], now.Add(flushEvery))
+		c.closeLocked(g, now.Add(flushEvery))
 	}
 }
 
@@ -259,15 +263,15 @@ func (c *coalescer) setSeriesLocked(k []byte, st seriesState) string {
 // addExactLocked merges p into the pending line of its series and timestamp, or opens one.
 func (c *coalescer) addExactLocked(p *collector.Point, now time.Time) {
 	k := c.seriesKey(p, false)
-	if at, ok := c.index[string(k)]; ok {
+	if g, ok := c.index[string(k)]; ok {
 		var dup int
-		c.pending[at].p.Fields, dup = mergeFields(c.pending[at].p.Fields, p.Fields)
+		g.p.Fields, dup = mergeFields(g.p.Fields, p.Fields)
 		c.duplicates(dup)
 		return
 	}
 	key := string(k)
-	g := group{p: *p, key: key, due: now.Add(flushEvery)}
-	c.index[key] = len(c.pending)
+	g := &group{p: *p, key: key, due: now.Add(flushEvery)}
+	c.index[key] = g
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 }
@@ -341,11 +345,11 @@ func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
 		return false
 	}
 	k := c.exactKey(p)
-	keys := append(c.sealed[string(k)], c.sealedPrev[string(k)]...)
-	if len(keys) == 0 {
+	cur, prev := c.sealed[string(k)], c.sealedPrev[string(k)] // per update: no allocation
+	if len(cur)+len(prev) == 0 {
 		return false
 	}
-	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(keys, key) })
+	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(cur, key) || slices.Contains(prev, key) })
 }
 
 // dropFieldsLocked removes from p the fields that fs has (same leaf, same time).
@@ -409,9 +413,10 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 				if g.window > 0 && !now.IsZero() {
 					// A sync_response or a full buffer cuts groups short: learn sizes from
 					// windows that ran out only.
-					c.learnFieldsLocked(&g)
+					c.learnFieldsLocked(g)
 				}
 				c.sealLocked(&g.p)
+				delete(c.index, g.key)
 			}
 			out = append(out, g.p)
 			continue
@@ -420,12 +425,6 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 	}
 	clear(c.pending[len(kept):])
 	c.pending = kept
-	clear(c.index)
-	for i := range c.pending {
-		if k := c.pending[i].key; k != "" {
-			c.index[k] = i
-		}
-	}
 	if len(c.pending) == 0 {
 		c.pending = nil // release a burst's backing array
 	}

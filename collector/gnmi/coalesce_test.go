@@ -250,3 +250,24 @@ func TestCoalescerDuplicates(t *testing.T) {
 		})
 	}
 }
+
+// TestCoalescerWindowLearnsFromTheNextSample: a line closed because the next sample began
+// (its first leaf arrived again) teaches the series its size, so the next sample is written
+// as soon as it is complete, not a whole window later.
+func TestCoalescerWindowLearnsFromTheNextSample(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := &recordSink{}
+		c := newCoalescer(sink, &collector.Stats{}, map[string]time.Duration{"interfaces": 10 * time.Second})
+		defer c.close(t.Context())
+		c.flush(t.Context())
+		t0 := time.Unix(1700000000, 0)
+		fields := []string{"in-octets", "out-octets", "in-errors"}
+		perLeaf(c, t0, []string{"et1"}, fields, 1)
+		perLeaf(c, t0.Add(time.Second), []string{"et1"}, fields, 2) // closes the first
+		time.Sleep(flushEvery)
+		synctest.Wait()
+		if got := sink.snapshot(); len(got) != 2 {
+			t.Fatalf("%d lines within %s, want both samples (the second is complete): %v", len(got), flushEvery, got)
+		}
+	})
+}

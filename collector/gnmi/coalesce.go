@@ -67,11 +67,12 @@ type coalescer struct {
 	key     []byte
 	dupKey  []byte
 	// sealed: field keys of the lines already closed or written, by series and timestamp,
-	// kept for dupMemory to 2×dupMemory (sealedPrev is the older), to recognise an update the
-	// device sends twice (the same leaf and timestamp: the reference subscribe server does
-	// when an update races its initial walk, and the initial sync after a redial repeats
-	// what was sent before). InfluxDB keeps one value for both, so the second is counted
-	// in Duplicates instead of Updates and not written again.
+	// kept for dupMemory to 2×dupMemory (sealedPrev is the older; the snapshot's lines from
+	// the sync_response on), to recognise an update the device sends twice (the same leaf
+	// and timestamp: the reference subscribe server does when an update races its initial
+	// walk). InfluxDB keeps one value for both, so the second is counted in Duplicates
+	// instead of Updates and not written again. A redial's new stream starts afresh: its
+	// snapshot rewrites the values it repeats (the same values) and counts them again.
 	sealed, sealedPrev map[string][]string
 	rotated            time.Time // when sealed last became sealedPrev
 	synced             bool      // the stream's sync_response came (flush): windows apply
@@ -457,7 +458,10 @@ func (c *coalescer) onTimer() {
 	// Whatever falls due within the next period goes now too: one write instead of many.
 	now := time.Now()
 	out := c.takeLocked(now.Add(flushEvery))
-	if now.Sub(c.rotated) >= dupMemory {
+	// The snapshot is remembered whole until dupMemory after the sync_response: under load
+	// the reference server repeated snapshot leaves over a second after the first copy, while
+	// its initial sync still ran. It is what the subscription covers, once.
+	if c.synced && now.Sub(c.rotated) >= dupMemory {
 		c.sealedPrev, c.sealed, c.rotated = c.sealed, nil, now
 	}
 	if len(c.pending) == 0 && len(c.sealed)+len(c.sealedPrev) > 0 {
@@ -484,7 +488,7 @@ func (c *coalescer) flush(ctx context.Context) error {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
-	c.synced = true
+	c.synced, c.rotated = true, time.Now()
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	return c.emit(ctx, out)

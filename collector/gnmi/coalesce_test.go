@@ -271,3 +271,39 @@ func TestCoalescerWindowLearnsFromTheNextSample(t *testing.T) {
 		}
 	})
 }
+
+// TestCoalescerRemembersTheSnapshotUntilSynced: under load the reference server sent an
+// interface's snapshot leaves a second time, same timestamps, 1.5 s after the first copy
+// and still before its sync_response (TestShutdownUnderLoadDeliversEveryUpdate, race
+// detector on). Forgotten after dupMemory, the copy was counted as updates a second time
+// while InfluxDB kept one value. The snapshot's lines are remembered until dupMemory after
+// the sync_response, however long the initial sync takes.
+func TestCoalescerRemembersTheSnapshotUntilSynced(t *testing.T) {
+	for _, windows := range []map[string]time.Duration{nil, {"interfaces": time.Second}} {
+		synctest.Test(t, func(t *testing.T) {
+			sink := &recordSink{}
+			stats := &collector.Stats{}
+			c := newCoalescer(sink, stats, windows)
+			defer c.close(t.Context())
+			t0 := time.Unix(1700000000, 0)
+			send := func(v uint64, at time.Time) {
+				stats.Updates.Add(1)
+				c.add(t.Context(), leafPoint("et1", "state/counters/in-octets", v, at))
+			}
+			send(1, t0)
+			time.Sleep(3 * dupMemory) // written, and the timer has run since
+			synctest.Wait()
+			send(1, t0) // the late copy, before the sync_response
+			c.flush(t.Context())
+			time.Sleep(dupMemory / 2)
+			synctest.Wait()
+			send(1, t0) // and one just after it
+			send(2, t0.Add(time.Second))
+			c.flush(t.Context())
+			if got := sink.snapshot(); len(got) != 2 || stats.Duplicates.Load() != 2 || stats.Updates.Load() != 2 {
+				t.Errorf("windows %v: %d lines %v, duplicates %d, updates %d; want 2 lines, 2 duplicates, 2 updates",
+					windows, len(got), got, stats.Duplicates.Load(), stats.Updates.Load())
+			}
+		})
+	}
+}

@@ -190,6 +190,9 @@ type checker struct {
 	lines map[string]int // path (see at) → line of its key or sequence item
 	probs []problem
 	shown map[collector.Secret]string // placeholder secret → what ShowSecret prints
+	// snmpProfiles: the resolved, shared profiles of each list of profile names seen
+	// (joined by sep), so targets that list the same ones share them.
+	snmpProfiles map[string][]snmp.Profile
 }
 
 // problem is one mistake in the file; line 0 when it has no single place (e.g. no targets).
@@ -826,37 +829,60 @@ func (c *checker) finishSNMP(f *File, t *Target, path, where string) {
 	if len(s.ProfileNames) == 0 {
 		s.ProfileNames = []string{snmp.AutoProfile}
 	}
-	s.Profiles = s.Profiles[:0]
-	for i, name := range s.ProfileNames {
+	// Targets that list the same profiles share one slice of shared profiles (snmp.Share):
+	// a fleet's targets would otherwise each hold their own copy of some 30 profiles and
+	// compile them per session (about 70 KiB per SNMP device).
+	key := strings.Join(s.ProfileNames, sep)
+	if ps, ok := c.snmpProfiles[key]; ok {
+		s.Profiles = ps
+	} else {
+		ps, ok := c.resolveProfiles(f, s.ProfileNames, path, where)
+		s.Profiles = ps
+		if ok {
+			if c.snmpProfiles == nil {
+				c.snmpProfiles = map[string][]snmp.Profile{}
+			}
+			c.snmpProfiles[key] = ps
+		}
+	}
+	if err := s.Validate(); err != nil {
+		c.addIn(path, where+": snmp", err)
+	}
+}
+
+// resolveProfiles turns a target's profile names into the profiles, shared (snmp.Share) and
+// clipped so that no target's append can reach another's; ok is false when a name is
+// unknown (reported at its line).
+func (c *checker) resolveProfiles(f *File, names []string, path, where string) (ps []snmp.Profile, ok bool) {
+	ok = true
+	for i, name := range names {
 		if _, user := f.SNMPProfiles[name]; name == snmp.AutoProfile && !user {
 			// Every built-in plus the user profiles with a match rule; each then polls
 			// only the devices it matches (snmp/match.go).
 			for _, p := range snmp.AutoProfiles(f.SNMPProfiles) {
-				if !slices.ContainsFunc(s.Profiles, func(q snmp.Profile) bool { return q.Name == p.Name }) {
-					s.Profiles = append(s.Profiles, p)
+				if !slices.ContainsFunc(ps, func(q snmp.Profile) bool { return q.Name == p.Name }) {
+					ps = append(ps, p)
 				}
 			}
 			continue
 		}
-		if p, ok := f.SNMPProfiles[name]; ok {
-			s.Profiles = append(s.Profiles, p)
+		if p, found := f.SNMPProfiles[name]; found {
+			ps = append(ps, p)
 			continue
 		}
-		p, ok := snmp.BuiltinProfile(name)
-		if !ok {
+		p, found := snmp.BuiltinProfile(name)
+		if !found {
 			known := append(snmp.BuiltinProfileNames(), snmp.AutoProfile)
 			known = append(known, slices.Collect(maps.Keys(f.SNMPProfiles))...)
 			slices.Sort(known)
 			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
 			// An empty stand-in keeps Validate from adding "no profiles" for the same mistake;
 			// the file is refused anyway.
-			p = snmp.Profile{Name: name}
+			p, ok = snmp.Profile{Name: name}, false
 		}
-		s.Profiles = append(s.Profiles, p)
+		ps = append(ps, p)
 	}
-	if err := s.Validate(); err != nil {
-		c.addIn(path, where+": snmp", err)
-	}
+	return slices.Clip(snmp.Share(ps)), ok
 }
 
 func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map[string]bool) {

@@ -113,7 +113,8 @@ func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[strin
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
 // smallest sample interval among its SAMPLE subscriptions, unless one of them asks for exact
-// timestamps (exact_timestamps). ONCE/POLL streams and on_change/target_defined subscriptions group exactly.
+// timestamps (exact_timestamps). ONCE/POLL streams and on_change/target_defined
+// subscriptions group exactly.
 func sampleWindows(spec *streamSpec) map[string]time.Duration {
 	if spec.req.GetSubscribe().GetMode() != gnmipb.SubscriptionList_STREAM {
 		return nil

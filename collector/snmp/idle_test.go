@@ -29,7 +29,7 @@ func simV3(t *testing.T) (v3, v2 Config) {
 	sys, _ := BuiltinProfile("system")
 	ifm, _ := BuiltinProfile("if-mib")
 	base := Config{Name: d.Name, Address: d.Address, Interval: time.Minute, Timeout: 2 * time.Second,
-		Profiles: []Profile{sys, ifm}}
+		Profiles: Share([]Profile{sys, ifm})} // as the config loader hands them to every target
 	v3, v2 = base, base
 	v3.Version, v3.SecurityLevel, v3.User = "3", "authPriv", u.Name
 	v3.AuthProtocol, v3.AuthPassword = u.AuthProtocol, collector.Secret(u.AuthPassword)
@@ -128,34 +128,3 @@ func TestIdleSessionMemory(t *testing.T) {
 	}
 }
 
-// TestBuiltinProfilesShared: sessions of built-in profiles share one compiled plan (a fleet
-// held one copy per target), while a profile built anew, even under a built-in's name,
-// gets a plan of its own.
-func TestBuiltinProfilesShared(t *testing.T) {
-	ifm, _ := BuiltinProfile("if-mib")
-	again, _ := BuiltinProfile("if-mib")
-	cfg := Config{Name: "a", Address: "127.0.0.1:161", Interval: time.Minute, Profiles: []Profile{ifm}}
-	cfg2 := cfg
-	cfg2.Profiles = []Profile{again}
-	a, err := New(cfg, collector.Runtime{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New(cfg2, collector.Runtime{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if &a.profiles[0].tables[0] != &b.profiles[0].tables[0] {
-		t.Error("two sessions of the built-in if-mib compiled it twice")
-	}
-	own := ifm
-	own.Tables = append([]Table(nil), ifm.Tables...)
-	cfg.Profiles = []Profile{own}
-	c, err := New(cfg, collector.Runtime{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if &c.profiles[0].tables[0] == &a.profiles[0].tables[0] {
-		t.Error("a profile with its own tables shares the built-in's plan")
-	}
-}

@@ -1,10 +1,5 @@
 package snmp
 
-import (
-	"slices"
-	"sync"
-)
-
 // OIDs of the built-in profiles (numeric: no MIB files are loaded).
 const (
 	oidSystem   = "1.3.6.1.2.1.1"        // SNMPv2-MIB::system
@@ -12,78 +7,21 @@ const (
 	oidIfXEntry = "1.3.6.1.2.1.31.1.1.1" // IF-MIB::ifXEntry (RFC 2863)
 )
 
-// BuiltinProfile returns the built-in profile called name: "system", "if-mib" or one of the
-// device profiles (PROFILES.md). Every call returns the same profile: its slices and maps
-// are shared by every target, so treat them as read-only (build a new Profile to change
-// one).
+// BuiltinProfile returns the built-in profile called name: "system" or "if-mib". Each call
+// returns a fresh copy, so callers may modify it.
 func BuiltinProfile(name string) (Profile, bool) {
-	b, ok := builtins().byName[name]
-	if !ok {
-		return Profile{}, false
+	switch name {
+	case "system":
+		return systemProfile(), true
+	case "if-mib":
+		return ifMIBProfile(), true
 	}
-	return b.p, true
+	return deviceProfile(name) // profiles_devices.go
 }
 
 // BuiltinProfileNames lists the built-in profiles, sorted.
 func BuiltinProfileNames() []string {
-	return sortedNames(slices.Clone(builtins().order))
-}
-
-// builtinSet is every built-in profile with its compiled plan, in `auto` polling order.
-type builtinSet struct {
-	byName map[string]*builtin
-	order  []string
-}
-
-type builtin struct {
-	p        Profile
-	cp       compiledProfile
-	compiled bool // cp is valid (a built-in that does not compile is compiled, and refused, per target)
-}
-
-// builtins builds and compiles the built-in profiles once per process. Targets share them:
-// with a copy of each profile's maps and compiled plan per target, a fleet of 2,000
-// simulated devices held 60 KiB of heap per target in them, three quarters of its live heap
-// (issue 11). Nothing changes them after they are built.
-var builtins = sync.OnceValue(func() *builtinSet {
-	set := &builtinSet{byName: map[string]*builtin{}}
-	for _, f := range append([]func() Profile{systemProfile, ifMIBProfile}, deviceProfiles...) {
-		b := &builtin{p: f()}
-		cp, err := compileProfile(b.p)
-		b.cp, b.compiled = cp, err == nil
-		set.byName[b.p.Name] = b
-		set.order = append(set.order, b.p.Name)
-	}
-	return set
-})
-
-// compiledFor returns p compiled: the shared plan when p is a built-in profile as
-// BuiltinProfile returned it, else a plan of its own.
-func compiledFor(p Profile) (compiledProfile, error) {
-	if b, ok := builtins().byName[p.Name]; ok && b.compiled && sameProfile(p, b.p) {
-		return b.cp, nil
-	}
-	return compileProfile(p)
-}
-
-// sameProfile reports whether a and b hold the same slices and match rule (not equal ones:
-// the same memory, as copies of one Profile value do).
-func sameProfile(a, b Profile) bool {
-	same := func(x, y int, px, py any) bool { return x == y && (x == 0 || px == py) }
-	var ta, tb *Table
-	var ca, cb *Scalar
-	var ra, rb *string
-	if len(a.Tables) > 0 && len(b.Tables) > 0 {
-		ta, tb = &a.Tables[0], &b.Tables[0]
-	}
-	if len(a.Scalars) > 0 && len(b.Scalars) > 0 {
-		ca, cb = &a.Scalars[0], &b.Scalars[0]
-	}
-	if len(a.Replaces) > 0 && len(b.Replaces) > 0 {
-		ra, rb = &a.Replaces[0], &b.Replaces[0]
-	}
-	return a.Name == b.Name && a.Match == b.Match && same(len(a.Tables), len(b.Tables), ta, tb) &&
-		same(len(a.Scalars), len(b.Scalars), ca, cb) && same(len(a.Replaces), len(b.Replaces), ra, rb)
+	return sortedNames(append([]string{"if-mib", "system"}, deviceProfileNames()...))
 }
 
 // systemProfile reads SNMPv2-MIB's system group (RFC 3418). Fields are named like the

@@ -3,8 +3,7 @@ package snmp
 import "slices"
 
 // deviceProfiles lists the built-in profiles beyond system and if-mib, in the order `auto`
-// polls them (generic MIBs first, then vendors). Each entry builds a fresh copy; the rest of
-// the package reads the copies builtins() built once.
+// polls them (generic MIBs first, then vendors). Each entry builds a fresh copy.
 var deviceProfiles = []func() Profile{
 	entityProfile,
 	entitySensorProfile,
@@ -35,6 +34,24 @@ var deviceProfiles = []func() Profile{
 	hpProCurveProfile,
 }
 
+// deviceProfile returns the built-in device profile called name.
+func deviceProfile(name string) (Profile, bool) {
+	for _, f := range deviceProfiles {
+		if p := f(); p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}
+
+func deviceProfileNames() []string {
+	names := make([]string, 0, len(deviceProfiles))
+	for _, f := range deviceProfiles {
+		names = append(names, f().Name)
+	}
+	return names
+}
+
 func sortedNames(names []string) []string {
 	slices.Sort(names)
 	return names
@@ -46,10 +63,9 @@ func sortedNames(names []string) []string {
 // declare a match are added after the built-ins (sorted by name), each then polled only
 // where it matches.
 func AutoProfiles(user map[string]Profile) []Profile {
-	set := builtins()
-	out := make([]Profile, 0, len(set.order)+len(user))
-	for _, name := range set.order {
-		out = append(out, set.byName[name].p)
+	out := []Profile{systemProfile(), ifMIBProfile()}
+	for _, f := range deviceProfiles {
+		out = append(out, f())
 	}
 	for i := range out {
 		if p, ok := user[out[i].Name]; ok {

@@ -25,12 +25,11 @@ func Share(ps []Profile) []Profile {
 	return out
 }
 
-// compile returns p's compiled form: the shared one when p came from Share, else the
-// process's one for a built-in profile as BuiltinProfile returned it (compiledFor).
+// compile returns p's compiled form: the shared one when p came from Share.
 func (p Profile) compile() (compiledProfile, error) {
 	c := p.shared
 	if c == nil {
-		return compiledFor(p)
+		return compileProfile(p)
 	}
 	c.once.Do(func() { c.cp, c.err = compileProfile(p) })
 	if c.err == nil && c.cp.name != p.Name {

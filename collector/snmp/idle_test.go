@@ -127,4 +127,3 @@ func TestIdleSessionMemory(t *testing.T) {
 		t.Errorf("an idle session holds %d bytes, want under 32 KiB", per)
 	}
 }
-

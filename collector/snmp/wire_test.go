@@ -451,3 +451,42 @@ func gosnmpDecode(version gosnmp.SnmpVersion, dgram []byte) (pkt *gosnmp.SnmpPac
 	}()
 	return (&gosnmp.GoSNMP{Version: version, Logger: gosnmp.NewLogger(nil)}).SnmpDecodePacket(append([]byte(nil), dgram...))
 }
+
+// TestWireValuesOutliveResponse: values decoded into a response's slabs (boxAt) keep their
+// values when the next response is decoded (a walk keeps every response's values, and the
+// Variables slice itself is reused), and compare as plain conversions do.
+func TestWireValuesOutliveResponse(t *testing.T) {
+	resp := func(counter, gauge byte, c64 byte, s string) []byte {
+		list := []byte{}
+		for _, vb := range [][]byte{{0x41, 1, counter}, {0x42, 2, 0, gauge}, {0x46, 1, c64}, append([]byte{berOctetString, byte(len(s))}, s...),
+			{berInteger, 2, 0x01, gauge}, {0x43, 2, 0x01, counter}} {
+			b := append([]byte{berSequence, byte(6 + len(vb)), berOID, 4, 0x2b, 6, 1, 2}, vb...)
+			list = append(list, b...)
+		}
+		pdu := append([]byte{0x02, 0x01, 0x07, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, berSequence, byte(len(list))}, list...)
+		msg := append([]byte{0x02, 0x01, 0x01, 0x04, 0x01, 'p', pduResponse, byte(len(pdu))}, pdu...)
+		return append([]byte{berSequence, byte(len(msg))}, msg...)
+	}
+	w := wire{reqID: 7}
+	first, m := w.decode(resp(200, 201, 202, "eth0"), gosnmp.Version2c, nil)
+	if m != matchOK {
+		t.Fatal("first response not decoded")
+	}
+	kept := make([]any, len(first.Variables))
+	for i, v := range first.Variables {
+		kept[i] = v.Value
+	}
+	if _, m := w.decode(resp(100, 101, 102, "eth1"), gosnmp.Version2c, nil); m != matchOK {
+		t.Fatal("second response not decoded")
+	}
+	want := []any{uint(200), uint(201), uint64(202), []byte("eth0"), 256 + 201, uint32(256 + 200)}
+	if !reflect.DeepEqual(kept, want) {
+		t.Fatalf("the first response's values after the second: %#v, want %#v", kept, want)
+	}
+	if kept[0] != any(uint(200)) || kept[2] != any(uint64(202)) {
+		t.Fatal("slab values compare unequal to converted ones")
+	}
+	if x, ok := kept[1].(uint); !ok || x != 201 {
+		t.Fatalf("type assertion: %v %v", x, ok)
+	}
+}

@@ -446,14 +446,14 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 // sends as one point); rows that would overwrite each other's fields get the duplicate tag
 // instead (disambiguate).
 func mergeRows(points []collector.Point, rowIdx []string, dupTag string) []collector.Point {
-	var b strings.Builder
+	var b []byte
 	first := map[string]int{} // tag set → position in out
 	out := points[:0]
 	outIdx := rowIdx[:0]
 	var clash []int // positions in out of groups with a field clash
 	for i := range points {
-		k := tagSetKey(&b, points[i].Tags)
-		j, seen := first[k]
+		b = tagSetKey(b[:0], points[i].Tags)
+		j, seen := first[string(b)]
 		if seen && !slices.ContainsFunc(points[i].Fields, func(f collector.Field) bool {
 			return slices.ContainsFunc(out[j].Fields, func(g collector.Field) bool { return g.Key == f.Key })
 		}) {
@@ -464,7 +464,7 @@ func mergeRows(points []collector.Point, rowIdx []string, dupTag string) []colle
 		if seen {
 			clash = append(clash, j)
 		} else {
-			first[k] = len(out)
+			first[string(b)] = len(out)
 		}
 		out = append(out, points[i])
 		outIdx = append(outIdx, rowIdx[i])

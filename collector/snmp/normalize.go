@@ -389,18 +389,18 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 
 func compareFields(a, b collector.Field) int { return strings.Compare(a.Key, b.Key) }
 
-// tagSetKey is a map key for a tag set, in the order the point holds its tags, NUL after
-// each key and value (a tag holding NUL could alias another set, but the outputs drop such
-// a point as invalid_tag anyway). b is reused across rows.
-func tagSetKey(b *strings.Builder, tags []collector.Tag) string {
-	b.Reset()
+// tagSetKey appends a map key for a tag set to dst: the tags in the order the point holds
+// them, NUL after each key and value (a tag holding NUL could alias another set, but the
+// outputs drop such a point as invalid_tag anyway). Callers reuse dst across rows and
+// convert it to a string only to store it (a map lookup of string(key) does not allocate).
+func tagSetKey(dst []byte, tags []collector.Tag) []byte {
 	for _, t := range tags {
-		b.WriteString(t.Key)
-		b.WriteByte(0)
-		b.WriteString(t.Value)
-		b.WriteByte(0)
+		dst = append(dst, t.Key...)
+		dst = append(dst, 0)
+		dst = append(dst, t.Value...)
+		dst = append(dst, 0)
 	}
-	return b.String()
+	return dst
 }
 
 // disambiguate adds tag key = row index to every row whose tag set is shared with another
@@ -408,10 +408,11 @@ func tagSetKey(b *strings.Builder, tags []collector.Tag) string {
 // which series never depends on walk order.
 func disambiguate(points []collector.Point, rowIdx []string, key string) {
 	seen := make(map[string]int, len(points))
-	var b strings.Builder
+	var b []byte
 	keys := make([]string, len(points))
 	for i := range points {
-		keys[i] = tagSetKey(&b, points[i].Tags)
+		b = tagSetKey(b[:0], points[i].Tags)
+		keys[i] = string(b)
 		seen[keys[i]]++
 	}
 	for i := range points {

@@ -277,7 +277,18 @@ func cellVal(c cell) xval {
 // decodeIndex splits idx (dotted arcs) into parts; ok is false when idx does not have the
 // declared shape.
 func decodeIndex(parts []indexSlot, idx string, e env) bool {
-	arcs := strings.Split(idx, ".")
+	// strings.Split without its slice per row: most indexes have a few arcs.
+	var buf [16]string
+	arcs := buf[:0]
+	for s := idx; ; {
+		i := strings.IndexByte(s, '.')
+		if i < 0 {
+			arcs = append(arcs, s)
+			break
+		}
+		arcs = append(arcs, s[:i])
+		s = s[i+1:]
+	}
 	take := func(n int) ([]string, bool) {
 		if n > len(arcs) {
 			return nil, false

@@ -23,7 +23,8 @@
 #   NETPULSE_ENV    extra environment for the netpulse process, e.g. "GOMEMLIMIT=900MiB"
 #   PPROF_OUT       a directory: run with --pprof-listen and save the heap profile (after a
 #                   GC), the goroutine dump and the runtime's MemStats there before SIGTERM
-#                   (`go tool pprof -sample_index=inuse_space DIR/heap.pb.gz`)
+#                   (`go tool pprof -sample_index=inuse_space DIR/heap.pb.gz`), and the RSS
+#                   samples (rss.txt: unix time, KiB) and the daemon's log (run.log) at the end
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -143,6 +144,7 @@ fi
 kill -TERM "$run_pid"
 wait "$run_pid" || true
 run_pid=""
+[ -n "${PPROF_OUT:-}" ] && cp "$tmp/rss" "$PPROF_OUT/rss.txt" && cp "$tmp/run.log" "$PPROF_OUT/run.log"
 python3 - "$tmp" "$n" "$snmp" "$gnmi" "$ifaces" "$t0" "$t1" "$c0" "$c1" "$hz" "$snmp_interval" "$gnmi_sample" "$procs" <<'PY'
 import re, statistics, sys
 tmp, n, snmp, gnmi, ifaces = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])

@@ -110,7 +110,9 @@ func (r *rawMessage) free() {
 type rawCodec struct{}
 
 // Marshal is the proto codec's.
-func (rawCodec) Marshal(v any) (mem.BufferSlice, error) { return encoding.GetCodecV2("proto").Marshal(v) }
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return encoding.GetCodecV2("proto").Marshal(v)
+}
 
 // Name is "proto": the content type does not change.
 func (rawCodec) Name() string { return "proto" }

@@ -24,7 +24,9 @@ import (
 // minutes) answers pings that come sooner with GOAWAY "too_many_pings" after two strikes.
 // So the client pings no more often than every 5 minutes, and only while a stream is open.
 // Busy streams never ping at all; a connected-but-silent stream is caught sooner by the
-// session's watchdog, which knows the expected sample interval.
+// session's watchdog, which knows the expected sample interval. A session whose every
+// stream has a watchdog therefore dials without keepalive: grpc runs a goroutine per
+// connection for it, a stack per device at fleet scale.
 const (
 	keepaliveTime    = 5 * time.Minute
 	keepaliveTimeout = 20 * time.Second
@@ -36,10 +38,11 @@ const (
 // username/password metadata on every RPC, keepalive and receive size limit. Like
 // grpc.NewClient it does not connect yet: the first RPC does, and its error goes through
 // ExplainError.
-func Dial(cfg Config) (*grpc.ClientConn, error) { return dial(cfg, nil) }
+func Dial(cfg Config) (*grpc.ClientConn, error) { return dial(cfg, nil, true) }
 
-// dial is Dial with a callback for each message whose invalid UTF-8 was repaired.
-func dial(cfg Config, onRepair func()) (*grpc.ClientConn, error) {
+// dial is Dial with a callback for each message whose invalid UTF-8 was repaired, and
+// keepalive optional.
+func dial(cfg Config, onRepair func(), withKeepalive bool) (*grpc.ClientConn, error) {
 	if cfg.Address == "" {
 		return nil, errors.New("dial gNMI: address is empty")
 	}
@@ -53,8 +56,10 @@ func dial(cfg Config, onRepair func()) (*grpc.ClientConn, error) {
 	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.ForceCodecV2(newLenientCodec(onRepair))),
+	}
+	if withKeepalive {
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))
 	}
 	if cfg.Username != "" || cfg.Password.IsSet() {
 		opts = append(opts, grpc.WithPerRPCCredentials(basicAuth{user: cfg.Username, pass: cfg.Password.Reveal()}))

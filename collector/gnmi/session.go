@@ -174,7 +174,11 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 // runConn is one session: one connection, all streams. It returns when every stream ended
 // or the first one failed.
 func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
-	conn, err := dial(s.cfg, s.repairedUTF8)
+	keepalive := false
+	for _, spec := range s.streams {
+		keepalive = keepalive || spec.opt.Silence == 0
+	}
+	conn, err := dial(s.cfg, s.repairedUTF8, keepalive)
 	if err != nil {
 		return err
 	}

@@ -152,7 +152,7 @@ func ParseWith(data []byte, dir string, o Options) (*File, error) {
 	// Every check below runs even when an earlier one failed, so that one run reports every
 	// problem in the file, as Prometheus' blackbox_exporter and snmp_exporter do: a file with
 	// three mistakes should not take three runs to fix.
-	c := &checker{opt: o, lines: map[string]int{}, shown: map[collector.Secret]string{}}
+	c := &checker{opt: o, lines: map[string]int{}, shown: map[collector.Secret]string{}, subs: map[string][]gnmi.Subscription{}}
 	indexLines(&root, "", c.lines)
 	c.expandEnv(&root)
 	// Decode from the tree itself so that every error carries the line of the original
@@ -190,6 +190,10 @@ type checker struct {
 	lines map[string]int // path (see at) → line of its key or sequence item
 	probs []problem
 	shown map[collector.Secret]string // placeholder secret → what ShowSecret prints
+	// subs holds one resolved subscription list per distinct list of names: targets that
+	// name the same subscriptions share it (read-only after loading), instead of a fleet of
+	// thousands holding a copy each.
+	subs map[string][]gnmi.Subscription
 }
 
 // problem is one mistake in the file; line 0 when it has no single place (e.g. no targets).
@@ -873,20 +877,39 @@ func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map
 	if len(g.SubscriptionNames) == 0 {
 		c.add(path, "%s: gnmi.subscriptions is empty: name at least one entry of the top-level subscriptions section", where)
 	}
-	g.Subscriptions = g.Subscriptions[:0]
-	for i, name := range g.SubscriptionNames {
-		s, ok := f.Subscriptions[name]
-		switch {
-		case !ok:
-			known := slices.Sorted(maps.Keys(f.Subscriptions))
-			c.add(at(path, "subscriptions", i), "%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
-		case badSubs[name]:
-			// Its problems are reported once, at the subscription, not again per target.
-		default:
-			g.Subscriptions = append(g.Subscriptions, s)
+	key := strings.Join(g.SubscriptionNames, "\x00")
+	if shared, ok := c.subs[key]; ok {
+		g.Subscriptions = shared
+	} else {
+		var complete bool
+		g.Subscriptions, complete = c.resolveSubscriptions(f, g.SubscriptionNames, path, where, badSubs)
+		if complete {
+			c.subs[key] = g.Subscriptions
 		}
 	}
 	if err := g.Validate(); err != nil {
 		c.addIn(path, where+": gnmi", err)
 	}
+}
+
+// resolveSubscriptions looks up the named subscriptions, reporting unknown names at path;
+// complete is false when one was unknown or invalid (the list is then not shared, so
+// every target naming it gets its own report).
+func (c *checker) resolveSubscriptions(f *File, names []string, path, where string, badSubs map[string]bool) (subs []gnmi.Subscription, complete bool) {
+	complete = true
+	for i, name := range names {
+		s, ok := f.Subscriptions[name]
+		switch {
+		case !ok:
+			complete = false
+			known := slices.Sorted(maps.Keys(f.Subscriptions))
+			c.add(at(path, "subscriptions", i), "%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
+		case badSubs[name]:
+			// Its problems are reported once, at the subscription, not again per target.
+			complete = false
+		default:
+			subs = append(subs, s)
+		}
+	}
+	return slices.Clip(subs), complete
 }

@@ -82,6 +82,11 @@ func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	s := &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log, work: rt.Work}
 	for _, k := range keys {
 		subs := groups[k]
+		if len(keys) == 1 {
+			// One stream (the usual case): keep the config's list, which the loader shares
+			// between the targets that name the same subscriptions, rather than a copy.
+			subs = cfg.Subscriptions
+		}
 		req, err := NewSubscribeRequest(override, subs...)
 		if err != nil {
 			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)

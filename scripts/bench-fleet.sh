@@ -48,8 +48,10 @@ tmp=$(mktemp -d)
 sim_pids=()
 run_pid=""
 cleanup() {
-  [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
-  for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null; done
+  # `|| true` throughout: under set -e a failed kill (already gone) would end the trap
+  # before the simulators are stopped.
+  if [ -n "$run_pid" ]; then kill "$run_pid" 2>/dev/null || true; fi
+  for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -129,6 +131,8 @@ hz=$(getconf CLK_TCK)
 env ${NETPULSE_ENV:-} "$collector_bin" run --config "$tmp/fleet.yaml" --metrics-listen "127.0.0.1:$port" \
   "${pprof_args[@]}" --log-level warn 2>"$tmp/run.log" &
 run_pid=$!
+sleep 0.5
+kill -0 "$run_pid" 2>/dev/null || { echo "netpulse exited at start:"; tail -5 "$tmp/run.log"; exit 1; }
 cpu() { awk '{print $14+$15}' "/proc/$run_pid/stat"; }
 rss() { awk '/VmRSS/{print $2}' "/proc/$run_pid/status"; }
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -145,7 +149,7 @@ while :; do
 done
 if [ -n "${PPROF_OUT:-}" ]; then
   curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?gc=1" >"$PPROF_OUT/heap.pb.gz" || true
-  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|Sys|Stack|NumGC)' >"$PPROF_OUT/memstats.txt" || true
+  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|HeapIdle|HeapReleased|NextGC|Sys|Stack|NumGC) ' >"$PPROF_OUT/memstats.txt" || true
   curl -fs "http://127.0.0.1:$pport/debug/pprof/goroutine?debug=1" >"$PPROF_OUT/goroutine.txt" || true
   echo "pprof: $(head -1 "$PPROF_OUT/goroutine.txt"); $(tr '\n' ' ' <"$PPROF_OUT/memstats.txt")"
 fi

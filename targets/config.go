@@ -152,7 +152,7 @@ func ParseWith(data []byte, dir string, o Options) (*File, error) {
 	// Every check below runs even when an earlier one failed, so that one run reports every
 	// problem in the file, as Prometheus' blackbox_exporter and snmp_exporter do: a file with
 	// three mistakes should not take three runs to fix.
-	c := &checker{opt: o, lines: map[string]int{}, shown: map[collector.Secret]string{}, subs: map[string][]gnmi.Subscription{}}
+	c := &checker{opt: o, lines: map[string]int{}, shown: map[collector.Secret]string{}}
 	indexLines(&root, "", c.lines)
 	c.expandEnv(&root)
 	// Decode from the tree itself so that every error carries the line of the original
@@ -190,10 +190,13 @@ type checker struct {
 	lines map[string]int // path (see at) → line of its key or sequence item
 	probs []problem
 	shown map[collector.Secret]string // placeholder secret → what ShowSecret prints
-	// subs holds one resolved subscription list per distinct list of names: targets that
-	// name the same subscriptions share it (read-only after loading), instead of a fleet of
-	// thousands holding a copy each.
-	subs map[string][]gnmi.Subscription
+	// snmpProfiles: the resolved, shared profiles of each list of profile names seen
+	// (joined by sep), so targets that list the same ones share them.
+	snmpProfiles map[string][]snmp.Profile
+	// gnmiSubs: the resolved subscriptions of each list of subscription names seen (joined
+	// by sep), so gNMI targets that name the same ones share one read-only list instead of
+	// a fleet of thousands holding a copy each.
+	gnmiSubs map[string][]gnmi.Subscription
 }
 
 // problem is one mistake in the file; line 0 when it has no single place (e.g. no targets).
@@ -830,37 +833,60 @@ func (c *checker) finishSNMP(f *File, t *Target, path, where string) {
 	if len(s.ProfileNames) == 0 {
 		s.ProfileNames = []string{snmp.AutoProfile}
 	}
-	s.Profiles = s.Profiles[:0]
-	for i, name := range s.ProfileNames {
+	// Targets that list the same profiles share one slice of shared profiles (snmp.Share):
+	// a fleet's targets would otherwise each hold their own copy of some 30 profiles and
+	// compile them per session (about 70 KiB per SNMP device).
+	key := strings.Join(s.ProfileNames, sep)
+	if ps, ok := c.snmpProfiles[key]; ok {
+		s.Profiles = ps
+	} else {
+		ps, ok := c.resolveProfiles(f, s.ProfileNames, path, where)
+		s.Profiles = ps
+		if ok {
+			if c.snmpProfiles == nil {
+				c.snmpProfiles = map[string][]snmp.Profile{}
+			}
+			c.snmpProfiles[key] = ps
+		}
+	}
+	if err := s.Validate(); err != nil {
+		c.addIn(path, where+": snmp", err)
+	}
+}
+
+// resolveProfiles turns a target's profile names into the profiles, shared (snmp.Share) and
+// clipped so that no target's append can reach another's; ok is false when a name is
+// unknown (reported at its line).
+func (c *checker) resolveProfiles(f *File, names []string, path, where string) (ps []snmp.Profile, ok bool) {
+	ok = true
+	for i, name := range names {
 		if _, user := f.SNMPProfiles[name]; name == snmp.AutoProfile && !user {
 			// Every built-in plus the user profiles with a match rule; each then polls
 			// only the devices it matches (snmp/match.go).
 			for _, p := range snmp.AutoProfiles(f.SNMPProfiles) {
-				if !slices.ContainsFunc(s.Profiles, func(q snmp.Profile) bool { return q.Name == p.Name }) {
-					s.Profiles = append(s.Profiles, p)
+				if !slices.ContainsFunc(ps, func(q snmp.Profile) bool { return q.Name == p.Name }) {
+					ps = append(ps, p)
 				}
 			}
 			continue
 		}
-		if p, ok := f.SNMPProfiles[name]; ok {
-			s.Profiles = append(s.Profiles, p)
+		if p, found := f.SNMPProfiles[name]; found {
+			ps = append(ps, p)
 			continue
 		}
-		p, ok := snmp.BuiltinProfile(name)
-		if !ok {
+		p, found := snmp.BuiltinProfile(name)
+		if !found {
 			known := append(snmp.BuiltinProfileNames(), snmp.AutoProfile)
 			known = append(known, slices.Collect(maps.Keys(f.SNMPProfiles))...)
 			slices.Sort(known)
 			c.add(at(path, "profiles", i), "%s: snmp.profiles: unknown profile %q: use one of %s, or define it under snmp_profiles", where, name, strings.Join(known, ", "))
 			// An empty stand-in keeps Validate from adding "no profiles" for the same mistake;
 			// the file is refused anyway.
-			p = snmp.Profile{Name: name}
+			p, ok = snmp.Profile{Name: name}, false
 		}
-		s.Profiles = append(s.Profiles, p)
+		ps = append(ps, p)
 	}
-	if err := s.Validate(); err != nil {
-		c.addIn(path, where+": snmp", err)
-	}
+	return slices.Clip(snmp.Share(ps)), ok
 }
 
 func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map[string]bool) {
@@ -877,14 +903,17 @@ func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map
 	if len(g.SubscriptionNames) == 0 {
 		c.add(path, "%s: gnmi.subscriptions is empty: name at least one entry of the top-level subscriptions section", where)
 	}
-	key := strings.Join(g.SubscriptionNames, "\x00")
-	if shared, ok := c.subs[key]; ok {
+	key := strings.Join(g.SubscriptionNames, sep)
+	if shared, ok := c.gnmiSubs[key]; ok {
 		g.Subscriptions = shared
 	} else {
 		var complete bool
 		g.Subscriptions, complete = c.resolveSubscriptions(f, g.SubscriptionNames, path, where, badSubs)
 		if complete {
-			c.subs[key] = g.Subscriptions
+			if c.gnmiSubs == nil {
+				c.gnmiSubs = map[string][]gnmi.Subscription{}
+			}
+			c.gnmiSubs[key] = g.Subscriptions
 		}
 	}
 	if err := g.Validate(); err != nil {

@@ -100,6 +100,11 @@ type Profile struct {
 	// Replaces names profiles this one supersedes on a device both match (a vendor CPU
 	// profile replaces host-resources), so one value is not written twice under two names.
 	Replaces []string `yaml:"replaces"`
+
+	// shared is the one compiled form of every copy of a profile the loader handed out
+	// (Share); nil for a profile built elsewhere, which each session compiles itself. YAML
+	// and JSON skip it, so reload still compares what the user wrote.
+	shared *sharedCompile
 }
 
 // Scalar is a set of single-instance OIDs (GET) written as one point.

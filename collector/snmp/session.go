@@ -78,7 +78,7 @@ func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, e
 	rt.Stats = rt.StatsOrNew()
 	s := &Session{cfg: cfg, rt: rt, log: log, base: baseTags(cfg.Name, cfg.Tags)}
 	for _, p := range cfg.Profiles {
-		cp, err := compileProfile(p)
+		cp, err := p.compile()
 		if err != nil {
 			if p.Name == "" {
 				return nil, fmt.Errorf("profile: %w", err)

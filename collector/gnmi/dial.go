@@ -32,6 +32,16 @@ const (
 	keepaliveTimeout = 20 * time.Second
 	// DefaultMaxMsgSize is the receive limit when Config.MaxMsgSize is 0.
 	DefaultMaxMsgSize = 64 << 20
+	// flowWindow is the HTTP/2 flow-control window of the connection and of its streams,
+	// fixed (grpc's BDP estimation off). It bounds what a session holds of data it has not
+	// decoded yet: when the collector falls behind (a fleet pushing in the same instant, a
+	// busy CPU), the rest waits on the device, which is where gNMI expects it (a target
+	// coalesces samples for a slow collector), instead of in our heap. With BDP estimation
+	// grpc grows the windows while a client is backlogged: 134 KiB per device held at 2,000
+	// devices (BENCHMARKS.md, "gNMI memory per device"). 64 KiB is HTTP/2's default and
+	// grpc-go's minimum; it caps a stream at 64 KiB per round trip (64 MB/s at 1 ms, 1.3
+	// MB/s at 50 ms), above what telemetry streams send once synced.
+	flowWindow = 64 << 10
 )
 
 // Dial returns a client connection to cfg.Address with the configured transport security,
@@ -57,6 +67,8 @@ func dial(cfg Config, onRepair func(), withKeepalive bool) (*grpc.ClientConn, er
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.ForceCodecV2(newLenientCodec(onRepair))),
+		grpc.WithStaticStreamWindowSize(flowWindow),
+		grpc.WithStaticConnWindowSize(flowWindow),
 	}
 	if withKeepalive {
 		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ import (
 // signal path: the parent context ends). Afterwards InfluxDB must hold exactly as many field
 // values as the daemon counted updates received: every update is one (series, field, time)
 // value, so a lost point, or a point that overwrote another one, shows as a difference.
-// Both groupings run: exact timestamps (the default) and sample windows (opt-in; see the skip).
+// Both groupings run: sample windows (the default) and exact timestamps.
 func TestShutdownUnderLoadDeliversEveryUpdate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams a simulated fleet into influxd")
@@ -32,13 +31,6 @@ func TestShutdownUnderLoadDeliversEveryUpdate(t *testing.T) {
 }
 
 func shutdownUnderLoad(t *testing.T, exact bool) {
-	if !exact && os.Getenv("NETPULSE_SAMPLE_WINDOWS_KNOWN_ISSUE") == "" {
-		// Known issue (issue 11 stays open on it): with sample_windows on, under load a few
-		// values (2–11 of 30,000–40,000 under -race) land at a series timestamp another line
-		// already used and are overwritten in InfluxDB. sample_windows is therefore off by
-		// default; set the variable to run this case while fixing it.
-		t.Skip("sample_windows: known overwrite under load, opt-in until fixed (NETPULSE_SAMPLE_WINDOWS_KNOWN_ISSUE=1 runs it)")
-	}
 	influx := peers.StartInfluxd(t)
 	influx.CreateDatabase(t, "telemetry")
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -51,7 +43,7 @@ func shutdownUnderLoad(t *testing.T, exact bool) {
 	for _, d := range fleet.Devices() {
 		fmt.Fprintf(&b, "  - name: %s\n    address: %s\n    gnmi: {insecure: true, username: %q, password: %q, subscriptions: [counters]}\n", d.Name, d.Address, d.Username, d.Password)
 	}
-	fmt.Fprintf(&b, "subscriptions:\n  counters: {paths: [/interfaces/interface/state/counters], mode: stream, sample_interval: 1s, measurement: interfaces, sample_windows: %v}\n", !exact)
+	fmt.Fprintf(&b, "subscriptions:\n  counters: {paths: [/interfaces/interface/state/counters], mode: stream, sample_interval: 1s, measurement: interfaces, exact_timestamps: %v}\n", exact)
 	f, err := targets.Parse([]byte(b.String()), t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -23,20 +23,37 @@ import (
 //   - exact: points with the same measurement, tags and timestamp are merged. They wait at
 //     most flushEvery.
 //   - sample window (SAMPLE subscriptions, the default): points with the same measurement
-//     and tags whose timestamps lie within one sample interval of the group's first point
-//     are merged even when every leaf has its own timestamp (Juniper and Cisco stamp each
-//     leaf). The line carries the timestamp of the group's first update, in arrival order:
-//     the start of the device's sample pass. A field that arrives again starts a new group
-//     (the next sample), so no value is overwritten. A group is written when it has as many
-//     fields as the previous group of its series had (then it waits at most flushEvery),
-//     else when its sample interval has passed since it opened.
+//     and tags whose timestamps lie within one sample interval of the line's are merged even
+//     when every leaf has its own timestamp (Juniper and Cisco stamp each leaf). A group is
+//     written when it has as many fields as the previous group of its series had (then it
+//     waits at most flushEvery), else when its sample interval has passed since it opened.
+//
+// Which timestamp a sample-window line carries, and why no value is ever overwritten:
+// InfluxDB keeps one value per series, timestamp and field, so a second line of a series at a
+// timestamp already used, with a field the first had, silently replaces that value. Hence:
+//
+//   - A line carries the timestamp of the update that opened it, which is its EARLIEST: an
+//     update older than the open line does not join it.
+//   - A line opens only at a timestamp later than every line the series had before (the
+//     snapshot's exact lines included): seriesState.last. The window lines of a series thus
+//     have strictly increasing timestamps, and a field appears once per line (a field that
+//     arrives again starts the next line).
+//   - An update not later than that (a late leaf of a sample already written, or one older
+//     than the open line) goes into an exact line at its own timestamp, which only updates of
+//     that very timestamp join. It can meet an earlier line at that timestamp only on a field
+//     that line got from the same update, sent twice: a duplicate (below), not a new value.
+//     This relies on one leaf's updates arriving in timestamp order, as a target's cache
+//     sends them (the reference cache rejects an older timestamp than the one it holds).
+//
+// Before these rules a late leaf opened a window at the timestamp of a line already written
+// and the next sample's leaves joined it: a few values in 10,000 were replaced under load
+// (TestCoalescerWindowNeverOverwrites replays the orders that did it).
 //
 // Everything pending is written at sync_response, when maxPending points are pending and
 // when the stream ends (close), so nothing is held back indefinitely or lost. Sample windows
 // start at the sync_response: the initial snapshot is grouped exactly. Flushes run on
 // a timer armed only while something is pending: an idle stream costs no goroutine.
 type coalescer struct {
-	ctx     context.Context
 	sink    collector.Sink
 	stats   *collector.Stats         // Points counts what reaches the sink, after grouping
 	windows map[string]time.Duration // measurement → sample window; absent = exact
@@ -44,29 +61,31 @@ type coalescer struct {
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
 	mu      sync.Mutex
-	pending []group
-	index   map[string]int         // open group key → position in pending
-	learnt  map[string]seriesState // sample-window series → its previous group
+	pending []*group               // in arrival order; a group keeps its address until written
+	index   map[string]*group      // open group key → its group
+	series  map[string]seriesState // sample-window series (key as in index) → what it wrote
 	key     []byte
 	dupKey  []byte
 	// sealed: field keys of the lines already closed or written, by series and timestamp,
-	// kept for dupMemory to 2×dupMemory (sealedPrev is the older), to recognise an update the
-	// device sends twice (the same leaf and timestamp: the reference subscribe server does
-	// when an update races its initial walk, and the initial sync after a redial repeats
-	// what was sent before). InfluxDB keeps one value for both, so the second is counted
-	// in Duplicates instead of Updates and not written again.
+	// kept for dupMemory to 2×dupMemory (sealedPrev is the older; the snapshot's lines from
+	// the sync_response on), to recognise an update the device sends twice (the same leaf
+	// and timestamp: the reference subscribe server does when an update races its initial
+	// walk). InfluxDB keeps one value for both, so the second is counted in Duplicates
+	// instead of Updates and not written again. A redial's new stream starts afresh: its
+	// snapshot rewrites the values it repeats (the same values) and counts them again.
 	sealed, sealedPrev map[string][]string
 	rotated            time.Time // when sealed last became sealedPrev
-	syncedAt           time.Time // the stream's sync_response (flush); zero before it
+	synced             bool      // the stream's sync_response came (flush): windows apply
 	timer              *time.Timer
 	armed              time.Time // when the timer fires; zero when not armed
 	closed             bool
 }
 
-// seriesState is what a sample-window series' previous group leaves behind.
+// seriesState is what a sample-window series keeps between lines: 16 bytes per list
+// element (an interface, a queue), besides its key.
 type seriesState struct {
-	fields int       // how many fields it had: a new group with as many is complete
-	first  time.Time // its timestamp
+	last   int64 // UnixNano of its latest line: a new window line must be later
+	fields int   // how many fields its last complete window line had: as many completes one
 }
 
 // group is one pending point.
@@ -86,16 +105,16 @@ const (
 	dupMemory = time.Second
 )
 
-// newCoalescer returns a coalescer writing to sink; emits use ctx (and ignore its end when
-// flushing at close). windows may be nil (every measurement exact).
-func newCoalescer(ctx context.Context, sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{ctx: ctx, sink: sink, stats: stats, windows: windows,
-		index: make(map[string]int), learnt: make(map[string]seriesState)}
+// newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
+// exact).
+func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
+	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group)}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
 // smallest sample interval among its SAMPLE subscriptions, unless one of them asks for exact
-// timestamps. ONCE/POLL streams and on_change/target_defined subscriptions group exactly.
+// timestamps (exact_timestamps). ONCE/POLL streams and on_change/target_defined
+// subscriptions group exactly.
 func sampleWindows(spec *streamSpec) map[string]time.Duration {
 	if spec.req.GetSubscribe().GetMode() != gnmipb.SubscriptionList_STREAM {
 		return nil
@@ -108,7 +127,7 @@ func sampleWindows(spec *streamSpec) map[string]time.Duration {
 			m = s.Name
 		}
 		sm, _ := parseStreamMode(s.StreamMode)
-		if !s.SampleWindows || sm != gnmipb.SubscriptionMode_SAMPLE || s.SampleInterval <= 0 {
+		if s.ExactTimestamps || sm != gnmipb.SubscriptionMode_SAMPLE || s.SampleInterval <= 0 {
 			exact[m] = true
 			continue
 		}
@@ -122,12 +141,12 @@ func sampleWindows(spec *streamSpec) map[string]time.Duration {
 	return w
 }
 
-func (c *coalescer) emit(out []collector.Point) error {
+func (c *coalescer) emit(ctx context.Context, out []collector.Point) error {
 	if len(out) == 0 {
 		return nil
 	}
 	c.stats.Points.Add(int64(len(out)))
-	return c.sink.Emit(c.ctx, out)
+	return c.sink.Emit(ctx, out)
 }
 
 // seriesKey renders measurement and tags (tags are sorted by the normalizer), then the time
@@ -152,7 +171,7 @@ func (c *coalescer) seriesKey(p *collector.Point, window bool) []byte {
 }
 
 // add merges points into the pending groups; it writes at once when maxPending are pending.
-func (c *coalescer) add(points []collector.Point) error {
+func (c *coalescer) add(ctx context.Context, points []collector.Point) error {
 	now := time.Now()
 	c.mu.Lock()
 	for i := range points {
@@ -168,71 +187,95 @@ func (c *coalescer) add(points []collector.Point) error {
 	}
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
-	return c.emit(out)
+	return c.emit(ctx, out)
 }
 
 func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
-	if c.dropSealedLocked(p) {
+	window, windowed := c.windows[p.Measurement]
+	if !windowed {
+		if !c.dropSealedLocked(p) {
+			c.addExactLocked(p, now)
+		}
 		return
 	}
-	// Until the sync_response the stream carries the device's stored snapshot, every leaf
-	// at once: it is grouped exactly and written as it comes, not held for a window.
-	window, windowed := c.windows[p.Measurement]
-	if c.syncedAt.IsZero() {
-		window, windowed = 0, false
+	k := c.seriesKey(p, true)
+	st, known := c.series[string(k)] // no allocation for the lookup
+	ts := p.Time.UnixNano()
+	// Every line of the series lies at or before st.last: a later update cannot repeat one.
+	if known && ts <= st.last && c.dropSealedLocked(p) {
+		return
 	}
-	k := c.seriesKey(p, windowed)
-	if at, ok := c.index[string(k)]; ok { // no allocation for the lookup
-		g := &c.pending[at]
-		if windowed && p.Time.Equal(g.p.Time) && c.dropFieldsLocked(p, g.p.Fields) {
+	if !c.synced {
+		// Until the sync_response the stream carries the device's stored snapshot, every
+		// leaf at once: it is grouped exactly and written as it comes, not held for a
+		// window; its timestamps count as used.
+		if !known || ts > st.last {
+			c.setSeriesLocked(k, seriesState{last: ts, fields: st.fields})
+		}
+		c.addExactLocked(p, now)
+		return
+	}
+	if g, ok := c.index[string(k)]; ok {
+		if p.Time.Equal(g.p.Time) && c.dropFieldsLocked(p, g.p.Fields) {
 			return
 		}
-		switch {
-		case !windowed:
-			var dup int
-			g.p.Fields, dup = mergeFields(g.p.Fields, p.Fields)
-			c.duplicates(dup)
-			return
-		case within(p.Time.Sub(g.p.Time), window) && !sharesField(g.p.Fields, p.Fields):
-			g.p.Fields = append(g.p.Fields, p.Fields...)
-			if n := c.learnt[g.key].fields; n > 0 && len(g.p.Fields) >= n {
-				c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
-			}
-			return
-		default:
-			c.closeLocked(g, now) // the next sample began: write this one now
-		}
-	}
-	if windowed {
-		if st, ok := c.learnt[string(k)]; ok && st.first.Equal(p.Time) {
-			// A late leaf with the timestamp of the series' previous line, already closed:
-			// it goes into a line of its own at that timestamp (InfluxDB merges the two,
-			// their fields are disjoint), grouped exactly, so that no leaf of a later
-			// sample is ever written at this timestamp and overwrites one of that line.
-			windowed, window = false, 0
-			k = c.seriesKey(p, false)
-			if at, ok := c.index[string(k)]; ok {
-				var dup int
-				c.pending[at].p.Fields, dup = mergeFields(c.pending[at].p.Fields, p.Fields)
-				c.duplicates(dup)
+		if !p.Time.Before(g.p.Time) {
+			if p.Time.Sub(g.p.Time) < window && !sharesField(g.p.Fields, p.Fields) {
+				g.p.Fields = append(g.p.Fields, p.Fields...)
+				if n := st.fields; n > 0 && len(g.p.Fields) >= n {
+					c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
+				}
 				return
 			}
+			c.closeLocked(g, now)       // the next sample began: write this one now
+			st.fields = len(g.p.Fields) // as closeLocked learnt it: st is stored below
 		}
+		// else: an update older than the open line; the line stays open for its sample.
 	}
-	key := string(k)
-	g := group{p: *p, key: key, due: now.Add(flushEvery), window: window}
-	if windowed {
-		g.p.Fields = append([]collector.Field(nil), p.Fields...) // grows as leaves arrive
-		g.due = now.Add(window)
+	if known && ts <= st.last {
+		// Not later than a line the series already has: a late leaf of a sample already
+		// written, or older than the open line. At its own timestamp, grouped exactly, it
+		// never puts a value at a timestamp where the series already has one for its field.
+		c.addExactLocked(p, now)
+		return
 	}
-	c.index[key] = len(c.pending)
+	st.last = ts
+	key := c.setSeriesLocked(k, st)
+	g := &group{p: *p, key: key, due: now.Add(window), window: window}
+	// It grows as leaves arrive: room for as many as the series' last line had.
+	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
+	c.index[key] = g
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
-	if windowed {
-		if n := c.learnt[key].fields; n > 0 && len(g.p.Fields) >= n {
-			c.closeLocked(&c.pending[len(c.pending)-1], now.Add(flushEvery))
-		}
+	if n := st.fields; n > 0 && len(g.p.Fields) >= n {
+		c.closeLocked(g, now.Add(flushEvery))
 	}
+}
+
+// setSeriesLocked stores st for the series key k and returns the key as a string.
+func (c *coalescer) setSeriesLocked(k []byte, st seriesState) string {
+	if c.series == nil {
+		c.series = make(map[string]seriesState)
+	}
+	key := string(k)
+	c.series[key] = st
+	return key
+}
+
+// addExactLocked merges p into the pending line of its series and timestamp, or opens one.
+func (c *coalescer) addExactLocked(p *collector.Point, now time.Time) {
+	k := c.seriesKey(p, false)
+	if g, ok := c.index[string(k)]; ok {
+		var dup int
+		g.p.Fields, dup = mergeFields(g.p.Fields, p.Fields)
+		c.duplicates(dup)
+		return
+	}
+	key := string(k)
+	g := &group{p: *p, key: key, due: now.Add(flushEvery)}
+	c.index[key] = g
+	c.pending = append(c.pending, g)
+	c.armLocked(g.due)
 }
 
 // closeLocked takes g out of the index (no more fields join it) and brings its due time
@@ -242,7 +285,7 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 		return
 	}
 	if g.window > 0 {
-		c.learnt[g.key] = seriesState{fields: len(g.p.Fields), first: g.p.Time}
+		c.learnFieldsLocked(g)
 	}
 	delete(c.index, g.key)
 	g.key = ""
@@ -253,7 +296,12 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 	}
 }
 
-func within(d, window time.Duration) bool { return d < window && d > -window }
+// learnFieldsLocked records how many fields g, an open window group, has.
+func (c *coalescer) learnFieldsLocked(g *group) {
+	st := c.series[g.key]
+	st.fields = len(g.p.Fields)
+	c.series[g.key] = st
+}
 
 func sharesField(a, b []collector.Field) bool {
 	for _, f := range b {
@@ -299,11 +347,11 @@ func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
 		return false
 	}
 	k := c.exactKey(p)
-	keys := append(c.sealed[string(k)], c.sealedPrev[string(k)]...)
-	if len(keys) == 0 {
+	cur, prev := c.sealed[string(k)], c.sealedPrev[string(k)] // per update: no allocation
+	if len(cur)+len(prev) == 0 {
 		return false
 	}
-	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(keys, key) })
+	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(cur, key) || slices.Contains(prev, key) })
 }
 
 // dropFieldsLocked removes from p the fields that fs has (same leaf, same time).
@@ -364,17 +412,13 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 	for _, g := range c.pending {
 		if now.IsZero() || !g.due.After(now) {
 			if g.key != "" {
-				if g.window > 0 {
-					// A sync_response or a full buffer cuts groups short, and an initial
-					// sync holds every leaf, not one sample's: learn sizes from windows only.
-					st := c.learnt[g.key]
-					st.first = g.p.Time
-					if !now.IsZero() {
-						st.fields = len(g.p.Fields)
-					}
-					c.learnt[g.key] = st
+				if g.window > 0 && !now.IsZero() {
+					// A sync_response or a full buffer cuts groups short: learn sizes from
+					// windows that ran out only.
+					c.learnFieldsLocked(g)
 				}
 				c.sealLocked(&g.p)
+				delete(c.index, g.key)
 			}
 			out = append(out, g.p)
 			continue
@@ -383,12 +427,6 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 	}
 	clear(c.pending[len(kept):])
 	c.pending = kept
-	clear(c.index)
-	for i := range c.pending {
-		if k := c.pending[i].key; k != "" {
-			c.index[k] = i
-		}
-	}
 	if len(c.pending) == 0 {
 		c.pending = nil // release a burst's backing array
 	}
@@ -421,7 +459,10 @@ func (c *coalescer) onTimer() {
 	// Whatever falls due within the next period goes now too: one write instead of many.
 	now := time.Now()
 	out := c.takeLocked(now.Add(flushEvery))
-	if now.Sub(c.rotated) >= dupMemory {
+	// The snapshot is remembered whole until dupMemory after the sync_response: under load
+	// the reference server repeated snapshot leaves over a second after the first copy, while
+	// its initial sync still ran. It is what the subscription covers, once.
+	if c.synced && now.Sub(c.rotated) >= dupMemory {
 		c.sealedPrev, c.sealed, c.rotated = c.sealed, nil, now
 	}
 	if len(c.pending) == 0 && len(c.sealed)+len(c.sealedPrev) > 0 {
@@ -437,24 +478,27 @@ func (c *coalescer) onTimer() {
 		c.armLocked(next)
 	}
 	c.mu.Unlock()
-	_ = c.emit(out) // the outputs count their own failures; the stream goes on
+	// The timer's write has no caller to take a context from: Emit does not block
+	// (collector.Sink), and close stops the timer when the stream ends.
+	_ = c.emit(context.Background(), out) // the outputs count their own failures; the stream goes on
 }
 
 // flush writes everything pending (sync_response: the snapshot is complete); sample
 // windows apply from now on.
-func (c *coalescer) flush() error {
+func (c *coalescer) flush(ctx context.Context) error {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
-	c.syncedAt = time.Now()
+	c.synced, c.rotated = true, time.Now()
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
-	return c.emit(out)
+	return c.emit(ctx, out)
 }
 
 // close stops the timer, waits for a flush in progress and writes what is pending even when
-// ctx has ended: the outputs buffer accepts until it is closed itself, after the sessions.
-func (c *coalescer) close() {
+// ctx (the stream's) has ended: the outputs buffer accepts until it is closed itself, after
+// the sessions.
+func (c *coalescer) close(ctx context.Context) {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
@@ -464,8 +508,5 @@ func (c *coalescer) close() {
 	}
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
-	if len(out) > 0 {
-		c.stats.Points.Add(int64(len(out)))
-		_ = c.sink.Emit(context.WithoutCancel(c.ctx), out)
-	}
+	_ = c.emit(context.WithoutCancel(ctx), out)
 }

@@ -68,11 +68,9 @@ type Subscription struct {
 	Encoding          string        `yaml:"encoding"` // json | json_ietf | proto | ascii | bytes
 	Measurement       string        `yaml:"measurement"`
 	PollInterval      time.Duration `yaml:"poll_interval"` // mode poll: how often to send a Poll
-	// SampleWindows turns sample-window grouping on for a SAMPLE subscription: updates of one
-	// list element within one sample_interval are merged into one line (coalesce.go). Off by
-	// default, so updates are merged only when their timestamps are equal: under load the
-	// window grouping was seen to write a few values at a timestamp another line already
-	// used (about 1 in 4,000–15,000 overwritten in TestShutdownUnderLoadDeliversEveryUpdate
-	// under the race detector), and a default must never lose data.
-	SampleWindows bool `yaml:"sample_windows"`
+	// ExactTimestamps turns sample-window grouping off: updates are merged into one line only
+	// when their timestamps are equal, so every leaf keeps the timestamp the device gave it.
+	// The default (false) merges the updates of one list element within one sample_interval
+	// of a SAMPLE subscription into one line stamped with its earliest update (coalesce.go).
+	ExactTimestamps bool `yaml:"exact_timestamps"`
 }

@@ -275,8 +275,8 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	st := s.stats
 	log := s.log.With("subscription", spec.name)
 	start := time.Now()
-	group := newCoalescer(ctx, sink, st, sampleWindows(spec))
-	defer group.close() // the stream's last points are flushed, not lost
+	group := newCoalescer(sink, st, sampleWindows(spec))
+	defer group.close(ctx) // the stream's last points are flushed, not lost
 	var lastSuccess time.Time
 	var synced bool
 	opt := spec.opt
@@ -309,12 +309,12 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			if len(pts) == 0 {
 				return nil
 			}
-			if err := group.add(pts); err != nil {
+			if err := group.add(ctx, pts); err != nil {
 				return fmt.Errorf("emit points: %w", err)
 			}
 		case r.GetSyncResponse():
 			// The snapshot is complete: write it now (a ONCE run ends here).
-			if err := group.flush(); err != nil {
+			if err := group.flush(ctx); err != nil {
 				return fmt.Errorf("emit points: %w", err)
 			}
 			synced = true

@@ -25,7 +25,7 @@ func newSession(addr, path string, window time.Duration, stats *collector.Stats,
 	if window > 0 {
 		// The reference server sends every accepted update whatever the sample interval,
 		// so the updates are the same as with on_change; only the grouping differs.
-		sub.StreamMode, sub.SampleInterval, sub.SampleWindows = "sample", window, true
+		sub.StreamMode, sub.SampleInterval = "sample", window
 	}
 	return gnmi.New(gnmi.Config{
 		Name: "bench", Address: addr, Insecure: true,

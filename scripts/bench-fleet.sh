@@ -125,6 +125,7 @@ if [ -n "${PPROF_OUT:-}" ]; then
   pport=$(freeport)
   pprof_args=(--pprof-listen "127.0.0.1:$pport")
   mkdir -p "$PPROF_OUT"
+  echo "pprof: http://127.0.0.1:$pport/debug/pprof/ (e.g. go tool pprof -seconds 15 http://127.0.0.1:$pport/debug/pprof/profile)" >&2
 fi
 hz=$(getconf CLK_TCK)
 # shellcheck disable=SC2086
@@ -143,10 +144,17 @@ while :; do
   kill -0 "$run_pid" 2>/dev/null || { echo "netpulse exited early:"; tail -20 "$tmp/run.log"; exit 1; }
   n=$((n + 1))
   echo "$(date +%s.%N) $(rss)" >>"$tmp/rss"
-  curl -fs "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || true
+  # A loaded daemon answers /metrics slowly (20,000 targets); a failed scrape is counted,
+  # and the summary is read from the last one that came back whole.
+  curl -fs -m 30 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || { rm -f "$tmp/metrics.$n"; echo "$n" >>"$tmp/failed"; }
   t1=$(date +%s.%N); c1=$(cpu)
   awk -v a="$t0" -v b="$t1" -v s="$secs" 'BEGIN{exit !(b-a >= s)}' && break
 done
+if [ ! -s "$tmp/metrics.$n" ]; then
+  # The summary's totals must come from the end of the run: one more try.
+  n=$((n + 1))
+  curl -fs -m 60 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || { rm -f "$tmp/metrics.$n"; echo "$n" >>"$tmp/failed"; }
+fi
 if [ -n "${PPROF_OUT:-}" ]; then
   curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?gc=1" >"$PPROF_OUT/heap.pb.gz" || true
   curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|HeapIdle|HeapReleased|NextGC|Sys|Stack|NumGC) ' >"$PPROF_OUT/memstats.txt" || true
@@ -217,5 +225,12 @@ for proto, devs in (("snmp", snmp), ("gnmi", gnmi)):
           f"({len(d)} samples)")
 print(f"output: written {total('netpulse_output_points_written_total'):.0f}, "
       f"dropped {total('netpulse_output_dropped_total'):.0f}")
+try:
+    failed = open(f"{tmp}/failed").read().split()
+except FileNotFoundError:
+    failed = []
+if failed:
+    print(f"/metrics scrapes that failed (timeout 30 s): {len(failed)} of {n}"
+          + ("; THE LAST ONE TOO: the totals above are from an earlier scrape" if str(n) in failed else ""))
 PY
 grep -iE 'level=(warn|error)|"level":"(WARN|ERROR)"' "$tmp/run.log" | head -5 || true

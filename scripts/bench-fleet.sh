@@ -19,11 +19,17 @@
 #   GNMI_SAMPLE     gNMI sample interval in the config (10s)
 #   GNMI_UPDATE     how often the simulated gNMI devices push counters (= GNMI_SAMPLE)
 #   GNMI_SHAPE      simulated notification shape, leaf or interface (interface)
+#   GNMI_SPREAD     1: each simulated gNMI device pushes at its own phase within GNMI_UPDATE
+#                   (`sim --spread`), as real devices do; 0: all in the same instant, the
+#                   worst burst (0)
 #   SIM_PROCS       simulator processes to spread the devices over (1)
 #   NETPULSE_ENV    extra environment for the netpulse process, e.g. "GOMEMLIMIT=900MiB"
+#   NETPULSE_BIN    run this netpulse binary as the collector (the simulator is still built
+#                   from this tree): an older build measured under the same simulator
 #   PPROF_OUT       a directory: run with --pprof-listen and save the heap profile (after a
 #                   GC), the goroutine dump and the runtime's MemStats there before SIGTERM
-#                   (`go tool pprof -sample_index=inuse_space DIR/heap.pb.gz`)
+#                   (`go tool pprof -sample_index=inuse_space DIR/heap.pb.gz`), and the RSS
+#                   samples (rss.txt: unix time, KiB) and the daemon's log (run.log) at the end
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,17 +42,22 @@ gnmi_sample=${GNMI_SAMPLE:-10s}
 gnmi_update=${GNMI_UPDATE:-$gnmi_sample}
 shape=${GNMI_SHAPE:-interface}
 procs=${SIM_PROCS:-1}
+spread=()
+[ "${GNMI_SPREAD:-0}" = 1 ] && spread=(--spread)
 tmp=$(mktemp -d)
 sim_pids=()
 run_pid=""
 cleanup() {
-  [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
-  for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null; done
+  # `|| true` throughout: under set -e a failed kill (already gone) would end the trap
+  # before the simulators are stopped.
+  if [ -n "$run_pid" ]; then kill "$run_pid" 2>/dev/null || true; fi
+  for p in "${sim_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 go build -o "$tmp/netpulse" ./cmd/netpulse
+collector_bin=${NETPULSE_BIN:-$tmp/netpulse}
 
 # Start the simulators: process p gets its share of each protocol on its own port range
 # (ephemeral ports when one process), and writes its own config; the configs are merged.
@@ -59,7 +70,7 @@ for p in $(seq 0 $((procs - 1))); do
   left_snmp=$((left_snmp - ns)); left_gnmi=$((left_gnmi - ng))
   "$tmp/netpulse" sim --snmp-devices "$ns" --gnmi-devices "$ng" --interfaces "$ifaces" \
     --seed $((p + 1)) --shape "$shape" --update-interval "$gnmi_update" \
-    --interval "$snmp_interval" --config-out "$tmp/fleet$p.yaml" --log-level warn 2>"$tmp/sim$p.log" &
+    --interval "$snmp_interval" "${spread[@]}" --config-out "$tmp/fleet$p.yaml" --log-level warn 2>"$tmp/sim$p.log" &
   sim_pids+=($!)
 done
 for p in $(seq 0 $((procs - 1))); do
@@ -87,7 +98,7 @@ PY
 
 if [ "$secs" = 0 ]; then
   /usr/bin/env time -f '%e %U %S %M' -o "$tmp/time" \
-    "$tmp/netpulse" run --once --config "$tmp/fleet.yaml" --summary-json "$tmp/summary.json" \
+    "$collector_bin" run --once --config "$tmp/fleet.yaml" --summary-json "$tmp/summary.json" \
     --log-level error 2>"$tmp/run.log" || true
   read -r wall user sys rss <"$tmp/time"
   python3 - "$tmp/summary.json" "$wall" "$user" "$sys" "$rss" "$snmp" "$gnmi" "$ifaces" <<'PY'
@@ -114,12 +125,15 @@ if [ -n "${PPROF_OUT:-}" ]; then
   pport=$(freeport)
   pprof_args=(--pprof-listen "127.0.0.1:$pport")
   mkdir -p "$PPROF_OUT"
+  echo "pprof: http://127.0.0.1:$pport/debug/pprof/ (e.g. go tool pprof -seconds 15 http://127.0.0.1:$pport/debug/pprof/profile)" >&2
 fi
 hz=$(getconf CLK_TCK)
 # shellcheck disable=SC2086
-env ${NETPULSE_ENV:-} "$tmp/netpulse" run --config "$tmp/fleet.yaml" --metrics-listen "127.0.0.1:$port" \
+env ${NETPULSE_ENV:-} "$collector_bin" run --config "$tmp/fleet.yaml" --metrics-listen "127.0.0.1:$port" \
   "${pprof_args[@]}" --log-level warn 2>"$tmp/run.log" &
 run_pid=$!
+sleep 0.5
+kill -0 "$run_pid" 2>/dev/null || { echo "netpulse exited at start:"; tail -5 "$tmp/run.log"; exit 1; }
 cpu() { awk '{print $14+$15}' "/proc/$run_pid/stat"; }
 rss() { awk '/VmRSS/{print $2}' "/proc/$run_pid/status"; }
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -130,19 +144,27 @@ while :; do
   kill -0 "$run_pid" 2>/dev/null || { echo "netpulse exited early:"; tail -20 "$tmp/run.log"; exit 1; }
   n=$((n + 1))
   echo "$(date +%s.%N) $(rss)" >>"$tmp/rss"
-  curl -fs "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || true
+  # A loaded daemon answers /metrics slowly (20,000 targets); a failed scrape is counted,
+  # and the summary is read from the last one that came back whole.
+  curl -fs -m 30 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || { rm -f "$tmp/metrics.$n"; echo "$n" >>"$tmp/failed"; }
   t1=$(date +%s.%N); c1=$(cpu)
   awk -v a="$t0" -v b="$t1" -v s="$secs" 'BEGIN{exit !(b-a >= s)}' && break
 done
+if [ ! -s "$tmp/metrics.$n" ]; then
+  # The summary's totals must come from the end of the run: one more try.
+  n=$((n + 1))
+  curl -fs -m 60 "http://127.0.0.1:$port/metrics" >"$tmp/metrics.$n" || { rm -f "$tmp/metrics.$n"; echo "$n" >>"$tmp/failed"; }
+fi
 if [ -n "${PPROF_OUT:-}" ]; then
   curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?gc=1" >"$PPROF_OUT/heap.pb.gz" || true
-  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|Sys|Stack|NumGC)' >"$PPROF_OUT/memstats.txt" || true
+  curl -fs "http://127.0.0.1:$pport/debug/pprof/heap?debug=1" | grep -E '^# (HeapAlloc|HeapInuse|HeapIdle|HeapReleased|NextGC|Sys|Stack|NumGC) ' >"$PPROF_OUT/memstats.txt" || true
   curl -fs "http://127.0.0.1:$pport/debug/pprof/goroutine?debug=1" >"$PPROF_OUT/goroutine.txt" || true
   echo "pprof: $(head -1 "$PPROF_OUT/goroutine.txt"); $(tr '\n' ' ' <"$PPROF_OUT/memstats.txt")"
 fi
 kill -TERM "$run_pid"
 wait "$run_pid" || true
 run_pid=""
+[ -n "${PPROF_OUT:-}" ] && cp "$tmp/rss" "$PPROF_OUT/rss.txt" && cp "$tmp/run.log" "$PPROF_OUT/run.log"
 python3 - "$tmp" "$n" "$snmp" "$gnmi" "$ifaces" "$t0" "$t1" "$c0" "$c1" "$hz" "$snmp_interval" "$gnmi_sample" "$procs" <<'PY'
 import re, statistics, sys
 tmp, n, snmp, gnmi, ifaces = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -203,5 +225,12 @@ for proto, devs in (("snmp", snmp), ("gnmi", gnmi)):
           f"({len(d)} samples)")
 print(f"output: written {total('netpulse_output_points_written_total'):.0f}, "
       f"dropped {total('netpulse_output_dropped_total'):.0f}")
+try:
+    failed = open(f"{tmp}/failed").read().split()
+except FileNotFoundError:
+    failed = []
+if failed:
+    print(f"/metrics scrapes that failed (timeout 30 s): {len(failed)} of {n}"
+          + ("; THE LAST ONE TOO: the totals above are from an earlier scrape" if str(n) in failed else ""))
 PY
 grep -iE 'level=(warn|error)|"level":"(WARN|ERROR)"' "$tmp/run.log" | head -5 || true

@@ -193,6 +193,10 @@ type checker struct {
 	// snmpProfiles: the resolved, shared profiles of each list of profile names seen
 	// (joined by sep), so targets that list the same ones share them.
 	snmpProfiles map[string][]snmp.Profile
+	// gnmiSubs: the resolved subscriptions of each list of subscription names seen (joined
+	// by sep), so gNMI targets that name the same ones share one read-only list instead of
+	// a fleet of thousands holding a copy each.
+	gnmiSubs map[string][]gnmi.Subscription
 }
 
 // problem is one mistake in the file; line 0 when it has no single place (e.g. no targets).
@@ -899,20 +903,42 @@ func (c *checker) finishGNMI(f *File, t *Target, path, where string, badSubs map
 	if len(g.SubscriptionNames) == 0 {
 		c.add(path, "%s: gnmi.subscriptions is empty: name at least one entry of the top-level subscriptions section", where)
 	}
-	g.Subscriptions = g.Subscriptions[:0]
-	for i, name := range g.SubscriptionNames {
-		s, ok := f.Subscriptions[name]
-		switch {
-		case !ok:
-			known := slices.Sorted(maps.Keys(f.Subscriptions))
-			c.add(at(path, "subscriptions", i), "%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
-		case badSubs[name]:
-			// Its problems are reported once, at the subscription, not again per target.
-		default:
-			g.Subscriptions = append(g.Subscriptions, s)
+	key := strings.Join(g.SubscriptionNames, sep)
+	if shared, ok := c.gnmiSubs[key]; ok {
+		g.Subscriptions = shared
+	} else {
+		var complete bool
+		g.Subscriptions, complete = c.resolveSubscriptions(f, g.SubscriptionNames, path, where, badSubs)
+		if complete {
+			if c.gnmiSubs == nil {
+				c.gnmiSubs = map[string][]gnmi.Subscription{}
+			}
+			c.gnmiSubs[key] = g.Subscriptions
 		}
 	}
 	if err := g.Validate(); err != nil {
 		c.addIn(path, where+": gnmi", err)
 	}
+}
+
+// resolveSubscriptions looks up the named subscriptions, reporting unknown names at path;
+// complete is false when one was unknown or invalid (the list is then not shared, so
+// every target naming it gets its own report).
+func (c *checker) resolveSubscriptions(f *File, names []string, path, where string, badSubs map[string]bool) (subs []gnmi.Subscription, complete bool) {
+	complete = true
+	for i, name := range names {
+		s, ok := f.Subscriptions[name]
+		switch {
+		case !ok:
+			complete = false
+			known := slices.Sorted(maps.Keys(f.Subscriptions))
+			c.add(at(path, "subscriptions", i), "%s: gnmi.subscriptions: unknown subscription %q: define it under the top-level subscriptions section (known: %s)", where, name, strings.Join(known, ", "))
+		case badSubs[name]:
+			// Its problems are reported once, at the subscription, not again per target.
+			complete = false
+		default:
+			subs = append(subs, s)
+		}
+	}
+	return slices.Clip(subs), complete
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -72,6 +73,9 @@ type Result struct {
 type Manager struct {
 	cfg ManagerConfig
 	log *slog.Logger
+	// work bounds how many sessions decode and normalize at once (collector.Gate): one per
+	// CPU, shared by every target.
+	work *collector.Gate
 
 	mu      sync.Mutex
 	running map[string]*runner
@@ -100,7 +104,7 @@ func NewManager(cfg ManagerConfig, log *slog.Logger) (*Manager, error) {
 	if cfg.RedialMax == 0 {
 		cfg.RedialMax = collector.DefaultRedialMax
 	}
-	return &Manager{cfg: cfg, log: log, running: map[string]*runner{}}, nil
+	return &Manager{cfg: cfg, log: log, work: collector.NewGate(runtime.GOMAXPROCS(0)), running: map[string]*runner{}}, nil
 }
 
 // Apply starts the targets that are new or changed and stops those that are gone or changed.
@@ -219,7 +223,7 @@ func (m *Manager) stop(name string) {
 // runtime is what the Manager decides for one run of r's session: where it counts, once
 // mode, and (SNMP, not once) the phase offset of its first poll.
 func (m *Manager) runtime(r *runner) collector.Runtime {
-	rt := collector.Runtime{Stats: r.stats, Once: m.cfg.Once}
+	rt := collector.Runtime{Stats: r.stats, Once: m.cfg.Once, Work: m.work}
 	if c := r.target.SNMP; c != nil && !m.cfg.Once {
 		rt.Offset = offset(r.target.Name, c.Interval)
 	}

@@ -57,3 +57,32 @@ func TestFleetSharesSNMPProfiles(t *testing.T) {
 		t.Errorf("each SNMP target holds %d bytes of config and session, want under 16 KiB: are profiles copied or compiled per target again?", per)
 	}
 }
+
+// TestFleetSharesGNMISubscriptions: gNMI targets that name the same subscriptions share one
+// resolved list, and a target naming an unknown subscription is still reported at its own
+// line even when another target named the same list.
+func TestFleetSharesGNMISubscriptions(t *testing.T) {
+	const head = "outputs: [{type: file, path: \"-\"}]\nsubscriptions:\n" +
+		"  ifs: {paths: [/interfaces/interface/state/counters]}\n  sys: {paths: [/system/state]}\ntargets:\n"
+	f, err := Parse([]byte(head+
+		"  - {name: a, address: 127.0.0.1:1, gnmi: {insecure: true, subscriptions: [ifs, sys]}}\n"+
+		"  - {name: b, address: 127.0.0.1:2, gnmi: {insecure: true, subscriptions: [ifs, sys]}}\n"+
+		"  - {name: c, address: 127.0.0.1:3, gnmi: {insecure: true, subscriptions: [sys]}}\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, c := f.Targets[0].GNMI.Subscriptions, f.Targets[1].GNMI.Subscriptions, f.Targets[2].GNMI.Subscriptions
+	if len(a) != 2 || len(b) != 2 || &a[0] != &b[0] {
+		t.Fatalf("targets naming [ifs, sys] do not share one list: %d and %d subscriptions", len(a), len(b))
+	}
+	if len(c) != 1 || c[0].Name != "sys" || cap(a) != len(a) {
+		t.Fatalf("target c got %+v; the shared list must be clipped (cap %d, len %d)", c, cap(a), len(a))
+	}
+
+	_, err = Parse([]byte(head+
+		"  - {name: a, address: 127.0.0.1:1, gnmi: {insecure: true, subscriptions: [ifz]}}\n"+
+		"  - {name: b, address: 127.0.0.1:2, gnmi: {insecure: true, subscriptions: [ifz]}}\n"), "")
+	if err == nil || strings.Count(err.Error(), `unknown subscription "ifz"`) != 2 {
+		t.Fatalf("want the unknown subscription reported once per target, got %v", err)
+	}
+}

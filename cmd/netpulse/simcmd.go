@@ -15,6 +15,7 @@ func newSimCmd(g *globals) *cobra.Command {
 		devices, snmpDevices, gnmiDevices, ifaces int
 		snmpAddr, gnmiAddr, shape, configOut      string
 		update, interval                          time.Duration
+		spread                                    bool
 		seed                                      int64
 	)
 	cmd := &cobra.Command{
@@ -47,7 +48,8 @@ ephemeral port each with port 0. net-snmp's tools work against it, e.g.
 				return usageError(err)
 			}
 			cfg := sim.Config{SNMPDevices: snmpDevices, GNMIDevices: gnmiDevices, Interfaces: ifaces,
-				SNMPListen: snmpAddr, GNMIListen: gnmiAddr, UpdateInterval: update, Seed: seed, NotificationShape: sh}
+				SNMPListen: snmpAddr, GNMIListen: gnmiAddr, UpdateInterval: update, Seed: seed, NotificationShape: sh,
+				SpreadUpdates: spread}
 			if err := cfg.Validate(); err != nil {
 				return usageError(err)
 			}
@@ -78,6 +80,7 @@ ephemeral port each with port 0. net-snmp's tools work against it, e.g.
 	fl.StringVar(&gnmiAddr, "gnmi-addr", "127.0.0.1:0", "gNMI listen address; with a port, device i uses port+i")
 	fl.StringVar(&shape, "shape", "leaf", "gNMI notification shape: leaf (one update each) or interface (all counters of an interface in one)")
 	fl.DurationVar(&update, "update-interval", time.Second, "how often gNMI devices push counters")
+	fl.BoolVar(&spread, "spread", false, "gNMI devices push at their own phase within --update-interval (device i of n at i/n), like real devices, instead of all in the same instant")
 	fl.DurationVar(&interval, "interval", 10*time.Second, "poll / sample interval written into the printed config")
 	fl.Int64Var(&seed, "seed", 1, "model seed: the same seed gives the same devices")
 	fl.StringVar(&configOut, "config-out", "", "write the config here instead of stdout")

@@ -1,6 +1,7 @@
 package gnmi
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -91,4 +92,38 @@ func repairUTF8(b []byte, md protoreflect.MessageDescriptor) []byte {
 		b = b[n+m:]
 	}
 	return out
+}
+
+// rawMessage is a received message kept in its wire form: rawCodec does not decode it, the
+// receiver does when it is ready to (Subscribe, inside its collector.Gate). The bytes are
+// grpc's pooled buffers, referenced until free.
+type rawMessage struct{ data mem.BufferSlice }
+
+func (r *rawMessage) free() {
+	if r.data != nil {
+		r.data.Free()
+		r.data = nil
+	}
+}
+
+// rawCodec sends like the proto codec and receives into a *rawMessage without decoding.
+type rawCodec struct{}
+
+// Marshal is the proto codec's.
+func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return encoding.GetCodecV2("proto").Marshal(v)
+}
+
+// Name is "proto": the content type does not change.
+func (rawCodec) Name() string { return "proto" }
+
+// Unmarshal keeps a reference to data in v, which must be a *rawMessage.
+func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	r, ok := v.(*rawMessage)
+	if !ok {
+		return fmt.Errorf("raw codec: cannot receive into %T", v)
+	}
+	data.Ref()
+	r.data = data
+	return nil
 }

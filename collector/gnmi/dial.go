@@ -24,22 +24,35 @@ import (
 // minutes) answers pings that come sooner with GOAWAY "too_many_pings" after two strikes.
 // So the client pings no more often than every 5 minutes, and only while a stream is open.
 // Busy streams never ping at all; a connected-but-silent stream is caught sooner by the
-// session's watchdog, which knows the expected sample interval.
+// session's watchdog, which knows the expected sample interval. A session whose every
+// stream has a watchdog therefore dials without keepalive: grpc runs a goroutine per
+// connection for it, a stack per device at fleet scale.
 const (
 	keepaliveTime    = 5 * time.Minute
 	keepaliveTimeout = 20 * time.Second
 	// DefaultMaxMsgSize is the receive limit when Config.MaxMsgSize is 0.
 	DefaultMaxMsgSize = 64 << 20
+	// flowWindow is the HTTP/2 flow-control window of the connection and of its streams,
+	// fixed (grpc's BDP estimation off). It bounds what a session holds of data it has not
+	// decoded yet: when the collector falls behind (a fleet pushing in the same instant, a
+	// busy CPU), the rest waits on the device, which is where gNMI expects it (a target
+	// coalesces samples for a slow collector), instead of in our heap. With BDP estimation
+	// grpc grows the windows while a client is backlogged: 134 KiB per device held at 2,000
+	// devices (BENCHMARKS.md, "gNMI memory per device"). 64 KiB is HTTP/2's default and
+	// grpc-go's minimum; it caps a stream at 64 KiB per round trip (64 MB/s at 1 ms, 1.3
+	// MB/s at 50 ms), above what telemetry streams send once synced.
+	flowWindow = 64 << 10
 )
 
 // Dial returns a client connection to cfg.Address with the configured transport security,
 // username/password metadata on every RPC, keepalive and receive size limit. Like
 // grpc.NewClient it does not connect yet: the first RPC does, and its error goes through
 // ExplainError.
-func Dial(cfg Config) (*grpc.ClientConn, error) { return dial(cfg, nil) }
+func Dial(cfg Config) (*grpc.ClientConn, error) { return dial(cfg, nil, true) }
 
-// dial is Dial with a callback for each message whose invalid UTF-8 was repaired.
-func dial(cfg Config, onRepair func()) (*grpc.ClientConn, error) {
+// dial is Dial with a callback for each message whose invalid UTF-8 was repaired, and
+// keepalive optional.
+func dial(cfg Config, onRepair func(), withKeepalive bool) (*grpc.ClientConn, error) {
 	if cfg.Address == "" {
 		return nil, errors.New("dial gNMI: address is empty")
 	}
@@ -53,8 +66,12 @@ func dial(cfg Config, onRepair func()) (*grpc.ClientConn, error) {
 	}
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.ForceCodecV2(newLenientCodec(onRepair))),
+		grpc.WithStaticStreamWindowSize(flowWindow),
+		grpc.WithStaticConnWindowSize(flowWindow),
+	}
+	if withKeepalive {
+		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))
 	}
 	if cfg.Username != "" || cfg.Password.IsSet() {
 		opts = append(opts, grpc.WithPerRPCCredentials(basicAuth{user: cfg.Username, pass: cfg.Password.Reveal()}))

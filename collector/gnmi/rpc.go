@@ -12,6 +12,11 @@ import (
 
 	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/status"
+
+	"github.com/netpulse/netpulse/collector"
 )
 
 // ErrStop, returned by a Subscribe callback, ends the subscription without an error (the
@@ -80,6 +85,11 @@ type SubscribeOptions struct {
 	// Silence, when positive, ends the subscription with ErrSilent if nothing arrives for
 	// that long (the watchdog for connected but silent streams).
 	Silence time.Duration
+	// Work, when set, is entered for decoding each response and running fn on it, and left
+	// after: responses waiting for it stay in their wire form (collector.Gate says why).
+	Work *collector.Gate
+	// OnRepair is called for each response whose invalid UTF-8 was repaired (lenientCodec).
+	OnRepair func()
 }
 
 // Subscribe runs one Subscribe RPC with req and calls fn for every response, in order, on
@@ -90,11 +100,13 @@ type SubscribeOptions struct {
 func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.SubscribeRequest, opt SubscribeOptions, fn func(*gnmipb.SubscribeResponse) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stream, err := gnmipb.NewGNMIClient(conn).Subscribe(ctx)
+	// The stream receives raw messages (rawCodec) and decodes them here, inside opt.Work.
+	stream, err := conn.NewStream(ctx, &gnmipb.GNMI_ServiceDesc.Streams[0], gnmipb.GNMI_Subscribe_FullMethodName,
+		grpc.ForceCodecV2(rawCodec{}))
 	if err != nil {
 		return fmt.Errorf("open Subscribe stream: %w", err)
 	}
-	if err := stream.Send(req); err != nil {
+	if err := stream.SendMsg(req); err != nil {
 		return fmt.Errorf("send SubscribeRequest: %w", recvErr(stream, err))
 	}
 	mode := req.GetSubscribe().GetMode()
@@ -113,8 +125,10 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 		}
 		go poller(ctx, done, stream, iv, cancel)
 	}
+	dec := lenientCodec{base: encoding.GetCodecV2("proto"), onRepair: opt.OnRepair}
 	for {
-		resp, err := stream.Recv()
+		var raw rawMessage
+		err := stream.RecvMsg(&raw)
 		if err != nil {
 			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 				return cause
@@ -130,7 +144,8 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 		if opt.Silence > 0 {
 			last.Store(time.Now().UnixNano())
 		}
-		if err := fn(resp); err != nil {
+		resp, err := handle(ctx, opt.Work, dec, &raw, fn)
+		if err != nil {
 			if errors.Is(err, ErrStop) {
 				return nil
 			}
@@ -142,10 +157,25 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 	}
 }
 
+// handle decodes one received message and runs fn on it, inside work.
+func handle(ctx context.Context, work *collector.Gate, dec lenientCodec, raw *rawMessage, fn func(*gnmipb.SubscribeResponse) error) (*gnmipb.SubscribeResponse, error) {
+	defer raw.free()
+	if work.Enter(ctx) != nil {
+		return nil, context.Cause(ctx) // the watchdog's ErrSilent, or the caller's end
+	}
+	defer work.Leave()
+	resp := &gnmipb.SubscribeResponse{}
+	if err := dec.Unmarshal(raw.data, resp); err != nil {
+		return nil, fmt.Errorf("receive: %w", status.Errorf(codes.Internal, "grpc: failed to unmarshal the received message: %v", err))
+	}
+	raw.free() // the wire bytes go back to grpc's pool before fn runs
+	return resp, fn(resp)
+}
+
 // recvErr prefers the server's status (Send only says io.EOF when the server ended the RPC).
-func recvErr(stream gnmipb.GNMI_SubscribeClient, err error) error {
+func recvErr(stream grpc.ClientStream, err error) error {
 	if err == io.EOF {
-		if _, rerr := stream.Recv(); rerr != nil && rerr != io.EOF {
+		if rerr := stream.RecvMsg(&rawMessage{}); rerr != nil && rerr != io.EOF {
 			return rerr
 		}
 	}
@@ -181,7 +211,7 @@ func watchdog(last *atomic.Int64, silence time.Duration, cancel context.CancelCa
 	}
 }
 
-func poller(ctx context.Context, done <-chan struct{}, stream gnmipb.GNMI_SubscribeClient, iv time.Duration, cancel context.CancelCauseFunc) {
+func poller(ctx context.Context, done <-chan struct{}, stream grpc.ClientStream, iv time.Duration, cancel context.CancelCauseFunc) {
 	t := time.NewTicker(iv)
 	defer t.Stop()
 	poll := &gnmipb.SubscribeRequest{Request: &gnmipb.SubscribeRequest_Poll{Poll: &gnmipb.Poll{}}}
@@ -192,7 +222,7 @@ func poller(ctx context.Context, done <-chan struct{}, stream gnmipb.GNMI_Subscr
 		case <-done:
 			return
 		case <-t.C:
-			if err := stream.Send(poll); err != nil {
+			if err := stream.SendMsg(poll); err != nil {
 				cancel(fmt.Errorf("send Poll: %w", err))
 				return
 			}

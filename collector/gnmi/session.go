@@ -26,6 +26,7 @@ type Session struct {
 	once    bool             // ONCE semantics: one full sync per stream, then Run returns
 	stats   *collector.Stats // never nil (New fills a private one)
 	log     *slog.Logger
+	work    *collector.Gate // rt.Work: bounds decoding and normalizing across sessions
 	streams []streamSpec
 
 	// Bad input is counted always and logged once per target (not once per redial).
@@ -78,9 +79,14 @@ func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	}
 	// The caller's logger already names the target (targets.Manager adds target, proto and
 	// address), so the session adds nothing of its own.
-	s := &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log}
+	s := &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log, work: rt.Work}
 	for _, k := range keys {
 		subs := groups[k]
+		if len(keys) == 1 {
+			// One stream (the usual case): keep the config's list, which the loader shares
+			// between the targets that name the same subscriptions, rather than a copy.
+			subs = cfg.Subscriptions
+		}
 		req, err := NewSubscribeRequest(override, subs...)
 		if err != nil {
 			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
@@ -173,11 +179,11 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 // runConn is one session: one connection, all streams. It returns when every stream ended
 // or the first one failed.
 func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
-	conn, err := dial(s.cfg, func() {
-		if !s.loggedUTF8.Swap(true) {
-			s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once)")
-		}
-	})
+	keepalive := false
+	for _, spec := range s.streams {
+		keepalive = keepalive || spec.opt.Silence == 0
+	}
+	conn, err := dial(s.cfg, s.repairedUTF8, keepalive)
 	if err != nil {
 		return err
 	}
@@ -215,6 +221,13 @@ func (s *Session) runConn(ctx context.Context, sink collector.Sink) error {
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// repairedUTF8 is called for each received message whose invalid UTF-8 was repaired.
+func (s *Session) repairedUTF8() {
+	if !s.loggedUTF8.Swap(true) {
+		s.log.Warn("device sent invalid UTF-8 in a string; replaced with U+FFFD (logged once)")
+	}
 }
 
 // runStreamSafely is runStream with a panic turned into the stream's error: decoding and
@@ -266,7 +279,9 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	defer group.close(ctx) // the stream's last points are flushed, not lost
 	var lastSuccess time.Time
 	var synced bool
-	err = Subscribe(ctx, conn, spec.req, spec.opt, func(r *gnmipb.SubscribeResponse) error {
+	opt := spec.opt
+	opt.Work, opt.OnRepair = s.work, s.repairedUTF8
+	err = Subscribe(ctx, conn, spec.req, opt, func(r *gnmipb.SubscribeResponse) error {
 		switch {
 		case r.GetUpdate() != nil:
 			now := time.Now()

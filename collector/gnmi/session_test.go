@@ -547,3 +547,51 @@ func TestOnceIgnoresUpdatesOnly(t *testing.T) {
 		t.Error("STREAM request lost updates_only")
 	}
 }
+
+// TestWorkGateHoldsDecoding checks that a session decodes and normalizes only inside the
+// runtime's Gate: while the test holds the only slot nothing is counted or written (the
+// responses wait in wire form), and everything arrives once it lets go. Cancelling the
+// session while it waits for the Gate ends it promptly.
+func TestWorkGateHoldsDecoding(t *testing.T) {
+	srv := startRef(t, gnmiserver.Config{})
+	if err := srv.Update("dev1", ifCounters("eth0", 7, true)); err != nil {
+		t.Fatal(err)
+	}
+	gate := collector.NewGate(1)
+	if err := gate.Enter(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := &collector.Stats{}
+	rec := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := runSession(t, ctx, baseConfig(srv.Addr(), ifSub("stream", "sample")), collector.Runtime{Stats: st, Work: gate}, rec)
+	time.Sleep(300 * time.Millisecond) // time enough to connect, receive and (wrongly) decode
+	if n := st.Updates.Load(); n != 0 || len(rec.snapshot()) != 0 {
+		t.Fatalf("with the Gate held the session counted %d updates and wrote %d points, want none", n, len(rec.snapshot()))
+	}
+	gate.Leave()
+	rec.waitFor(t, 5*time.Second, "the initial state after the Gate opened", func(p []collector.Point) bool {
+		f, ok := fieldValue(p, "eth0", "state/counters/in-octets")
+		return ok && f.UintValue() == 7
+	})
+
+	// Hold the Gate again, make the session wait for it with a response in hand, then cancel.
+	if err := gate.Enter(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Leave()
+	if err := srv.Update("dev1", ifCounters("eth0", 8, true)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Run did not return promptly after cancel while waiting for the Gate")
+	}
+}

@@ -97,6 +97,11 @@ type Config struct {
 	TLS bool
 	// UpdateInterval is how often the gNMI feeder pushes counters (default 1s).
 	UpdateInterval time.Duration
+	// SpreadUpdates gives each gNMI device its own phase within UpdateInterval (device i
+	// of n pushes at i/n of it), as in a fleet of real devices, whose sample timers start
+	// when each subscription does. False pushes every device in the same instant: the
+	// worst burst a collector can see.
+	SpreadUpdates bool
 	// Seed makes the models reproducible: the same seed gives the same devices.
 	Seed int64
 	// NotificationShape is how counter updates are packed (default ShapePerLeaf).

@@ -398,14 +398,21 @@ func (d *gnmiDevice) tick(f *Fleet, t time.Duration) int {
 }
 
 // feed is the fleet's one ticker: every UpdateInterval it updates every gNMI device, spread
-// over GOMAXPROCS workers. A tick that overruns the interval makes the ticker drop ticks
-// rather than queue them.
+// over GOMAXPROCS workers; with SpreadUpdates the interval is cut into slots and each slot
+// updates its share of the devices (device i in slot i mod slots). A tick that overruns
+// its slot makes the ticker drop ticks rather than queue them.
 func (f *Fleet) feed(ctx context.Context) {
 	defer f.wg.Done()
-	tk := time.NewTicker(f.cfg.UpdateInterval)
+	slots := 1
+	if f.cfg.SpreadUpdates {
+		// Slots of at least 10 ms: finer would cost the ticker more than it smooths.
+		slots = max(1, min(len(f.gnmi), int(f.cfg.UpdateInterval/(10*time.Millisecond))))
+	}
+	tk := time.NewTicker(f.cfg.UpdateInterval / time.Duration(slots))
 	defer tk.Stop()
 	workers := min(runtime.GOMAXPROCS(0), len(f.gnmi))
-	for {
+	var round time.Duration // the time spent in this round's slots so far
+	for slot := 0; ; slot = (slot + 1) % slots {
 		select {
 		case <-ctx.Done():
 			return
@@ -419,14 +426,19 @@ func (f *Fleet) feed(ctx context.Context) {
 			go func(w int) {
 				defer wg.Done()
 				n := 0
-				for i := w; i < len(f.gnmi); i += workers {
+				for i := slot + w*slots; i < len(f.gnmi); i += workers * slots {
 					n += f.gnmi[i].tick(f, t)
 				}
 				f.gnmiUpdates.Add(uint64(n))
 			}(w)
 		}
 		wg.Wait()
-		d := int64(time.Since(began))
+		round += time.Since(began)
+		if slot < slots-1 {
+			continue
+		}
+		d := int64(round)
+		round = 0
 		f.gnmiTickSum.Add(d)
 		f.gnmiTicks.Add(1)
 		if d > f.gnmiMaxTick.Load() {

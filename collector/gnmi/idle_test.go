@@ -1,0 +1,152 @@
+package gnmi
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netpulse/netpulse/collector"
+	"github.com/netpulse/netpulse/internal/sim"
+)
+
+// idleSimEnv makes the test binary serve simulated gNMI devices (TestIdleSimProcess).
+const idleSimEnv = "NETPULSE_TEST_IDLE_SIM"
+
+// TestIdleSimProcess is not a test: run with idleSimEnv=N it serves N simulated gNMI
+// devices, prints "addr HOST:PORT" for each and serves until its stdin closes. The devices
+// run in this child process so that TestIdleSessionMemory counts the client side only.
+func TestIdleSimProcess(t *testing.T) {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(idleSimEnv), &n); err != nil || n <= 0 {
+		t.Skip("helper process of TestIdleSessionMemory")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Counters are pushed once (the initial tree): the sessions are idle after the sync.
+	f, err := sim.Start(ctx, sim.Config{GNMIDevices: n, Interfaces: 48, UpdateInterval: time.Hour,
+		NotificationShape: sim.ShapePerInterface}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Devices() {
+		fmt.Printf("addr %s\n", d.Address)
+	}
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	cancel()
+	f.Wait()
+}
+
+// TestIdleSessionMemory measures what an idle gNMI session holds once its stream has
+// synced (48 interfaces, the per-interface counters subscription): the heap it keeps and its
+// goroutines (each a stack). At fleet scale this is most of the daemon's memory per device
+// (BENCHMARKS.md, "Fleet scale as a daemon").
+func TestIdleSessionMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process with 50 simulated devices")
+	}
+	const n = 50
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleSimProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", idleSimEnv, n))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	var addrs []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "ready" {
+		if a, ok := strings.CutPrefix(sc.Text(), "addr "); ok {
+			addrs = append(addrs, a)
+		}
+	}
+	if len(addrs) != n {
+		t.Fatalf("the simulator process gave %d addresses, want %d", len(addrs), n)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	heap := func() (heap, stacks int64) {
+		runtime.GC()
+		runtime.GC() // the second cycle frees what the first one's finalizers released
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc), int64(m.StackInuse)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, n)
+	t.Cleanup(func() {
+		cancel()
+		for range n {
+			<-done
+		}
+	})
+	work := collector.NewGate(runtime.GOMAXPROCS(0))
+	sink := collector.SinkFunc(func(context.Context, []collector.Point) error { return nil })
+	start := func(i int) *collector.Stats {
+		st := &collector.Stats{}
+		s, err := New(Config{Name: fmt.Sprintf("dev%d", i), Address: addrs[i], Insecure: true,
+			Subscriptions: []Subscription{{Name: "interfaces", Paths: []string{"/interfaces/interface/state/counters"},
+				Mode: "stream", StreamMode: "sample", SampleInterval: 10 * time.Second}}},
+			collector.Runtime{Stats: st, Work: work}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			_ = s.Run(ctx, sink)
+		}()
+		return st
+	}
+	synced := func(stats []*collector.Stats) {
+		deadline := time.Now().Add(time.Minute)
+		for _, st := range stats {
+			for st.Polls.Load() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("sessions did not sync within a minute")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	// Warm up: one session pays the one-time costs (grpc's and protobuf's registries, the
+	// field-type table's lazily built indexes).
+	synced([]*collector.Stats{start(0)})
+	time.Sleep(500 * time.Millisecond) // its last points flushed
+
+	h0, s0 := heap()
+	g0 := runtime.NumGoroutine()
+	stats := make([]*collector.Stats, 0, n-1)
+	for i := 1; i < n; i++ {
+		stats = append(stats, start(i))
+	}
+	synced(stats)
+	time.Sleep(500 * time.Millisecond) // the coalescers' last flushes
+	h1, s1 := heap()
+	per, stack := (h1-h0)/(n-1), (s1-s0)/(n-1)
+	gor := float64(runtime.NumGoroutine()-g0) / float64(n-1)
+	t.Logf("an idle session (48 interfaces, synced): %d bytes of heap, %.1f goroutines, %d bytes of stack", per, gor, stack)
+	if per > 96<<10 {
+		t.Errorf("an idle session holds %d bytes of heap, want under 96 KiB", per)
+	}
+	if gor > 7 {
+		t.Errorf("an idle session runs %.1f goroutines, want at most 7", gor)
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"time"
-	"unsafe"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -680,28 +679,15 @@ func scopedPDU(b []byte) ([]byte, match) {
 // so): a walk reads each response before it sends the next request.
 func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 	n, octets := 0, 0
-	var sl slabs // the values other than OIDs and addresses (sized here, made at the first of each)
 	for b := vbl; len(b) > 0; n++ {
 		_, c, rest, ok := berNext(b)
 		if !ok {
 			return false
 		}
 		b = rest
-		if _, _, v, ok := berNext(c); ok && len(v) > 0 { // the value, after the name
-			switch gosnmp.Asn1BER(v[0]) {
-			case gosnmp.OctetString:
-				sl.n.octets++
-				if _, oc, _, ok := berNext(v); ok {
-					octets += len(oc)
-				}
-			case gosnmp.Integer:
-				sl.n.ints++
-			case gosnmp.Uinteger32, gosnmp.TimeTicks:
-				sl.n.u32s++
-			case gosnmp.Counter32, gosnmp.Gauge32:
-				sl.n.uints++
-			case gosnmp.Counter64:
-				sl.n.u64s++
+		if _, _, v, ok := berNext(c); ok && len(v) > 0 && v[0] == berOctetString { // the value, after the name
+			if _, oc, _, ok := berNext(v); ok {
+				octets += len(oc)
 			}
 		}
 	}
@@ -743,38 +729,38 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 			if !ok {
 				return false
 			}
-			v.Value = boxAt(int(0), slab(&sl.ints, sl.n.ints, int(x)))
+			v.Value = int(x)
 		case gosnmp.Uinteger32:
 			x, ok := berInt64(c)
 			if !ok {
 				return false
 			}
-			v.Value = boxAt(uint32(0), slab(&sl.u32s, sl.n.u32s, uint32(x)))
+			v.Value = uint32(x)
 		case gosnmp.Counter32, gosnmp.Gauge32:
 			x, ok := berUint64(c)
 			if !ok {
 				return false
 			}
-			v.Value = boxAt(uint(0), slab(&sl.uints, sl.n.uints, uint(x)))
+			v.Value = uint(x)
 		case gosnmp.TimeTicks:
 			x, ok := berUint64(c)
 			if !ok {
 				return false
 			}
-			v.Value = boxAt(uint32(0), slab(&sl.u32s, sl.n.u32s, uint32(x)))
+			v.Value = uint32(x)
 		case gosnmp.Counter64:
 			x, ok := berUint64(c)
 			if !ok {
 				return false
 			}
-			v.Value = boxAt(uint64(0), slab(&sl.u64s, sl.n.u64s, x))
+			v.Value = x
 		case gosnmp.OctetString:
 			if own == nil {
 				own = make([]byte, 0, octets)
 			}
 			off := len(own)
 			own = append(own, c...)
-			v.Value = boxAt([]byte(nil), slab(&sl.octets, sl.n.octets, own[off:len(own):len(own)]))
+			v.Value = own[off:len(own):len(own)]
 		case gosnmp.ObjectIdentifier:
 			s, ok := appendOIDName(nil, c)
 			if !ok {
@@ -804,40 +790,4 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 	}
 	pkt.Variables = vars
 	return true
-}
-
-// slabs hold one response's values, one array per Go type, so that a response of 60
-// counters costs one allocation rather than 60: storing a uint, uint64 or []byte in an
-// interface copies it to the heap (a third of a poll's allocations were these boxes, and the
-// GC a tenth of a fleet's CPU). A slab is never written again once a value in it is boxed,
-// and never reused by the next response: the walk keeps the values after the response.
-type slabs struct {
-	ints   []int
-	u32s   []uint32
-	uints  []uint
-	u64s   []uint64
-	octets [][]byte
-	n      struct{ ints, u32s, uints, u64s, octets int } // values of each, counted first
-}
-
-// slab appends v to *s, made with room for the response's n values of its type at the first
-// one (so it never moves; more than n, from a miscount, start a new array rather than move
-// this one), and returns v's place.
-func slab[T any](s *[]T, n int, v T) unsafe.Pointer {
-	if len(*s) == cap(*s) {
-		*s = make([]T, 0, max(n, 1))
-	}
-	*s = append(*s, v)
-	return unsafe.Pointer(&(*s)[len(*s)-1])
-}
-
-// boxAt returns an interface of typ's dynamic type whose value is the one at p, without the
-// copy a conversion makes. An interface holding a non-pointer type is a type word and a
-// pointer to an immutable copy of the value; this interface points into a slab instead,
-// which nothing writes after (slabs). typ is the zero value of the type, which Go boxes
-// without allocating. The result behaves as any(*p) in every way (== , type switches,
-// reflect.DeepEqual: the wire tests compare such values with gosnmp's).
-func boxAt(typ any, p unsafe.Pointer) any {
-	(*[2]unsafe.Pointer)(unsafe.Pointer(&typ))[1] = p
-	return typ
 }

@@ -7,8 +7,10 @@ import "context"
 // not speed: when a whole fleet sends at the same instant (devices sampling on the same
 // clock), every session would otherwise hold a decoded message and its points at once,
 // and the GC sizes the heap for that peak. Through the Gate, messages that are waiting
-// stay in their compact wire form and at most n are decoded at a time; with n equal to the
-// number of CPUs no throughput is lost (the work is CPU-bound).
+// stay in their compact wire form and at most n are decoded at a time. The owner leaves
+// the rest of the CPUs to what consumes the decoded points (targets.Manager: one fewer
+// than the CPUs), since decoding faster than the outputs can write only fills their
+// buffers.
 //
 // A nil *Gate lets everyone through.
 type Gate struct{ slots chan struct{} }

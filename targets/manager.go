@@ -73,8 +73,12 @@ type Result struct {
 type Manager struct {
 	cfg ManagerConfig
 	log *slog.Logger
-	// work bounds how many sessions decode and normalize at once (collector.Gate): one per
-	// CPU, shared by every target.
+	// work bounds how many sessions decode and normalize at once (collector.Gate), shared
+	// by every target: one fewer than the CPUs (at least one), so that what is decoded can
+	// be written. With a slot per CPU, 2,000 gNMI devices syncing at once on 2 cores kept
+	// both busy decoding while the output's flush loop waited its turn, and the buffer
+	// dropped 96,934 points; with one slot, none, at the same update rate (BENCHMARKS.md,
+	// "The fleets").
 	work *collector.Gate
 
 	mu      sync.Mutex
@@ -104,7 +108,7 @@ func NewManager(cfg ManagerConfig, log *slog.Logger) (*Manager, error) {
 	if cfg.RedialMax == 0 {
 		cfg.RedialMax = collector.DefaultRedialMax
 	}
-	return &Manager{cfg: cfg, log: log, work: collector.NewGate(runtime.GOMAXPROCS(0)), running: map[string]*runner{}}, nil
+	return &Manager{cfg: cfg, log: log, work: collector.NewGate(runtime.GOMAXPROCS(0) - 1), running: map[string]*runner{}}, nil
 }
 
 // Apply starts the targets that are new or changed and stops those that are gone or changed.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/netpulse/netpulse/internal/ber"
 )
 
 // The poll's requests on the wire. gosnmp spent about 100 µs of CPU on each request and
@@ -257,46 +259,46 @@ func (w *wire) exchange(ctx context.Context, version gosnmp.SnmpVersion, communi
 // encode builds the request message into w.tx.
 func (w *wire) encode(version gosnmp.SnmpVersion, community string, k *usmKeys, typ byte, oids []string, reps uint32, now time.Time) ([]byte, bool) {
 	pdu := func(dst []byte) ([]byte, bool) {
-		dst, m := beginSeq(dst, typ)
-		dst = appendInt(dst, int64(w.reqID))
+		dst, m := ber.BeginSeq(dst, typ)
+		dst = ber.AppendInt(dst, berInteger, int64(w.reqID))
 		if typ == pduGetBulk {
-			dst = appendInt(dst, 0) // non-repeaters
-			dst = appendInt(dst, int64(reps))
+			dst = ber.AppendInt(dst, berInteger, 0) // non-repeaters
+			dst = ber.AppendInt(dst, berInteger, int64(reps))
 		} else {
-			dst = appendInt(dst, 0)
-			dst = appendInt(dst, 0)
+			dst = ber.AppendInt(dst, berInteger, 0)
+			dst = ber.AppendInt(dst, berInteger, 0)
 		}
-		dst, l := beginSeq(dst, berSequence)
+		dst, l := ber.BeginSeq(dst, berSequence)
 		for _, o := range oids {
 			var vb int
-			dst, vb = beginSeq(dst, berSequence)
+			dst, vb = ber.BeginSeq(dst, berSequence)
 			var ok bool
 			if dst, ok = appendOIDText(dst, o); !ok {
 				return dst, false
 			}
 			dst = append(dst, berNull, 0)
-			dst = endSeq(dst, vb)
+			dst = ber.EndSeq(dst, vb)
 		}
-		dst = endSeq(dst, l)
-		return endSeq(dst, m), true
+		dst = ber.EndSeq(dst, l)
+		return ber.EndSeq(dst, m), true
 	}
 	if version != gosnmp.Version3 {
-		out, m := beginSeq(w.tx[:0], berSequence)
-		out = appendInt(out, int64(version))
+		out, m := ber.BeginSeq(w.tx[:0], berSequence)
+		out = ber.AppendInt(out, berInteger, int64(version))
 		out = appendOctets(out, community)
 		out, ok := pdu(out)
-		w.tx = endSeq(out, m)
+		w.tx = ber.EndSeq(out, m)
 		return w.tx, ok
 	}
 	// SNMPv3 (RFC 3412 §6, RFC 3414 §2.4): the scopedPDU first, encrypted when authPriv.
-	sp, m := beginSeq(w.sp[:0], berSequence)
+	sp, m := ber.BeginSeq(w.sp[:0], berSequence)
 	sp = appendOctets(sp, k.contextID)
 	sp = appendOctets(sp, k.contextName)
 	sp, ok := pdu(sp)
 	if !ok {
 		return nil, false
 	}
-	sp = endSeq(sp, m)
+	sp = ber.EndSeq(sp, m)
 	boots, etime := k.boots, k.engineTime(now)
 	w.msgID = (w.msgID + 1) & 0x7fffffff
 	var salt [8]byte
@@ -308,19 +310,19 @@ func (w *wire) encode(version gosnmp.SnmpVersion, community string, k *usmKeys, 
 		}
 	}
 	w.sp = sp
-	out, msg := beginSeq(w.tx[:0], berSequence)
-	out = appendInt(out, 3)
-	out, g := beginSeq(out, berSequence)
-	out = appendInt(out, int64(w.msgID))
-	out = appendInt(out, rxSize) // msgMaxSize, as gosnmp sends it
+	out, msg := ber.BeginSeq(w.tx[:0], berSequence)
+	out = ber.AppendInt(out, berInteger, 3)
+	out, g := ber.BeginSeq(out, berSequence)
+	out = ber.AppendInt(out, berInteger, int64(w.msgID))
+	out = ber.AppendInt(out, berInteger, rxSize) // msgMaxSize, as gosnmp sends it
 	out = append(out, berOctetString, 1, k.flags|4)
-	out = appendInt(out, 3) // USM
-	out = endSeq(out, g)
-	out, so := beginSeq(out, berOctetString)
-	out, sq := beginSeq(out, berSequence)
+	out = ber.AppendInt(out, berInteger, 3) // USM
+	out = ber.EndSeq(out, g)
+	out, so := ber.BeginSeq(out, berOctetString)
+	out, sq := ber.BeginSeq(out, berSequence)
 	out = appendOctets(out, k.engineID)
-	out = appendInt(out, int64(boots))
-	out = appendInt(out, int64(etime))
+	out = ber.AppendInt(out, berInteger, int64(boots))
+	out = ber.AppendInt(out, berInteger, int64(etime))
 	out = appendOctets(out, k.user)
 	var zeros [64]byte // authentication parameters, filled in below (RFC 3414 §6.3.1)
 	out = append(out, berOctetString, byte(k.digestLen))
@@ -331,14 +333,14 @@ func (w *wire) encode(version gosnmp.SnmpVersion, community string, k *usmKeys, 
 	} else {
 		out = append(out, berOctetString, 0)
 	}
-	out = endSeq(out, sq)
-	out = endSeq(out, so)
+	out = ber.EndSeq(out, sq)
+	out = ber.EndSeq(out, so)
 	if k.flags&2 != 0 {
 		out = append(out, berOctetString)
-		out = appendLength(out, len(sp))
+		out = ber.AppendLength(out, len(sp))
 	}
 	out = append(out, sp...)
-	out = endSeq(out, msg)
+	out = ber.EndSeq(out, msg)
 	w.tx = out
 	if k.flags&1 != 0 {
 		// The digest covers the whole message: its place is known once every length is.
@@ -353,29 +355,29 @@ func (w *wire) encode(version gosnmp.SnmpVersion, community string, k *usmKeys, 
 
 // authParams finds msgAuthenticationParameters in an encoded SNMPv3 message.
 func authParams(msg []byte) []byte {
-	m, _, ok := berExpect(msg, berSequence)
+	m, _, ok := ber.Expect(msg, berSequence)
 	if !ok {
 		return nil
 	}
-	if _, m, ok = berExpect(m, berInteger); !ok {
+	if _, m, ok = ber.Expect(m, berInteger); !ok {
 		return nil
 	}
-	if _, m, ok = berExpect(m, berSequence); !ok {
+	if _, m, ok = ber.Expect(m, berSequence); !ok {
 		return nil
 	}
-	sp, _, ok := berExpect(m, berOctetString)
+	sp, _, ok := ber.Expect(m, berOctetString)
 	if !ok {
 		return nil
 	}
-	if sp, _, ok = berExpect(sp, berSequence); !ok {
+	if sp, _, ok = ber.Expect(sp, berSequence); !ok {
 		return nil
 	}
 	for range 4 { // engine ID, boots, time, user
-		if _, _, sp, ok = berNext(sp); !ok {
+		if _, _, sp, ok = ber.Next(sp); !ok {
 			return nil
 		}
 	}
-	ap, _, ok := berExpect(sp, berOctetString)
+	ap, _, ok := ber.Expect(sp, berOctetString)
 	if !ok {
 		return nil
 	}
@@ -458,12 +460,12 @@ func (w *wire) discover(ctx context.Context, timeout time.Duration) (*usmKeys, b
 			return nil, false
 		}
 		dgram := w.rx[:n]
-		m, _, ok := berExpect(dgram, berSequence)
+		m, _, ok := ber.Expect(dgram, berSequence)
 		if !ok {
 			return nil, false
 		}
-		vc, rest, ok := berExpect(m, berInteger)
-		if v, ok2 := berInt64(vc); !ok || !ok2 || v != 3 {
+		vc, rest, ok := ber.Expect(m, berInteger)
+		if v, ok2 := ber.Int64(vc); !ok || !ok2 || v != 3 {
 			return nil, false
 		}
 		k := &usmKeys{}
@@ -474,7 +476,7 @@ func (w *wire) discover(ctx context.Context, timeout time.Duration) (*usmKeys, b
 		case matchFallback:
 			return nil, false
 		}
-		if tag, _, _, ok := berNext(pdu); !ok || tag != 0xa8 { // Report (RFC 3416 §3)
+		if tag, _, _, ok := ber.Next(pdu); !ok || tag != 0xa8 { // Report (RFC 3416 §3)
 			return nil, false
 		}
 		return k, true
@@ -493,20 +495,20 @@ const (
 // decode parses a response to the current request. The datagram is copied first: the
 // varbinds' byte values point into the copy.
 func (w *wire) decode(dgram []byte, version gosnmp.SnmpVersion, k *usmKeys) (*gosnmp.SnmpPacket, match) {
-	msg, _, ok := berExpect(dgram, berSequence)
+	msg, _, ok := ber.Expect(dgram, berSequence)
 	if !ok {
 		return nil, matchFallback
 	}
-	vc, rest, ok := berExpect(msg, berInteger)
+	vc, rest, ok := ber.Expect(msg, berInteger)
 	if !ok {
 		return nil, matchFallback
 	}
-	if v, ok := berInt64(vc); !ok || v != int64(version) {
+	if v, ok := ber.Int64(vc); !ok || v != int64(version) {
 		return nil, matchFallback
 	}
 	var pdu []byte
 	if version != gosnmp.Version3 {
-		if _, rest, ok = berExpect(rest, berOctetString); !ok {
+		if _, rest, ok = ber.Expect(rest, berOctetString); !ok {
 			return nil, matchFallback
 		}
 		pdu = rest
@@ -516,38 +518,38 @@ func (w *wire) decode(dgram []byte, version gosnmp.SnmpVersion, k *usmKeys) (*go
 			return nil, m
 		}
 	}
-	tag, body, _, ok := berNext(pdu)
+	tag, body, _, ok := ber.Next(pdu)
 	if !ok || tag != pduResponse {
 		return nil, matchFallback // a Report (SNMPv3) or anything else: gosnmp's business
 	}
-	idc, body, ok := berExpect(body, berInteger)
+	idc, body, ok := ber.Expect(body, berInteger)
 	if !ok {
 		return nil, matchFallback
 	}
-	id, ok := berInt64(idc)
+	id, ok := ber.Int64(idc)
 	if !ok {
 		return nil, matchFallback
 	}
 	if id != int64(w.reqID) && id != 0 {
 		return nil, matchOther // gosnmp accepts request-id 0 too
 	}
-	sc, body, ok := berExpect(body, berInteger)
+	sc, body, ok := ber.Expect(body, berInteger)
 	if !ok {
 		return nil, matchFallback
 	}
-	status, ok := berInt64(sc)
+	status, ok := ber.Int64(sc)
 	if !ok || status < 0 || status > 0xff {
 		return nil, matchFallback
 	}
-	ic, body, ok := berExpect(body, berInteger)
+	ic, body, ok := ber.Expect(body, berInteger)
 	if !ok {
 		return nil, matchFallback
 	}
-	index, ok := berInt64(ic)
+	index, ok := ber.Int64(ic)
 	if !ok || index < 0 || index > 0xff {
 		return nil, matchFallback
 	}
-	vbl, _, ok := berExpect(body, berSequence)
+	vbl, _, ok := ber.Expect(body, berSequence)
 	if !ok {
 		return nil, matchFallback
 	}
@@ -569,28 +571,28 @@ func (w *wire) openV3(dgram, rest []byte, k *usmKeys) ([]byte, match) {
 // openV3Mode is openV3; with discovery, the message is the agent's answer to engine
 // discovery, whose engine ID, boots and time are stored in k.
 func (w *wire) openV3Mode(dgram, rest []byte, k *usmKeys, discovery bool) ([]byte, match) {
-	gd, rest, ok := berExpect(rest, berSequence)
+	gd, rest, ok := ber.Expect(rest, berSequence)
 	if !ok {
 		return nil, matchFallback
 	}
-	c, gd, ok := berExpect(gd, berInteger)
+	c, gd, ok := ber.Expect(gd, berInteger)
 	if !ok {
 		return nil, matchFallback
 	}
-	if id, ok := berInt64(c); !ok || id != int64(w.msgID) {
+	if id, ok := ber.Int64(c); !ok || id != int64(w.msgID) {
 		return nil, matchOther
 	}
-	if _, gd, ok = berExpect(gd, berInteger); !ok { // msgMaxSize
+	if _, gd, ok = ber.Expect(gd, berInteger); !ok { // msgMaxSize
 		return nil, matchFallback
 	}
-	if c, _, ok = berExpect(gd, berOctetString); !ok || len(c) != 1 || c[0]&3 != k.flags {
+	if c, _, ok = ber.Expect(gd, berOctetString); !ok || len(c) != 1 || c[0]&3 != k.flags {
 		return nil, matchFallback // a report (sent unauthenticated) or another level
 	}
-	sp, rest, ok := berExpect(rest, berOctetString)
+	sp, rest, ok := ber.Expect(rest, berOctetString)
 	if !ok {
 		return nil, matchFallback
 	}
-	if sp, _, ok = berExpect(sp, berSequence); !ok {
+	if sp, _, ok = ber.Expect(sp, berSequence); !ok {
 		return nil, matchFallback
 	}
 	var engine, user, authParams, privParams, bc, tc []byte
@@ -599,12 +601,12 @@ func (w *wire) openV3Mode(dgram, rest []byte, k *usmKeys, discovery bool) ([]byt
 		tag byte
 	}{{&engine, berOctetString}, {&bc, berInteger}, {&tc, berInteger}, {&user, berOctetString},
 		{&authParams, berOctetString}, {&privParams, berOctetString}} {
-		if *f.dst, sp, ok = berExpect(sp, f.tag); !ok {
+		if *f.dst, sp, ok = ber.Expect(sp, f.tag); !ok {
 			return nil, matchFallback
 		}
 	}
-	boots, ok1 := berInt64(bc)
-	etime, ok2 := berInt64(tc)
+	boots, ok1 := ber.Int64(bc)
+	etime, ok2 := ber.Int64(tc)
 	if !ok1 || !ok2 || boots < 0 || etime < 0 || boots > 1<<31-1 || etime > 1<<31-1 {
 		return nil, matchFallback
 	}
@@ -632,7 +634,7 @@ func (w *wire) openV3Mode(dgram, rest []byte, k *usmKeys, discovery bool) ([]byt
 	if k.flags&2 == 0 {
 		return scopedPDU(rest)
 	}
-	enc, _, ok := berExpect(rest, berOctetString)
+	enc, _, ok := ber.Expect(rest, berOctetString)
 	if !ok || len(privParams) != 8 || w.block == nil {
 		return nil, matchFallback
 	}
@@ -657,14 +659,14 @@ func (w *wire) openV3Mode(dgram, rest []byte, k *usmKeys, discovery bool) ([]byt
 
 // scopedPDU returns the PDU of a scopedPDU (RFC 3412 §6.8).
 func scopedPDU(b []byte) ([]byte, match) {
-	sp, _, ok := berExpect(b, berSequence)
+	sp, _, ok := ber.Expect(b, berSequence)
 	if !ok {
 		return nil, matchFallback
 	}
-	if _, sp, ok = berExpect(sp, berOctetString); !ok {
+	if _, sp, ok = ber.Expect(sp, berOctetString); !ok {
 		return nil, matchFallback
 	}
-	if _, sp, ok = berExpect(sp, berOctetString); !ok {
+	if _, sp, ok = ber.Expect(sp, berOctetString); !ok {
 		return nil, matchFallback
 	}
 	return sp, matchOK
@@ -680,13 +682,13 @@ func scopedPDU(b []byte) ([]byte, match) {
 func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 	n, octets := 0, 0
 	for b := vbl; len(b) > 0; n++ {
-		_, c, rest, ok := berNext(b)
+		_, c, rest, ok := ber.Next(b)
 		if !ok {
 			return false
 		}
 		b = rest
-		if _, _, v, ok := berNext(c); ok && len(v) > 0 && v[0] == berOctetString { // the value, after the name
-			if _, oc, _, ok := berNext(v); ok {
+		if _, _, v, ok := ber.Next(c); ok && len(v) > 0 && v[0] == berOctetString { // the value, after the name
+			if _, oc, _, ok := ber.Next(v); ok {
 				octets += len(oc)
 			}
 		}
@@ -704,12 +706,12 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 	var own []byte // the byte values, copied out of the receive buffer (made at the first one)
 	b := vbl
 	for i := range vars {
-		vb, rest, ok := berExpect(b, berSequence)
+		vb, rest, ok := ber.Expect(b, berSequence)
 		if !ok {
 			return false
 		}
 		b = rest
-		oc, vb, ok := berExpect(vb, berOID)
+		oc, vb, ok := ber.Expect(vb, berOID)
 		if !ok {
 			return false
 		}
@@ -717,7 +719,7 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 			return false
 		}
 		ends[i] = len(names)
-		tag, c, extra, ok := berNext(vb)
+		tag, c, extra, ok := ber.Next(vb)
 		if !ok || len(extra) != 0 {
 			return false
 		}
@@ -725,13 +727,13 @@ func (w *wire) decodeVarbinds(pkt *gosnmp.SnmpPacket, vbl []byte) bool {
 		v.Type = gosnmp.Asn1BER(tag)
 		switch v.Type {
 		case gosnmp.Integer:
-			x, ok := berInt64(c)
+			x, ok := ber.Int64(c)
 			if !ok {
 				return false
 			}
 			v.Value = int(x)
 		case gosnmp.Uinteger32:
-			x, ok := berInt64(c)
+			x, ok := ber.Int64(c)
 			if !ok {
 				return false
 			}

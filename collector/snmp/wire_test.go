@@ -14,6 +14,8 @@ import (
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/peers"
 	"github.com/netpulse/netpulse/internal/sim"
+
+	"github.com/netpulse/netpulse/internal/ber"
 )
 
 // The fast path (wire.go) must decode every response into exactly what gosnmp would. These
@@ -359,9 +361,9 @@ func FuzzWireDecode(f *testing.F) {
 		pdu := []byte{0x02, 0x01, fuzzReqID, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, berSequence, byte(len(list))}
 		pdu = append(pdu, list...)
 		msg := []byte{0x02, 0x01, version, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c', pduResponse}
-		msg = appendLength(msg, len(pdu))
+		msg = ber.AppendLength(msg, len(pdu))
 		msg = append(msg, pdu...)
-		return append(appendLength([]byte{berSequence}, len(msg)), msg...)
+		return append(ber.AppendLength([]byte{berSequence}, len(msg)), msg...)
 	}
 	var all []byte
 	for _, vb := range vbs {

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sync/atomic"
 	"time"
+
+	"github.com/netpulse/netpulse/internal/ber"
 )
 
 // SNMP error-status values (RFC 3416 §3).
@@ -125,14 +127,14 @@ func (a *agent) handleCommunity(out []byte, ver int64, rest []byte, v *view) []b
 		return nil
 	}
 	v.v1 = ver == 0
-	out, m := beginSeq(out[:0], tagSequence)
-	out = appendInt(out, tagInteger, ver)
+	out, m := ber.BeginSeq(out[:0], tagSequence)
+	out = ber.AppendInt(out, tagInteger, ver)
 	out = appendBytes(out, tagOctetString, comm)
 	out, ok := a.appendResponse(out, tag, pdu, v, a.maxMsg)
 	if !ok {
 		return nil
 	}
-	return endSeq(out, m)
+	return ber.EndSeq(out, m)
 }
 
 // v3Header is the parsed part of an SNMPv3 message (RFC 3412 §6, RFC 3414 §2.4).
@@ -349,7 +351,7 @@ func (a *agent) handleV3(out, pkt, rest []byte, v *view) []byte {
 		limit = int(h.maxSize)
 	}
 	out, hdr := a.beginV3(out, &h, u, level, v.t)
-	out, m := beginSeq(out, tagSequence)
+	out, m := ber.BeginSeq(out, tagSequence)
 	out = appendBytes(out, tagOctetString, a.engineID)
 	out = appendBytes(out, tagOctetString, ctxName)
 	var ok bool
@@ -363,7 +365,7 @@ func (a *agent) handleV3(out, pkt, rest []byte, v *view) []byte {
 	if !ok {
 		return nil
 	}
-	out = endSeq(out, m)
+	out = ber.EndSeq(out, m)
 	return a.endV3(out, hdr, u, level)
 }
 
@@ -378,19 +380,19 @@ type v3Marks struct {
 func (a *agent) beginV3(out []byte, h *v3Header, u *usmUser, level byte, t time.Duration) ([]byte, v3Marks) {
 	var mk v3Marks
 	mk.et = a.engineTime(t)
-	out, mk.msg = beginSeq(out[:0], tagSequence)
-	out = appendInt(out, tagInteger, 3)
-	out, g := beginSeq(out, tagSequence)
-	out = appendInt(out, tagInteger, h.msgID)
-	out = appendInt(out, tagInteger, int64(a.maxMsg))
+	out, mk.msg = ber.BeginSeq(out[:0], tagSequence)
+	out = ber.AppendInt(out, tagInteger, 3)
+	out, g := ber.BeginSeq(out, tagSequence)
+	out = ber.AppendInt(out, tagInteger, h.msgID)
+	out = ber.AppendInt(out, tagInteger, int64(a.maxMsg))
 	out = appendBytes(out, tagOctetString, []byte{level})
-	out = appendInt(out, tagInteger, 3)
-	out = endSeq(out, g)
-	out, sp := beginSeq(out, tagOctetString)
-	out, sq := beginSeq(out, tagSequence)
+	out = ber.AppendInt(out, tagInteger, 3)
+	out = ber.EndSeq(out, g)
+	out, sp := ber.BeginSeq(out, tagOctetString)
+	out, sq := ber.BeginSeq(out, tagSequence)
 	out = appendBytes(out, tagOctetString, a.engineID)
-	out = appendInt(out, tagInteger, int64(a.boots))
-	out = appendInt(out, tagInteger, int64(mk.et))
+	out = ber.AppendInt(out, tagInteger, int64(a.boots))
+	out = ber.AppendInt(out, tagInteger, int64(mk.et))
 	out = appendBytes(out, tagOctetString, h.user)
 	if level&flagAuth != 0 {
 		out = append(out, tagOctetString, byte(u.tmpl.auth.digestLen))
@@ -412,11 +414,11 @@ func (a *agent) beginV3(out []byte, h *v3Header, u *usmUser, level byte, t time.
 	} else {
 		out = append(out, tagOctetString, 0)
 	}
-	out = endSeq(out, sq)
-	out = endSeq(out, sp)
+	out = ber.EndSeq(out, sq)
+	out = ber.EndSeq(out, sp)
 	mk.data = -1
 	if level&flagPriv != 0 {
-		out, mk.data = beginSeq(out, tagOctetString)
+		out, mk.data = ber.BeginSeq(out, tagOctetString)
 	}
 	return out, mk
 }
@@ -430,9 +432,9 @@ func (a *agent) endV3(out []byte, mk v3Marks, u *usmUser, level byte) []byte {
 			return nil
 		}
 		out = append(out[:mk.data+5], enc...)
-		out = endSeq(out, mk.data)
+		out = ber.EndSeq(out, mk.data)
 	}
-	out = endSeq(out, mk.msg)
+	out = ber.EndSeq(out, mk.msg)
 	if level&flagAuth != 0 {
 		ap := locateAuthParams(out)
 		if ap == nil {
@@ -473,20 +475,20 @@ func (a *agent) report(out []byte, h *v3Header, u *usmUser, stat usmStat, reqID 
 		level = flagAuth
 	}
 	out, mk := a.beginV3(out, h, u, level, t)
-	out, m := beginSeq(out, tagSequence)
+	out, m := ber.BeginSeq(out, tagSequence)
 	out = appendBytes(out, tagOctetString, a.engineID)
 	out = append(out, tagOctetString, 0)
-	out, p := beginSeq(out, pduReport)
-	out = appendInt(out, tagInteger, reqID)
-	out = appendInt(out, tagInteger, 0)
-	out = appendInt(out, tagInteger, 0)
-	out, l := beginSeq(out, tagSequence)
-	out, vb := beginSeq(out, tagSequence)
+	out, p := ber.BeginSeq(out, pduReport)
+	out = ber.AppendInt(out, tagInteger, reqID)
+	out = ber.AppendInt(out, tagInteger, 0)
+	out = ber.AppendInt(out, tagInteger, 0)
+	out, l := ber.BeginSeq(out, tagSequence)
+	out, vb := ber.BeginSeq(out, tagSequence)
 	out = appendOID(out, []uint32{1, 3, 6, 1, 6, 3, 15, 1, 1, uint32(stat), 0})
 	out = appendUint(out, tagCounter32, uint64(n))
-	out = endSeq(out, vb)
-	out = endSeq(out, l)
-	out = endSeq(out, p)
-	out = endSeq(out, m)
+	out = ber.EndSeq(out, vb)
+	out = ber.EndSeq(out, l)
+	out = ber.EndSeq(out, p)
+	out = ber.EndSeq(out, m)
 	return a.endV3(out, mk, u, level)
 }

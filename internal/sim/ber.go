@@ -1,6 +1,10 @@
 package sim
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/netpulse/netpulse/internal/ber"
+)
 
 // BER/ASN.1 tags used by SNMP (RFC 3416 §3, RFC 2578 §7.1).
 const (
@@ -33,36 +37,17 @@ var errBER = errors.New("malformed BER")
 
 // berNext splits the first TLV off b. Only definite lengths are legal in SNMP (RFC 3417 §8).
 func berNext(b []byte) (tag byte, content, rest []byte, err error) {
-	if len(b) < 2 {
+	tag, content, rest, ok := ber.Next(b)
+	if !ok {
 		return 0, nil, nil, errBER
 	}
-	tag = b[0]
-	n := int(b[1])
-	i := 2
-	if n&0x80 != 0 {
-		k := n & 0x7f
-		if k == 0 || k > 4 || len(b) < 2+k {
-			return 0, nil, nil, errBER
-		}
-		n = 0
-		for _, c := range b[2 : 2+k] {
-			n = n<<8 | int(c)
-		}
-		i += k
-	}
-	if n < 0 || len(b)-i < n {
-		return 0, nil, nil, errBER
-	}
-	return tag, b[i : i+n], b[i+n:], nil
+	return tag, content, rest, nil
 }
 
 // berExpect is berNext that also checks the tag.
 func berExpect(b []byte, want byte) (content, rest []byte, err error) {
-	tag, content, rest, err := berNext(b)
-	if err != nil {
-		return nil, nil, err
-	}
-	if tag != want {
+	content, rest, ok := ber.Expect(b, want)
+	if !ok {
 		return nil, nil, errBER
 	}
 	return content, rest, nil
@@ -70,12 +55,9 @@ func berExpect(b []byte, want byte) (content, rest []byte, err error) {
 
 // berInt decodes a two's-complement INTEGER of at most 8 bytes.
 func berInt(c []byte) (int64, error) {
-	if len(c) == 0 || len(c) > 8 {
+	v, ok := ber.Int64(c)
+	if !ok {
 		return 0, errBER
-	}
-	v := int64(int8(c[0]))
-	for _, b := range c[1:] {
-		v = v<<8 | int64(b)
 	}
 	return v, nil
 }
@@ -118,33 +100,6 @@ func berOID(c []byte, dst []uint32) ([]uint32, error) {
 	return dst, nil
 }
 
-// appendLength appends a definite length.
-func appendLength(dst []byte, n int) []byte {
-	switch {
-	case n < 0x80:
-		return append(dst, byte(n))
-	case n < 0x100:
-		return append(dst, 0x81, byte(n))
-	case n < 0x10000:
-		return append(dst, 0x82, byte(n>>8), byte(n))
-	default:
-		return append(dst, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	}
-}
-
-// appendInt appends a signed INTEGER-like TLV in its minimal two's-complement form.
-func appendInt(dst []byte, tag byte, v int64) []byte {
-	n := 1
-	for x := v; x > 127 || x < -128; x >>= 8 {
-		n++
-	}
-	dst = append(dst, tag, byte(n))
-	for i := n - 1; i >= 0; i-- {
-		dst = append(dst, byte(v>>(8*i)))
-	}
-	return dst
-}
-
 // appendUint appends an unsigned application type (Counter32/64, Gauge32, TimeTicks): a
 // leading zero byte when the top bit is set, as BER integers are signed (RFC 2578 §7.1.6).
 func appendUint(dst []byte, tag byte, v uint64) []byte {
@@ -166,14 +121,14 @@ func appendUint(dst []byte, tag byte, v uint64) []byte {
 // appendBytes appends an OCTET STRING-like TLV.
 func appendBytes(dst []byte, tag byte, b []byte) []byte {
 	dst = append(dst, tag)
-	dst = appendLength(dst, len(b))
+	dst = ber.AppendLength(dst, len(b))
 	return append(dst, b...)
 }
 
 // appendString appends an OCTET STRING TLV from a string.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, tagOctetString)
-	dst = appendLength(dst, len(s))
+	dst = ber.AppendLength(dst, len(s))
 	return append(dst, s...)
 }
 
@@ -184,9 +139,9 @@ func appendOID(dst []byte, oid []uint32) []byte {
 	if len(oid) < 2 {
 		dst = append(dst, 0) // {0 0}: the shortest legal OID
 	} else {
-		dst = appendSubID(dst, uint64(oid[0])*40+uint64(oid[1]))
+		dst = ber.AppendSubID(dst, uint64(oid[0])*40+uint64(oid[1]))
 		for _, v := range oid[2:] {
-			dst = appendSubID(dst, uint64(v))
+			dst = ber.AppendSubID(dst, uint64(v))
 		}
 	}
 	n := len(dst) - mark - 2
@@ -196,39 +151,9 @@ func appendOID(dst []byte, oid []uint32) []byte {
 	}
 	// Long OIDs (> 127 bytes) are rare: re-encode with a long-form length.
 	var tmp [8]byte
-	h := appendLength(tmp[:0], n)
+	h := ber.AppendLength(tmp[:0], n)
 	dst = append(dst, h[1:]...)
 	copy(dst[mark+1+len(h):], dst[mark+2:mark+2+n])
 	copy(dst[mark+1:], h)
 	return dst
-}
-
-// appendSubID appends one base-128 sub-identifier.
-func appendSubID(dst []byte, v uint64) []byte {
-	var tmp [10]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7f)
-	for v >>= 7; v > 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7f) | 0x80
-	}
-	return append(dst, tmp[i:]...)
-}
-
-// beginSeq opens a constructed TLV whose length is not known yet; endSeq closes it. The
-// header is reserved at its longest and the content moved back once, so nesting costs one
-// memmove per level and no scratch buffers.
-func beginSeq(dst []byte, tag byte) ([]byte, int) {
-	return append(dst, tag, 0, 0, 0, 0), len(dst)
-}
-
-// endSeq fixes the length of the TLV opened at mark.
-func endSeq(dst []byte, mark int) []byte {
-	const reserved = 5
-	n := len(dst) - mark - reserved
-	var tmp [5]byte
-	h := appendLength(tmp[:0], n)
-	copy(dst[mark+1+len(h):], dst[mark+reserved:])
-	copy(dst[mark+1:], h)
-	return dst[:mark+1+len(h)+n]
 }

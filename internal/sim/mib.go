@@ -3,6 +3,8 @@ package sim
 import (
 	"sort"
 	"time"
+
+	"github.com/netpulse/netpulse/internal/ber"
 )
 
 // objKind names one MIB object the agent serves.
@@ -366,7 +368,7 @@ func (v *view) brokenValue(dst []byte, o *mibObject, row int, it *Interface) ([]
 		x = c.OutOctets
 	case oIfInErrors, oIfOutErrors, oIfInDiscards:
 		// The Counter32 squeezed into a signed Integer with the top bit set.
-		return appendInt(dst, tagInteger, -1-int64(c.InErrors&0x7fffffff)), true
+		return ber.AppendInt(dst, tagInteger, -1-int64(c.InErrors&0x7fffffff)), true
 	case oIfName:
 		return appendBytes(dst, tagOctetString, []byte{0xff, 0xfe, 0x00, byte(it.IfIndex >> 8), byte(it.IfIndex)}), true
 	default:
@@ -385,9 +387,9 @@ func appendEntity(dst []byte, c *Component, k objKind) []byte {
 	case oEntDescr:
 		return appendString(dst, c.Descr)
 	case oEntContainedIn:
-		return appendInt(dst, tagInteger, int64(c.Parent))
+		return ber.AppendInt(dst, tagInteger, int64(c.Parent))
 	case oEntClass:
-		return appendInt(dst, tagInteger, int64(c.Class))
+		return ber.AppendInt(dst, tagInteger, int64(c.Class))
 	case oEntName:
 		return appendString(dst, c.Name)
 	case oEntHardwareRev:
@@ -402,9 +404,9 @@ func appendEntity(dst []byte, c *Component, k objKind) []byte {
 		return appendString(dst, c.PartNo)
 	}
 	if c.FRU { // oEntIsFRU
-		return appendInt(dst, tagInteger, truthTrue)
+		return ber.AppendInt(dst, tagInteger, truthTrue)
 	}
-	return appendInt(dst, tagInteger, truthFalse)
+	return ber.AppendInt(dst, tagInteger, truthFalse)
 }
 
 // appendValue appends the value TLV of (o, row).
@@ -433,19 +435,19 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 	case oSysLocation:
 		return appendString(dst, d.Location)
 	case oSysServices:
-		return appendInt(dst, tagInteger, sysServicesL2L3)
+		return ber.AppendInt(dst, tagInteger, sysServicesL2L3)
 	case oSysORLastChange:
 		return appendUint(dst, tagTimeTicks, 0)
 	case oIfNumber:
-		return appendInt(dst, tagInteger, int64(len(d.Interfaces)))
+		return ber.AppendInt(dst, tagInteger, int64(len(d.Interfaces)))
 	case oIfIndex:
-		return appendInt(dst, tagInteger, int64(it.IfIndex))
+		return ber.AppendInt(dst, tagInteger, int64(it.IfIndex))
 	case oIfDescr, oIfName:
 		return appendString(dst, it.Name)
 	case oIfType:
-		return appendInt(dst, tagInteger, ifTypeEthernet)
+		return ber.AppendInt(dst, tagInteger, ifTypeEthernet)
 	case oIfMtu:
-		return appendInt(dst, tagInteger, int64(it.MTU))
+		return ber.AppendInt(dst, tagInteger, int64(it.MTU))
 	case oIfSpeed:
 		// ifSpeed saturates at 2^32-1 for faster links; ifHighSpeed carries the truth
 		// (RFC 2863 §3.1.6).
@@ -454,14 +456,14 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 		return appendBytes(dst, tagOctetString, it.MAC[:])
 	case oIfAdminStatus:
 		if it.AdminUp {
-			return appendInt(dst, tagInteger, ifStatusUp)
+			return ber.AppendInt(dst, tagInteger, ifStatusUp)
 		}
-		return appendInt(dst, tagInteger, ifStatusDown)
+		return ber.AppendInt(dst, tagInteger, ifStatusDown)
 	case oIfOperStatus:
 		if d.State(row, v.t).OperUp {
-			return appendInt(dst, tagInteger, ifStatusUp)
+			return ber.AppendInt(dst, tagInteger, ifStatusUp)
 		}
-		return appendInt(dst, tagInteger, ifStatusDown)
+		return ber.AppendInt(dst, tagInteger, ifStatusDown)
 	case oIfLastChange:
 		return appendUint(dst, tagTimeTicks, ticks(d.State(row, v.t).LastChange))
 	case oIfOutQLen:
@@ -469,19 +471,19 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 	case oIfSpecific:
 		return appendOID(dst, []uint32{0, 0})
 	case oIfLinkUpDownTrapEnable:
-		return appendInt(dst, tagInteger, linkTrapsEnabled)
+		return ber.AppendInt(dst, tagInteger, linkTrapsEnabled)
 	case oIfHighSpeed:
 		return appendUint(dst, tagGauge32, it.SpeedMbps)
 	case oIfPromiscuousMode:
-		return appendInt(dst, tagInteger, truthFalse)
+		return ber.AppendInt(dst, tagInteger, truthFalse)
 	case oIfConnectorPresent:
-		return appendInt(dst, tagInteger, truthTrue)
+		return ber.AppendInt(dst, tagInteger, truthTrue)
 	case oIfAlias:
 		return appendString(dst, it.Description)
 	case oIfCounterDiscontinuityTime:
 		return appendUint(dst, tagTimeTicks, 0)
 	case oHrProcessorLoad:
-		return appendInt(dst, tagInteger, int64(d.CPU(v.t)))
+		return ber.AppendInt(dst, tagInteger, int64(d.CPU(v.t)))
 	case oHrDeviceDescr:
 		return appendString(dst, d.CPUComponent())
 	case oHrStorageType:
@@ -489,11 +491,11 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 	case oHrStorageDescr:
 		return appendString(dst, "RAM")
 	case oHrStorageUnits:
-		return appendInt(dst, tagInteger, 1024)
+		return ber.AppendInt(dst, tagInteger, 1024)
 	case oHrStorageSize:
-		return appendInt(dst, tagInteger, RAMBytes/1024)
+		return ber.AppendInt(dst, tagInteger, RAMBytes/1024)
 	case oHrStorageUsed:
-		return appendInt(dst, tagInteger, int64(d.MemUsedKiB(v.t)))
+		return ber.AppendInt(dst, tagInteger, int64(d.MemUsedKiB(v.t)))
 	}
 	if o.kind >= oEntDescr && o.kind <= oEntIsFRU {
 		return appendEntity(dst, &d.Components[row], o.kind)
@@ -502,26 +504,26 @@ func (v *view) appendValue(dst []byte, o *mibObject, row int) []byte {
 		c := &d.Components[d.sensorComp[row]]
 		switch o.kind {
 		case oEntSensorType:
-			return appendInt(dst, tagInteger, int64(c.SensorType()))
+			return ber.AppendInt(dst, tagInteger, int64(c.SensorType()))
 		case oEntSensorScale:
-			return appendInt(dst, tagInteger, 9) // units
+			return ber.AppendInt(dst, tagInteger, 9) // units
 		case oEntSensorPrecision:
-			return appendInt(dst, tagInteger, int64(c.SensorPrecision()))
+			return ber.AppendInt(dst, tagInteger, int64(c.SensorPrecision()))
 		case oEntSensorValue:
-			return appendInt(dst, tagInteger, c.SensorRaw(v.t))
+			return ber.AppendInt(dst, tagInteger, c.SensorRaw(v.t))
 		default:
-			return appendInt(dst, tagInteger, 1) // ok
+			return ber.AppendInt(dst, tagInteger, 1) // ok
 		}
 	}
 	switch o.kind {
 	case oSnmpEngineID:
 		return appendBytes(dst, tagOctetString, v.agent.engineID)
 	case oSnmpEngineBoots:
-		return appendInt(dst, tagInteger, int64(v.agent.boots))
+		return ber.AppendInt(dst, tagInteger, int64(v.agent.boots))
 	case oSnmpEngineTime:
-		return appendInt(dst, tagInteger, int64(v.agent.engineTime(v.t)))
+		return ber.AppendInt(dst, tagInteger, int64(v.agent.engineTime(v.t)))
 	case oSnmpEngineMaxMessageSize:
-		return appendInt(dst, tagInteger, int64(v.agent.maxMsg))
+		return ber.AppendInt(dst, tagInteger, int64(v.agent.maxMsg))
 	}
 	if o.kind > oUsmStats {
 		return appendUint(dst, tagCounter32, uint64(v.agent.stats[o.kind-oUsmStats].Load()))

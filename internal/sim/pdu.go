@@ -1,5 +1,7 @@
 package sim
 
+import "github.com/netpulse/netpulse/internal/ber"
+
 // pduFields are the fixed fields of a request PDU (RFC 3416 §3): for GETBULK the two error
 // fields are non-repeaters and max-repetitions.
 type pduFields struct {
@@ -53,14 +55,14 @@ func appendErrorResponse(dst []byte, tag byte, pdu []byte, status, index int64) 
 	if err != nil {
 		return dst, false
 	}
-	dst, m := beginSeq(dst, pduResponse)
-	dst = appendInt(dst, tagInteger, p.reqID)
-	dst = appendInt(dst, tagInteger, status)
-	dst = appendInt(dst, tagInteger, index)
+	dst, m := ber.BeginSeq(dst, pduResponse)
+	dst = ber.AppendInt(dst, tagInteger, p.reqID)
+	dst = ber.AppendInt(dst, tagInteger, status)
+	dst = ber.AppendInt(dst, tagInteger, index)
 	dst = append(dst, tagSequence)
-	dst = appendLength(dst, len(p.vbl))
+	dst = ber.AppendLength(dst, len(p.vbl))
 	dst = append(dst, p.vbl...)
-	return endSeq(dst, m), true
+	return ber.EndSeq(dst, m), true
 }
 
 // appendResponse answers a GET, GETNEXT, GETBULK or SET PDU of view v into dst, keeping
@@ -95,12 +97,12 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 		}
 	}
 	start := len(dst)
-	dst, m := beginSeq(dst, pduResponse)
-	dst = appendInt(dst, tagInteger, p.reqID)
+	dst, m := ber.BeginSeq(dst, pduResponse)
+	dst = ber.AppendInt(dst, tagInteger, p.reqID)
 	statusAt := len(dst)
-	dst = appendInt(dst, tagInteger, 0)
-	dst = appendInt(dst, tagInteger, 0)
-	dst, l := beginSeq(dst, tagSequence)
+	dst = ber.AppendInt(dst, tagInteger, 0)
+	dst = ber.AppendInt(dst, tagInteger, 0)
+	dst, l := ber.BeginSeq(dst, tagSequence)
 
 	var status, index int64
 	if tag == pduGetBulk {
@@ -118,7 +120,7 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 				return dst[:start], false
 			}
 			var vb int
-			dst, vb = beginSeq(dst, tagSequence)
+			dst, vb = ber.BeginSeq(dst, tagSequence)
 			if tag == pduGet {
 				o, row, exc := a.mib.lookup(v, a.oid)
 				dst = append(dst, raw...)
@@ -143,7 +145,7 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 					}
 				}
 			}
-			dst = endSeq(dst, vb)
+			dst = ber.EndSeq(dst, vb)
 			if len(dst) > limit {
 				status, index = errTooBig, 0
 				break
@@ -156,22 +158,22 @@ func (a *agent) appendResponse(dst []byte, tag byte, pdu []byte, v *view, limit 
 		dst = dst[:statusAt]
 		return a.appendErrorTail(dst, m, status, index, p.vbl, status == errTooBig && !v.v1), true
 	}
-	dst = endSeq(dst, l)
-	return endSeq(dst, m), true
+	dst = ber.EndSeq(dst, l)
+	return ber.EndSeq(dst, m), true
 }
 
 // appendErrorTail writes error-status, error-index and the varbind list after statusAt.
 func (a *agent) appendErrorTail(dst []byte, m int, status, index int64, vbl []byte, empty bool) []byte {
-	dst = appendInt(dst, tagInteger, status)
-	dst = appendInt(dst, tagInteger, index)
+	dst = ber.AppendInt(dst, tagInteger, status)
+	dst = ber.AppendInt(dst, tagInteger, index)
 	dst = append(dst, tagSequence)
 	if empty {
 		dst = append(dst, 0)
 	} else {
-		dst = appendLength(dst, len(vbl))
+		dst = ber.AppendLength(dst, len(vbl))
 		dst = append(dst, vbl...)
 	}
-	return endSeq(dst, m)
+	return ber.EndSeq(dst, m)
 }
 
 // genErrIndex is the 1-based index of the first varbind of vbl that names an object of the
@@ -220,7 +222,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) (out []b
 		}
 		mark := len(dst)
 		var vb int
-		dst, vb = beginSeq(dst, tagSequence)
+		dst, vb = ber.BeginSeq(dst, tagSequence)
 		if o, row, ok := a.mib.next(v, a.oid); ok {
 			dst = v.appendInstance(dst, o, row)
 			dst = v.appendValue(dst, o, row)
@@ -228,7 +230,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) (out []b
 			dst = append(dst, raw...)
 			dst = append(dst, tagEndOfMibView, 0)
 		}
-		dst = endSeq(dst, vb)
+		dst = ber.EndSeq(dst, vb)
 		if len(dst) > limit {
 			return dst[:mark], true
 		}
@@ -245,7 +247,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) (out []b
 			}
 			mark := len(dst)
 			var vb int
-			dst, vb = beginSeq(dst, tagSequence)
+			dst, vb = ber.BeginSeq(dst, tagSequence)
 			if r.done {
 				if r.obj > 0 {
 					// endOfMibView carries the name of the last instance returned.
@@ -260,7 +262,7 @@ func (a *agent) appendBulk(dst []byte, p pduFields, v *view, limit int) (out []b
 				dst = v.appendInstance(dst, o, r.row)
 				dst = v.appendValue(dst, o, r.row)
 			}
-			dst = endSeq(dst, vb)
+			dst = ber.EndSeq(dst, vb)
 			count++
 			if len(dst) > limit || count > maxBulkVarbinds {
 				return dst[:mark], len(dst) > limit

@@ -62,11 +62,27 @@ go test -race -count=1 -timeout 25m ./... "$@"
 fuzztime="${NETPULSE_FUZZTIME:-10s}"
 if [ "$fuzztime" != 0 ]; then
   echo "== go test -fuzz ($fuzztime per target)"
+  fuzzlog=$(mktemp)
+  trap 'rm -f "$fuzzlog"' EXIT
   grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort |
     while IFS=: read -r file _ decl; do
       target="${decl#func }"
       target="${target%%(*}"
-      echo "-- $target $(dirname "$file")"
-      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$(dirname "$file")"
+      dir=$(dirname "$file")
+      echo "-- $target $dir"
+      corpus="$dir/testdata/fuzz/$target"
+      before=$({ ls "$corpus" 2>/dev/null || true; } | wc -l)
+      if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$dir" 2>&1 | tee "$fuzzlog"; then
+        # Go 1.26's fuzz coordinator can end a run at -fuzztime with a bare "context
+        # deadline exceeded" and no input (golang/go#75804, fixed in Go 1.27): that is not a
+        # finding. Anything else, or a crasher written to testdata/fuzz/, fails the run.
+        after=$({ ls "$corpus" 2>/dev/null || true; } | wc -l)
+        if [ "$after" = "$before" ] && grep -q '^    context deadline exceeded$' "$fuzzlog" &&
+          ! grep -qE 'panic|Failing input|failure while testing seed' "$fuzzlog"; then
+          echo "-- $target: the fuzz coordinator's end-of-run race (golang/go#75804), no input found; not a failure"
+        else
+          exit 1
+        fi
+      fi
     done
 fi

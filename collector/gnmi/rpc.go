@@ -93,7 +93,9 @@ type SubscribeOptions struct {
 }
 
 // Subscribe runs one Subscribe RPC with req and calls fn for every response, in order, on
-// the calling goroutine. It returns nil when the server ends the stream, when fn returns
+// the calling goroutine. The response is valid only while fn runs: its tree is reused for
+// the next one (fastDecoder), so fn must not keep a pointer into it or a []byte of it
+// (strings may be kept: they are immutable). It returns nil when the server ends the stream, when fn returns
 // ErrStop, or after the sync_response of a ONCE subscription (some devices keep ONCE streams
 // open); ctx.Err() when ctx ends; otherwise the stream's or fn's error. POLL subscriptions
 // send a Poll every opt.PollInterval.
@@ -144,32 +146,40 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 		if opt.Silence > 0 {
 			last.Store(time.Now().UnixNano())
 		}
-		resp, err := handle(ctx, opt.Work, dec, &raw, fn)
+		synced, err := handle(ctx, opt.Work, dec, &raw, fn)
 		if err != nil {
 			if errors.Is(err, ErrStop) {
 				return nil
 			}
 			return err
 		}
-		if mode == gnmipb.SubscriptionList_ONCE && resp.GetSyncResponse() {
+		if mode == gnmipb.SubscriptionList_ONCE && synced {
 			return nil
 		}
 	}
 }
 
-// handle decodes one received message and runs fn on it, inside work.
-func handle(ctx context.Context, work *collector.Gate, dec lenientCodec, raw *rawMessage, fn func(*gnmipb.SubscribeResponse) error) (*gnmipb.SubscribeResponse, error) {
+// handle decodes one received message and runs fn on it, inside work, and says whether it
+// was a sync_response. The decoded message is a pooled decoder's tree (fastDecoder), or
+// protobuf-go's when the fast path does not handle it; either way fn must not keep it.
+func handle(ctx context.Context, work *collector.Gate, dec lenientCodec, raw *rawMessage, fn func(*gnmipb.SubscribeResponse) error) (bool, error) {
 	defer raw.free()
 	if work.Enter(ctx) != nil {
-		return nil, context.Cause(ctx) // the watchdog's ErrSilent, or the caller's end
+		return false, context.Cause(ctx) // the watchdog's ErrSilent, or the caller's end
 	}
 	defer work.Leave()
-	resp := &gnmipb.SubscribeResponse{}
-	if err := dec.Unmarshal(raw.data, resp); err != nil {
-		return nil, fmt.Errorf("receive: %w", status.Errorf(codes.Internal, "grpc: failed to unmarshal the received message: %v", err))
+	fd := getDecoder()
+	defer putDecoder(fd)
+	resp, ok := fd.decodeBuffers(raw.data)
+	if !ok {
+		resp = &gnmipb.SubscribeResponse{}
+		if err := dec.Unmarshal(raw.data, resp); err != nil {
+			return false, fmt.Errorf("receive: %w", status.Errorf(codes.Internal, "grpc: failed to unmarshal the received message: %v", err))
+		}
 	}
 	raw.free() // the wire bytes go back to grpc's pool before fn runs
-	return resp, fn(resp)
+	err := fn(resp)
+	return resp.GetSyncResponse(), err
 }
 
 // recvErr prefers the server's status (Send only says io.EOF when the server ended the RPC).

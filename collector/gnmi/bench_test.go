@@ -1,11 +1,14 @@
 package gnmi
 
 import (
+	"context"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
 
 	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/netpulse/netpulse/collector"
@@ -126,4 +129,80 @@ func decodeForBench(b *testing.B, dec string, wire []byte) *gnmipb.SubscribeResp
 		b.Fatal(err)
 	}
 	return &resp
+}
+
+// BenchmarkStreamPath is what a session does per received message of the fleet benchmark's
+// devices (scripts/bench-fleet.sh: 48 interfaces, all counters of an interface in one
+// notification, a new sample every round): decode (pooled fast decoder or proto.Unmarshal),
+// normalize, and group in the sample-window coalescer (synced, so lines are complete as
+// they arrive), the sink discarding. Allocations per message are what the GC sees at fleet
+// scale.
+func BenchmarkStreamPath(b *testing.B) {
+	const ifaces = 48
+	for _, dec := range []string{"fast", "proto"} {
+		b.Run("decoder="+dec, func(b *testing.B) {
+			n := mustNormalizer(b, Subscription{Name: "interfaces", Paths: []string{"/interfaces/interface/state/counters"}})
+			wires := make([][]byte, ifaces)
+			ts := int64(1700000000000000000)
+			marshal := func(i int) {
+				nt := benchNotification(len(counterLeaves))
+				nt.Timestamp = ts
+				nt.Prefix.Elem[1].Key["name"] = fmt.Sprintf("Ethernet1/%d", i)
+				w, err := proto.Marshal(&gnmipb.SubscribeResponse{Response: &gnmipb.SubscribeResponse_Update{Update: nt}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wires[i] = w
+			}
+			for i := range ifaces {
+				marshal(i)
+			}
+			co := newCoalescer(collector.SinkFunc(func(context.Context, []collector.Point) error { return nil }),
+				&collector.Stats{}, map[string]time.Duration{"interfaces": 10 * time.Second})
+			defer co.close(context.Background())
+			if err := co.flush(context.Background()); err != nil { // synced: windows apply
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			recv := time.Now()
+			var dst []collector.Point
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i == ifaces {
+					// The next sample: new timestamps, patched into the wire form in place
+					// (the notification's first field, a varint of unchanged length).
+					ts += int64(10 * time.Second)
+					for _, w := range wires {
+						setWireTimestamp(b, w, ts)
+					}
+					i = 0
+				}
+				resp := decodeForBench(b, dec, wires[i])
+				pts, _ := n.Normalize(dst[:0], resp.GetUpdate(), recv)
+				if err := co.add(ctx, pts); err != nil {
+					b.Fatal(err)
+				}
+				dst = pts // as the session does: the coalescer copies the points
+				clear(dst)
+				i++
+			}
+			b.ReportMetric(float64(b.N*len(counterLeaves))/b.Elapsed().Seconds(), "updates/s")
+		})
+	}
+}
+
+// setWireTimestamp overwrites the timestamp of a marshalled SubscribeResponse update
+// (field 1 of the notification, marshalled first) with ts, which must take as many bytes.
+func setWireTimestamp(b *testing.B, w []byte, ts int64) {
+	_, _, n := protowire.ConsumeTag(w)
+	_, m := protowire.ConsumeVarint(w[n:])
+	off := n + m
+	old, k := protowire.ConsumeVarint(w[off+1:])
+	var buf [binary.MaxVarintLen64]byte
+	enc := protowire.AppendVarint(buf[:0], uint64(ts))
+	if w[off] != 0x08 || k != len(enc) || old == 0 {
+		b.Fatal("unexpected wire layout")
+	}
+	copy(w[off+1:], enc)
 }

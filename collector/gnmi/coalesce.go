@@ -61,9 +61,9 @@ type coalescer struct {
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
 	mu      sync.Mutex
-	pending []*group               // in arrival order; a group keeps its address until written
-	index   map[string]*group      // open group key → its group
-	series  map[string]seriesState // sample-window series (key as in index) → what it wrote
+	pending []*group                // in arrival order; a group keeps its address until written
+	index   map[string]*group       // open group key → its group
+	series  map[string]*seriesState // sample-window series (key as in index) → what it wrote
 	key     []byte
 	dupKey  []byte
 	// sealed: field keys of the lines already closed or written, by series and timestamp,
@@ -81,11 +81,15 @@ type coalescer struct {
 	closed             bool
 }
 
-// seriesState is what a sample-window series keeps between lines: 16 bytes per list
-// element (an interface, a queue), besides its key.
+// seriesState is what a sample-window series keeps between lines: 32 bytes per list
+// element (an interface, a queue), besides its key. It is held by pointer and carries its
+// key (the map's own string) so that a new line of a known series updates it in place and
+// names its group without building the key string again: at fleet scale that was an
+// allocation and two hashes per line.
 type seriesState struct {
-	last   int64 // UnixNano of its latest line: a new window line must be later
-	fields int   // how many fields its last complete window line had: as many completes one
+	key    string // its key in series (and index, while a line is open)
+	last   int64  // UnixNano of its latest line: a new window line must be later
+	fields int    // how many fields its last complete window line had: as many completes one
 }
 
 // group is one pending point.
@@ -199,7 +203,8 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		return
 	}
 	k := c.seriesKey(p, true)
-	st, known := c.series[string(k)] // no allocation for the lookup
+	st := c.series[string(k)] // no allocation for the lookup
+	known := st != nil
 	ts := p.Time.UnixNano()
 	// Every line of the series lies at or before st.last: a later update cannot repeat one.
 	if known && ts <= st.last && c.dropSealedLocked(p) {
@@ -209,8 +214,10 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		// Until the sync_response the stream carries the device's stored snapshot, every
 		// leaf at once: it is grouped exactly and written as it comes, not held for a
 		// window; its timestamps count as used.
-		if !known || ts > st.last {
-			c.setSeriesLocked(k, seriesState{last: ts, fields: st.fields})
+		if !known {
+			c.newSeriesLocked(k).last = ts
+		} else if ts > st.last {
+			st.last = ts
 		}
 		c.addExactLocked(p, now)
 		return
@@ -227,8 +234,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 				}
 				return
 			}
-			c.closeLocked(g, now)       // the next sample began: write this one now
-			st.fields = len(g.p.Fields) // as closeLocked learnt it: st is stored below
+			c.closeLocked(g, now) // the next sample began: write this one now (st learns its size)
 		}
 		// else: an update older than the open line; the line stays open for its sample.
 	}
@@ -239,27 +245,37 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		c.addExactLocked(p, now)
 		return
 	}
+	if !known {
+		st = c.newSeriesLocked(k)
+	}
 	st.last = ts
-	key := c.setSeriesLocked(k, st)
-	g := &group{p: *p, key: key, due: now.Add(window), window: window}
+	if n := st.fields; n > 0 && len(p.Fields) >= n {
+		// Complete as it arrives (a device that sends a whole sample of the list element in
+		// one notification): it is closed at once, so it never enters the index, and it
+		// keeps p's fields (the normalizer's, handed over) since nothing will join them.
+		st.fields = len(p.Fields)
+		g := &group{p: *p, due: now.Add(flushEvery), window: window}
+		c.pending = append(c.pending, g)
+		c.sealLocked(&g.p)
+		c.armLocked(g.due)
+		return
+	}
+	g := &group{p: *p, key: st.key, due: now.Add(window), window: window}
 	// It grows as leaves arrive: room for as many as the series' last line had.
 	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
-	c.index[key] = g
+	c.index[st.key] = g
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
-	if n := st.fields; n > 0 && len(g.p.Fields) >= n {
-		c.closeLocked(g, now.Add(flushEvery))
-	}
 }
 
-// setSeriesLocked stores st for the series key k and returns the key as a string.
-func (c *coalescer) setSeriesLocked(k []byte, st seriesState) string {
+// newSeriesLocked adds the sample-window series k.
+func (c *coalescer) newSeriesLocked(k []byte) *seriesState {
 	if c.series == nil {
-		c.series = make(map[string]seriesState)
+		c.series = make(map[string]*seriesState)
 	}
-	key := string(k)
-	c.series[key] = st
-	return key
+	st := &seriesState{key: string(k)}
+	c.series[st.key] = st
+	return st
 }
 
 // addExactLocked merges p into the pending line of its series and timestamp, or opens one.
@@ -298,9 +314,9 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 
 // learnFieldsLocked records how many fields g, an open window group, has.
 func (c *coalescer) learnFieldsLocked(g *group) {
-	st := c.series[g.key]
-	st.fields = len(g.p.Fields)
-	c.series[g.key] = st
+	if st := c.series[g.key]; st != nil {
+		st.fields = len(g.p.Fields)
+	}
 }
 
 func sharesField(a, b []collector.Field) bool {
@@ -398,6 +414,7 @@ func (c *coalescer) sealLocked(p *collector.Point) {
 	}
 	k := c.exactKey(p)
 	keys := c.sealed[string(k)]
+	keys = slices.Grow(keys, len(p.Fields)) // one allocation, not one per doubling
 	for _, f := range p.Fields {
 		keys = append(keys, f.Key)
 	}

@@ -281,11 +281,13 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	var synced bool
 	opt := spec.opt
 	opt.Work, opt.OnRepair = s.work, s.repairedUTF8
+	var ptsBuf []collector.Point // reused: the coalescer copies the points it is given
 	err = Subscribe(ctx, conn, spec.req, opt, func(r *gnmipb.SubscribeResponse) error {
 		switch {
 		case r.GetUpdate() != nil:
 			now := time.Now()
-			pts, c := norm.Normalize(nil, r.GetUpdate(), now)
+			pts, c := norm.Normalize(ptsBuf[:0], r.GetUpdate(), now)
+			defer func() { ptsBuf = pts; clear(ptsBuf) }()
 			st.Updates.Add(int64(c.Updates))
 			if c.Skipped > 0 {
 				st.Dropped.Add(int64(c.Skipped))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,11 @@ func TestIdleSessionMemory(t *testing.T) {
 		t.Skip("starts a child process with 50 simulated devices")
 	}
 	const n = 50
+	if os.Getenv("NETPULSE_IDLE_HEAP_PROFILE") != "" {
+		old := runtime.MemProfileRate
+		runtime.MemProfileRate = 1 // every allocation: the profile is of a few MB
+		t.Cleanup(func() { runtime.MemProfileRate = old })
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleSimProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", idleSimEnv, n))
 	cmd.Stderr = os.Stderr
@@ -140,6 +146,9 @@ func TestIdleSessionMemory(t *testing.T) {
 	synced(stats)
 	time.Sleep(500 * time.Millisecond) // the coalescers' last flushes
 	h1, s1 := heap()
+	if path := os.Getenv("NETPULSE_IDLE_HEAP_PROFILE"); path != "" {
+		writeHeapProfile(t, path)
+	}
 	per, stack := (h1-h0)/(n-1), (s1-s0)/(n-1)
 	gor := float64(runtime.NumGoroutine()-g0) / float64(n-1)
 	t.Logf("an idle session (48 interfaces, synced): %d bytes of heap, %.1f goroutines, %d bytes of stack", per, gor, stack)
@@ -149,4 +158,20 @@ func TestIdleSessionMemory(t *testing.T) {
 	if gor > 7 {
 		t.Errorf("an idle session runs %.1f goroutines, want at most 7", gor)
 	}
+}
+
+// writeHeapProfile writes the heap profile of the idle sessions to path
+// (NETPULSE_IDLE_HEAP_PROFILE=FILE go test -run TestIdleSessionMemory): what each one holds,
+// by allocation site.
+func writeHeapProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("heap profile in %s", path)
 }

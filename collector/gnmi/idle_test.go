@@ -104,7 +104,7 @@ func TestIdleSessionMemory(t *testing.T) {
 			<-done
 		}
 	})
-	work := collector.NewGate(runtime.GOMAXPROCS(0))
+	work := collector.NewGate(runtime.GOMAXPROCS(0), nil)
 	sink := collector.SinkFunc(func(context.Context, []collector.Point) error { return nil })
 	start := func(i int) *collector.Stats {
 		st := &collector.Stats{}

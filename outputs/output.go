@@ -473,7 +473,12 @@ func (o *Output) flush(ctx context.Context, full bool) bool {
 		if len(o.batch) == 0 {
 			return true
 		}
-		if unsent := o.deliver(ctx, o.batch, false); len(unsent) > 0 {
+		unsent := o.deliver(ctx, o.batch, false)
+		// The batch's array is reused, but not its points: until the next batch they would
+		// keep every field and tag slice of a delivered batch alive (5,000 points, about
+		// 6 MB of a gNMI fleet's heap, counted live by the GC and doubled).
+		clear(o.batch)
+		if len(unsent) > 0 {
 			o.requeue(unsent)
 			return false
 		}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
+	"sync/atomic"
+	"weak"
 )
 
 // fakeWriter records what it was given and answers with the result of fn (nil: accept).
@@ -749,4 +751,34 @@ func TestOutputBehindOnlyWhileWriting(t *testing.T) {
 	if o.Behind() {
 		t.Error("Behind while the output is failing")
 	}
+}
+
+// countingWriter accepts every batch and keeps nothing of it.
+type countingWriter struct{ n atomic.Int64 }
+
+func (c *countingWriter) Write(_ context.Context, points []collector.Point) error {
+	c.n.Add(int64(len(points)))
+	return nil
+}
+
+// A delivered batch is not kept alive by the output until the next one: the GC can free
+// its points' fields (at fleet scale a batch is megabytes of heap).
+func TestOutputReleasesDeliveredBatch(t *testing.T) {
+	w := &countingWriter{}
+	o, _ := New(Config{Name: "t", BatchSize: 4, FlushInterval: time.Hour}, w, testLogger(t))
+	stop := start(t, o)
+	defer stop()
+	batch := pts(0, 4)
+	fields := make([]collector.Field, 1, 64) // the array the last point's fields live in
+	fields[0] = batch[3].Fields[0]
+	batch[3].Fields = fields
+	wp := weak.Make(&fields[:1][0])
+	fields = nil
+	_ = o.Emit(context.Background(), batch)
+	batch = nil
+	waitFor(t, "the batch written", func() bool { return w.n.Load() == 4 })
+	waitFor(t, "the delivered batch's fields freed", func() bool {
+		runtime.GC()
+		return wp.Value() == nil
+	})
 }

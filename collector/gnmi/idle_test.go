@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 const (
 	idleSimEnv    = "NETPULSE_TEST_IDLE_SIM"
 	idleSimTLSEnv = "NETPULSE_TEST_IDLE_SIM_TLS"
+	// idleSimUpdateEnv: how often the devices push their counters (default: once).
+	idleSimUpdateEnv = "NETPULSE_TEST_IDLE_SIM_UPDATE"
 )
 
 // TestIdleSimProcess is not a test: run with idleSimEnv=N it serves N simulated gNMI
@@ -33,11 +36,18 @@ func TestIdleSimProcess(t *testing.T) {
 	if _, err := fmt.Sscan(os.Getenv(idleSimEnv), &n); err != nil || n <= 0 {
 		t.Skip("helper process of TestIdleSessionMemory")
 	}
+	var err error
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Counters are pushed once (the initial tree): the sessions are idle after the sync.
 	tlsMode := os.Getenv(idleSimTLSEnv) != ""
-	f, err := sim.Start(ctx, sim.Config{GNMIDevices: n, Interfaces: 48, UpdateInterval: time.Hour,
+	update := time.Hour
+	if v := os.Getenv(idleSimUpdateEnv); v != "" {
+		if update, err = time.ParseDuration(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := sim.Start(ctx, sim.Config{GNMIDevices: n, Interfaces: 48, UpdateInterval: update,
 		NotificationShape: sim.ShapePerInterface, TLS: tlsMode}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -79,42 +89,7 @@ func idleSessionMemory(t *testing.T, tlsMode bool) {
 		runtime.MemProfileRate = 1 // every allocation: the profile is of a few MB
 		t.Cleanup(func() { runtime.MemProfileRate = old })
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleSimProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", idleSimEnv, n))
-	if tlsMode {
-		cmd.Env = append(cmd.Env, idleSimTLSEnv+"=1")
-	}
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	})
-	var addrs []string
-	var ca string
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && sc.Text() != "ready" {
-		if a, ok := strings.CutPrefix(sc.Text(), "addr "); ok {
-			addrs = append(addrs, a)
-		}
-		if c, ok := strings.CutPrefix(sc.Text(), "ca "); ok {
-			ca = c
-		}
-	}
-	if len(addrs) != n {
-		t.Fatalf("the simulator process gave %d addresses, want %d", len(addrs), n)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	addrs, ca := startSimProcess(t, n, tlsMode, "")
 
 	heap := func() (heap, stacks int64) {
 		runtime.GC()
@@ -207,4 +182,108 @@ func writeHeapProfile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	t.Logf("heap profile in %s", path)
+}
+
+// startSimProcess starts n simulated devices in a child process (TestIdleSimProcess), over
+// TLS if asked, pushing counters every update (once when ""), and returns their addresses
+// and, with TLS, the CA file to trust.
+func startSimProcess(t *testing.T, n int, tlsMode bool, update string) (addrs []string, ca string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleSimProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", idleSimEnv, n))
+	if tlsMode {
+		cmd.Env = append(cmd.Env, idleSimTLSEnv+"=1")
+	}
+	if update != "" {
+		cmd.Env = append(cmd.Env, idleSimUpdateEnv+"="+update)
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "ready" {
+		if a, ok := strings.CutPrefix(sc.Text(), "addr "); ok {
+			addrs = append(addrs, a)
+		}
+		if c, ok := strings.CutPrefix(sc.Text(), "ca "); ok {
+			ca = c
+		}
+	}
+	if len(addrs) != n {
+		t.Fatalf("the simulator process gave %d addresses, want %d", len(addrs), n)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return addrs, ca
+}
+
+// TestTLSStreamCPU is a measurement, run on request (NETPULSE_TLS_CPU=1): 20 devices over
+// TLS push 48 interfaces' counters every 200 ms, and it logs the updates the sessions
+// received per CPU-second of this process over 15 s. It compares builds that read TLS
+// differently (tlsReadBuffer): BENCHMARKS.md, "gNMI memory per device, third pass".
+func TestTLSStreamCPU(t *testing.T) {
+	if os.Getenv("NETPULSE_TLS_CPU") == "" {
+		t.Skip("a measurement: set NETPULSE_TLS_CPU=1")
+	}
+	const n = 20
+	addrs, ca := startSimProcess(t, n, true, "200ms")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, n)
+	defer func() {
+		cancel()
+		for range n {
+			<-done
+		}
+	}()
+	work := collector.NewGate(1, nil)
+	sink := collector.SinkFunc(func(context.Context, []collector.Point) error { return nil })
+	var stats []*collector.Stats
+	for i := range n {
+		st := &collector.Stats{}
+		stats = append(stats, st)
+		s, err := New(Config{Name: fmt.Sprintf("dev%d", i), Address: addrs[i], TLSCA: ca, ServerName: "localhost",
+			Subscriptions: []Subscription{{Name: "interfaces", Paths: []string{"/interfaces/interface/state/counters"},
+				Mode: "stream", StreamMode: "sample", SampleInterval: 200 * time.Millisecond}}},
+			collector.Runtime{Stats: st, Work: work}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			_ = s.Run(ctx, sink)
+		}()
+	}
+	updates := func() (u int64) {
+		for _, st := range stats {
+			u += st.Updates.Load()
+		}
+		return u
+	}
+	cpu := func() time.Duration {
+		var r syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &r); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+	}
+	time.Sleep(3 * time.Second) // the initial syncs
+	u0, c0 := updates(), cpu()
+	time.Sleep(15 * time.Second)
+	u, c := updates()-u0, cpu()-c0
+	if u == 0 {
+		t.Fatal("no updates received")
+	}
+	t.Logf("TLS: %d updates in 15 s, %v of CPU: %.0f updates per CPU-second", u, c.Round(time.Millisecond), float64(u)/c.Seconds())
 }

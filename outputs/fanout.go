@@ -26,3 +26,14 @@ func (f Fanout) Emit(ctx context.Context, points []collector.Point) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Behind reports whether any of the sinks is behind (Output.Behind): the points they share
+// stay in memory until the slowest has written them.
+func (f Fanout) Behind() bool {
+	for _, s := range f {
+		if b, ok := s.(interface{ Behind() bool }); ok && b.Behind() {
+			return true
+		}
+	}
+	return false
+}

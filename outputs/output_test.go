@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/netpulse/netpulse/collector"
+	"sync/atomic"
+	"weak"
 )
 
 // fakeWriter records what it was given and answers with the result of fn (nil: accept).
@@ -708,4 +710,75 @@ func TestOutputCloseReportsAStuckWrite(t *testing.T) {
 	if _, err := o.Close(ctx); err == nil || !strings.Contains(err.Error(), "still in progress") {
 		t.Errorf("Close = %v, want an error about the write in progress", err)
 	}
+}
+
+// Behind holds collectors back only while the buffer is above the high-water mark and
+// writes are succeeding; a stalled or failing output is never behind.
+func TestOutputBehindOnlyWhileWriting(t *testing.T) {
+	one := pointSize(&[]collector.Point{pt(0)}[0])
+	release := make(chan struct{})
+	w := &fakeWriter{fn: func(call int, _ []collector.Point) error {
+		if call > 0 {
+			<-release // the second write hangs: writes in progress, none finishing
+		}
+		return nil
+	}}
+	o, _ := New(Config{Name: "t", MaxBytes: 80 * one, BatchSize: 5, FlushInterval: time.Hour}, w, testLogger(t))
+	stop := start(t, o)
+	defer stop()
+	if o.Behind() {
+		t.Error("Behind before any write")
+	}
+	_ = o.Emit(context.Background(), pts(0, 5)) // one batch, written
+	waitFor(t, "the first batch", func() bool { return o.Stats().Written == 5 })
+	_ = o.Emit(context.Background(), pts(5, 5)) // taken by the hanging write
+	waitFor(t, "the second write", func() bool { w.mu.Lock(); defer w.mu.Unlock(); return w.calls == 2 })
+	_ = o.Emit(context.Background(), pts(10, 5)) // 5 of 80: below 80/HighWater = 10
+	if o.Behind() {
+		t.Errorf("Behind with %d of %d points buffered, want only above 1/%d", o.Stats().BufferPoints, 80, HighWater)
+	}
+	_ = o.Emit(context.Background(), pts(15, 10)) // 15: above
+	if !o.Behind() {
+		t.Errorf("not Behind with %d of 80 points buffered and a write %v ago", o.Stats().BufferPoints, time.Since(o.Stats().LastWrite))
+	}
+	time.Sleep(StallAfter + 100*time.Millisecond)
+	if o.Behind() {
+		t.Errorf("Behind after no successful write for %v: a stalled output must not hold the collectors", StallAfter)
+	}
+	w.setFn(func(int, []collector.Point) error { return NewError(Retryable, 503, 0, "", errors.New("unavailable")) })
+	close(release)
+	waitFor(t, "the output failing", func() bool { return o.Stats().Failing })
+	if o.Behind() {
+		t.Error("Behind while the output is failing")
+	}
+}
+
+// countingWriter accepts every batch and keeps nothing of it.
+type countingWriter struct{ n atomic.Int64 }
+
+func (c *countingWriter) Write(_ context.Context, points []collector.Point) error {
+	c.n.Add(int64(len(points)))
+	return nil
+}
+
+// A delivered batch is not kept alive by the output until the next one: the GC can free
+// its points' fields (at fleet scale a batch is megabytes of heap).
+func TestOutputReleasesDeliveredBatch(t *testing.T) {
+	w := &countingWriter{}
+	o, _ := New(Config{Name: "t", BatchSize: 4, FlushInterval: time.Hour}, w, testLogger(t))
+	stop := start(t, o)
+	defer stop()
+	batch := pts(0, 4)
+	fields := make([]collector.Field, 1, 64) // the array the last point's fields live in
+	fields[0] = batch[3].Fields[0]
+	batch[3].Fields = fields
+	wp := weak.Make(&fields[:1][0])
+	fields = nil
+	_ = o.Emit(context.Background(), batch)
+	batch = nil
+	waitFor(t, "the batch written", func() bool { return w.n.Load() == 4 })
+	waitFor(t, "the delivered batch's fields freed", func() bool {
+		runtime.GC()
+		return wp.Value() == nil
+	})
 }

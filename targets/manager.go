@@ -49,6 +49,10 @@ type ManagerConfig struct {
 	// Redial bounds the backoff between session attempts for targets whose transport does not
 	// set its own (SNMP). Default collector.DefaultRedialMin..Max.
 	RedialMin, RedialMax time.Duration
+	// Behind, when set, reports that the outputs are behind (outputs.Output.Behind): gNMI
+	// sessions then wait before decoding more (collector.Gate). SNMP polls do not: a poll's
+	// answers are read once and cannot be left waiting on the device.
+	Behind func() bool
 }
 
 // Result is one target's outcome, for the --once summary and exit code.
@@ -78,7 +82,8 @@ type Manager struct {
 	// be written. With a slot per CPU, 2,000 gNMI devices syncing at once on 2 cores kept
 	// both busy decoding while the output's flush loop waited its turn, and the buffer
 	// dropped 96,934 points; with one slot, none, at the same update rate (BENCHMARKS.md,
-	// "The fleets").
+	// "The fleets"). With ManagerConfig.Behind it also holds decoding back while
+	// the outputs are behind.
 	work *collector.Gate
 
 	mu      sync.Mutex
@@ -108,7 +113,7 @@ func NewManager(cfg ManagerConfig, log *slog.Logger) (*Manager, error) {
 	if cfg.RedialMax == 0 {
 		cfg.RedialMax = collector.DefaultRedialMax
 	}
-	return &Manager{cfg: cfg, log: log, work: collector.NewGate(runtime.GOMAXPROCS(0) - 1), running: map[string]*runner{}}, nil
+	return &Manager{cfg: cfg, log: log, work: collector.NewGate(runtime.GOMAXPROCS(0)-1, cfg.Behind), running: map[string]*runner{}}, nil
 }
 
 // Apply starts the targets that are new or changed and stops those that are gone or changed.
@@ -372,3 +377,7 @@ func (m *Manager) Stats() []TargetStats {
 	}
 	return out
 }
+
+// DecodeWaited reports how many times gNMI sessions waited for the outputs before decoding
+// (ManagerConfig.Behind) and for how long in all.
+func (m *Manager) DecodeWaited() (waits int64, total time.Duration) { return m.work.Waited() }

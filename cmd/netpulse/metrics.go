@@ -110,6 +110,9 @@ type selfCollector struct {
 	targets []targetMetric
 	outputs []outputMetric
 	dropped *prometheus.Desc
+	// decodeWaits/decodeWait: gNMI sessions that waited for the outputs before decoding
+	// (collector.Gate, outputs.Output.Behind), and for how long.
+	decodeWaits, decodeWait *prometheus.Desc
 	// droppedFields is per target and reason, like netpulse_output_dropped_total;
 	// type_conflict is the only field-level reason a collector has (a value that does not
 	// fit its field's declared type).
@@ -170,6 +173,8 @@ func newSelfCollector(m *targets.Manager, pipe *pipeline) *selfCollector {
 			om("netpulse_output_alarm", "1 when the server says netpulse is misconfigured (401/403/404)", gauge, func(s outputs.Stats) float64 { return b2f(s.Alarm) }),
 			om("netpulse_output_failing", "1 while the last write failed and is being retried", gauge, func(s outputs.Stats) float64 { return b2f(s.Failing) }),
 		},
+		decodeWaits:   prometheus.NewDesc("netpulse_gnmi_decode_waits_total", "times a gNMI session waited before decoding because the outputs were behind (buffer above max_bytes/8 while writing)", nil, nil),
+		decodeWait:    prometheus.NewDesc("netpulse_gnmi_decode_wait_seconds_total", "time gNMI sessions waited before decoding because the outputs were behind", nil, nil),
 		dropped:       prometheus.NewDesc("netpulse_output_dropped_total", "points never delivered, by reason", []string{"output", "reason"}, nil),
 		droppedFields: prometheus.NewDesc("netpulse_target_dropped_fields_total", "fields dropped before output, by reason", []string{"target", "proto", "reason"}, nil),
 	}
@@ -185,6 +190,8 @@ func (c *selfCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	ch <- c.dropped
 	ch <- c.droppedFields
+	ch <- c.decodeWaits
+	ch <- c.decodeWait
 }
 
 // Collect implements prometheus.Collector: one consistent read of every target's and
@@ -200,6 +207,9 @@ func (c *selfCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range ts {
 		ch <- prometheus.MustNewConstMetric(c.droppedFields, prometheus.CounterValue, float64(t.Stats.TypeConflicts.Load()), t.Target.Name, t.Target.Proto(), "type_conflict")
 	}
+	waits, waited := c.m.DecodeWaited()
+	ch <- prometheus.MustNewConstMetric(c.decodeWaits, prometheus.CounterValue, float64(waits))
+	ch <- prometheus.MustNewConstMetric(c.decodeWait, prometheus.CounterValue, waited.Seconds())
 	stats := make([]outputs.Stats, len(c.pipe.outs))
 	for i, o := range c.pipe.outs {
 		stats[i] = o.Stats()

@@ -173,7 +173,11 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		defer cancel()
 	}
 
-	m, err := targets.NewManager(targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once, TargetTimeout: o.targetTO}, log)
+	mc := targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once, TargetTimeout: o.targetTO}
+	if b, ok := pipe.sink.(interface{ Behind() bool }); ok {
+		mc.Behind = b.Behind // gNMI decoding waits while the outputs are behind
+	}
+	m, err := targets.NewManager(mc, log)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package gnmi
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"sync"
@@ -63,17 +64,27 @@ type coalescer struct {
 	mu      sync.Mutex
 	pending []*group                // in arrival order; a group keeps its address until written
 	index   map[string]*group       // open group key → its group
-	series  map[string]*seriesState // sample-window series (key as in index) → what it wrote
+	series  map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
 	key     []byte
 	dupKey  []byte
-	// sealed: field keys of the lines already closed or written, by series and timestamp,
-	// kept for dupMemory to 2×dupMemory (sealedPrev is the older; the snapshot's lines from
-	// the sync_response on), to recognise an update the device sends twice (the same leaf
-	// and timestamp: the reference subscribe server does when an update races its initial
-	// walk). InfluxDB keeps one value for both, so the second is counted in Duplicates
-	// instead of Updates and not written again. A redial's new stream starts afresh: its
-	// snapshot rewrites the values it repeats (the same values) and counts them again.
-	sealed, sealedPrev map[string][]string
+	// sealed: the fields of the lines already closed or written (hashes of series,
+	// timestamp and field key), kept for dupMemory to 2×dupMemory (sealedPrev is the older;
+	// the snapshot's lines from the sync_response on), to recognise an update the device
+	// sends twice (the same leaf and timestamp: the reference subscribe server does when an
+	// update races its initial walk). InfluxDB keeps one value for both, so the second is
+	// counted in Duplicates instead of Updates and not written again. A redial's new stream
+	// starts afresh: its snapshot rewrites the values it repeats (the same values) and
+	// counts them again.
+	//
+	// series and sealed hold 64-bit hashes, not the keys: at fleet scale they were the
+	// largest part of a gNMI session's heap (series keys 12 KiB per 48-interface device,
+	// kept for the life of the stream; sealed lines 19 KiB after every sample), and the
+	// GC doubles it (BENCHMARKS.md, "gNMI memory per device, third pass"). Two keys of one
+	// stream with the same hash (about 1 in 10^16 for the 1,500 fields a device's sample
+	// leaves in sealed) would count a real update as a duplicate, or let two series share
+	// their last timestamp (an update then goes into an exact line at its own timestamp).
+	seed               maphash.Seed
+	sealed, sealedPrev map[uint64]struct{}
 	rotated            time.Time // when sealed last became sealedPrev
 	synced             bool      // the stream's sync_response came (flush): windows apply
 	timer              *time.Timer
@@ -81,15 +92,13 @@ type coalescer struct {
 	closed             bool
 }
 
-// seriesState is what a sample-window series keeps between lines: 32 bytes per list
-// element (an interface, a queue), besides its key. It is held by pointer and carries its
-// key (the map's own string) so that a new line of a known series updates it in place and
-// names its group without building the key string again: at fleet scale that was an
-// allocation and two hashes per line.
+// seriesState is what a sample-window series keeps between lines: 16 bytes per list
+// element (an interface, a queue), under the hash of its key (no key string kept). It is
+// held by pointer so that a new line of a known series updates it in place, without a
+// second hash and store per line.
 type seriesState struct {
-	key    string // its key in series (and index, while a line is open)
-	last   int64  // UnixNano of its latest line: a new window line must be later
-	fields int    // how many fields its last complete window line had: as many completes one
+	last   int64 // UnixNano of its latest line: a new window line must be later
+	fields int   // how many fields its last complete window line had: as many completes one
 }
 
 // group is one pending point.
@@ -112,7 +121,7 @@ const (
 // newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
 // exact).
 func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group)}
+	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group), seed: maphash.MakeSeed()}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -203,7 +212,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		return
 	}
 	k := c.seriesKey(p, true)
-	st := c.series[string(k)] // no allocation for the lookup
+	st := c.series[maphash.Bytes(c.seed, k)]
 	known := st != nil
 	ts := p.Time.UnixNano()
 	// Every line of the series lies at or before st.last: a later update cannot repeat one.
@@ -260,10 +269,11 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		c.armLocked(g.due)
 		return
 	}
-	g := &group{p: *p, key: st.key, due: now.Add(window), window: window}
+	key := string(k) // the index needs the exact key while the line is open
+	g := &group{p: *p, key: key, due: now.Add(window), window: window}
 	// It grows as leaves arrive: room for as many as the series' last line had.
 	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
-	c.index[st.key] = g
+	c.index[key] = g
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 }
@@ -271,10 +281,10 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 // newSeriesLocked adds the sample-window series k.
 func (c *coalescer) newSeriesLocked(k []byte) *seriesState {
 	if c.series == nil {
-		c.series = make(map[string]*seriesState)
+		c.series = make(map[uint64]*seriesState)
 	}
-	st := &seriesState{key: string(k)}
-	c.series[st.key] = st
+	st := &seriesState{}
+	c.series[maphash.Bytes(c.seed, k)] = st
 	return st
 }
 
@@ -314,7 +324,7 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 
 // learnFieldsLocked records how many fields g, an open window group, has.
 func (c *coalescer) learnFieldsLocked(g *group) {
-	if st := c.series[g.key]; st != nil {
+	if st := c.series[maphash.String(c.seed, g.key)]; st != nil {
 		st.fields = len(g.p.Fields)
 	}
 }
@@ -362,12 +372,23 @@ func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
 	if len(c.sealed) == 0 && len(c.sealedPrev) == 0 {
 		return false
 	}
-	k := c.exactKey(p)
-	cur, prev := c.sealed[string(k)], c.sealedPrev[string(k)] // per update: no allocation
-	if len(cur)+len(prev) == 0 {
-		return false
-	}
-	return c.dropKeysLocked(p, func(key string) bool { return slices.Contains(cur, key) || slices.Contains(prev, key) })
+	line := maphash.Bytes(c.seed, c.exactKey(p))
+	return c.dropKeysLocked(p, func(key string) bool {
+		h := c.sealHash(line, key)
+		_, cur := c.sealed[h]
+		_, prev := c.sealedPrev[h]
+		return cur || prev
+	})
+}
+
+// sealHash is the sealed entry of field key in the line whose exact key hashes to line.
+func (c *coalescer) sealHash(line uint64, key string) uint64 {
+	return maphash.Comparable(c.seed, sealedField{line, key})
+}
+
+type sealedField struct {
+	line uint64
+	key  string
 }
 
 // dropFieldsLocked removes from p the fields that fs has (same leaf, same time).
@@ -410,15 +431,12 @@ func (c *coalescer) exactKey(p *collector.Point) []byte {
 // sealLocked records a line that takes no more fields.
 func (c *coalescer) sealLocked(p *collector.Point) {
 	if c.sealed == nil {
-		c.sealed = make(map[string][]string)
+		c.sealed = make(map[uint64]struct{}, len(p.Fields))
 	}
-	k := c.exactKey(p)
-	keys := c.sealed[string(k)]
-	keys = slices.Grow(keys, len(p.Fields)) // one allocation, not one per doubling
+	line := maphash.Bytes(c.seed, c.exactKey(p))
 	for _, f := range p.Fields {
-		keys = append(keys, f.Key)
+		c.sealed[c.sealHash(line, f.Key)] = struct{}{}
 	}
-	c.sealed[string(k)] = keys
 }
 
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their

@@ -557,7 +557,7 @@ func TestWorkGateHoldsDecoding(t *testing.T) {
 	if err := srv.Update("dev1", ifCounters("eth0", 7, true)); err != nil {
 		t.Fatal(err)
 	}
-	gate := collector.NewGate(1)
+	gate := collector.NewGate(1, nil)
 	if err := gate.Enter(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,8 @@ type Config struct {
 }
 
 // Writer appends line protocol to a file or stdout. It is safe for concurrent use; each
-// Write is one write(2) of whole lines, so concurrent writers to one file never interleave
-// inside a line.
+// write(2) carries whole lines, so concurrent writers to one file never interleave inside a
+// line.
 type Writer struct {
 	cfg      Config
 	log      *slog.Logger
@@ -64,23 +64,52 @@ func NewWriter(out io.Writer, cfg Config, log *slog.Logger) *Writer {
 
 // Write appends the points as line protocol. Invalid points are skipped (outputs.Output has
 // counted them already); a failed write is Retryable (a full disk may drain).
+//
+// A batch is encoded and written chunkBytes at a time, each chunk one write(2) of whole
+// lines: the buffer stays that small instead of growing to the largest batch (5,000 points
+// of 48-counter interfaces are about 7 MB) and being kept for the life of the process,
+// where the GC counts it as live heap and doubles it (BENCHMARKS.md, "gNMI memory per
+// device, third pass"). A failed write leaves the lines of the chunks before it in the
+// file; the retry writes them again, as a short write(2) could before.
 func (w *Writer) Write(_ context.Context, points []collector.Point) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var skipErr error
-	w.buf, skipErr = outputs.AppendLineProtocol(w.buf[:0], points, outputs.EncodeOptions{UintAsInt: w.cfg.UintAsInt})
-	var se *outputs.SkippedError
-	if errors.As(skipErr, &se) {
-		w.overflow.Add(int64(se.Counts[outputs.ReasonUintOverflow]))
+	opt := outputs.EncodeOptions{UintAsInt: w.cfg.UintAsInt}
+	buf := w.buf[:0]
+	for len(points) > 0 {
+		n := min(len(points), chunkPoints)
+		var skipErr error
+		buf, skipErr = outputs.AppendLineProtocol(buf, points[:n], opt)
+		points = points[n:]
+		var se *outputs.SkippedError
+		if errors.As(skipErr, &se) {
+			w.overflow.Add(int64(se.Counts[outputs.ReasonUintOverflow]))
+		}
+		if len(buf) < chunkBytes && len(points) > 0 {
+			continue
+		}
+		if len(buf) == 0 {
+			continue
+		}
+		if _, err := w.out.Write(buf); err != nil {
+			w.buf = buf[:0]
+			return outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("write line protocol to %s: %w", w.name(), err))
+		}
+		buf = buf[:0]
 	}
-	if len(w.buf) == 0 {
-		return nil
+	if cap(buf) > 2*chunkBytes {
+		buf = nil // a few very long lines grew it: not kept
 	}
-	if _, err := w.out.Write(w.buf); err != nil {
-		return outputs.NewError(outputs.Retryable, 0, 0, "", fmt.Errorf("write line protocol to %s: %w", w.name(), err))
-	}
+	w.buf = buf
 	return nil
 }
+
+const (
+	// chunkBytes is about how much line protocol one write(2) carries.
+	chunkBytes = 64 << 10
+	// chunkPoints is how many points are encoded between checks of the buffer's length.
+	chunkPoints = 16
+)
 
 // UintAsInt implements outputs.UintEncoder, so that the Output pins the types the file
 // holds (integer for counters with uint_support false).

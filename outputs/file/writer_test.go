@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -152,5 +153,51 @@ func TestFileOneTypePerField(t *testing.T) {
 				t.Errorf("uintAsInt=%v: file lacks %q:\n%s", uintAsInt, want, b)
 			}
 		}
+	}
+}
+
+// writes records each write(2) the Writer makes.
+type writes struct {
+	bytes.Buffer
+	sizes []int
+}
+
+func (w *writes) Write(b []byte) (int, error) {
+	w.sizes = append(w.sizes, len(b))
+	return w.Buffer.Write(b)
+}
+
+// A large batch goes out in chunks of whole lines, every line exactly once, and the
+// Writer does not keep a buffer the size of the batch.
+func TestFileLargeBatchInChunks(t *testing.T) {
+	out := &writes{}
+	w := NewWriter(out, Config{}, nil)
+	const n = 5000
+	batch := make([]collector.Point, n)
+	for i := range batch {
+		batch[i] = point(uint64(i))
+	}
+	if err := w.Write(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d", len(lines), n)
+	}
+	for i, l := range lines {
+		if want := fmt.Sprintf("in-octets=%du ", i); !strings.Contains(l, want) {
+			t.Fatalf("line %d is %q, want it to contain %q", i, l, want)
+		}
+	}
+	if len(out.sizes) < 2 {
+		t.Errorf("%d write(2) calls for %d bytes, want it chunked", len(out.sizes), out.Len())
+	}
+	for _, s := range out.sizes {
+		if s > chunkBytes+chunkPoints*200 {
+			t.Errorf("a write of %d bytes, want about %d at most", s, chunkBytes)
+		}
+	}
+	if c := cap(w.buf); c > 2*chunkBytes {
+		t.Errorf("the Writer keeps a %d-byte buffer after the batch, want at most %d", c, 2*chunkBytes)
 	}
 }

@@ -37,6 +37,8 @@ type Session struct {
 	polls  int // polls started, for Table.Every
 	// How the agent lets derived tables' column sets be walked (derive.go), by column set.
 	derivedPlans map[string]*tablePlan
+	// eager walks fallback columns on every poll, as before walkLazy (tests compare).
+	eager bool
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
@@ -156,7 +158,7 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats, eager: s.eager}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
@@ -206,7 +208,7 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 				points = append(points, pts...)
 				continue
 			}
-			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
+			d, err := w.walkLazy(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {

@@ -3,6 +3,7 @@ package snmp
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/collector/snmp/snmptest"
+	"github.com/netpulse/netpulse/internal/peers"
+	"github.com/netpulse/netpulse/internal/sim"
 )
 
 // The steady-state savings (walkLazy's fallback columns) must not change a single point:
@@ -71,15 +74,24 @@ func (p *pair) del(t *testing.T, oid string) {
 // the requests each made.
 func (p *pair) poll(t *testing.T, what string) (eagerReqs, steadyReqs int) {
 	t.Helper()
+	got, want, e, s := p.pollBoth(t, what)
+	if got != want {
+		t.Fatalf("%s: points differ\n%s", what, lineDiff(got, want))
+	}
+	return e, s
+}
+
+// pollBoth polls both and fails on a difference in errors or counters; it returns both
+// polls' line protocol and requests.
+func (p *pair) pollBoth(t *testing.T, what string) (steadyLP, eagerLP string, eagerReqs, steadyReqs int) {
+	t.Helper()
 	e0, s0 := p.eagerFake.Requests(), p.steadyFake.Requests()
 	ep, eerr := p.eager.Poll(context.Background())
 	sp, serr := p.steady.Poll(context.Background())
 	if (eerr == nil) != (serr == nil) || eerr != nil && eerr.Error() != serr.Error() {
 		t.Fatalf("%s: errors differ: eager %v, steady %v", what, eerr, serr)
 	}
-	if got, want := encodeLP(t, sp), encodeLP(t, ep); got != want {
-		t.Fatalf("%s: points differ\n%s", what, lineDiff(got, want))
-	}
+	steadyLP, eagerLP = encodeLP(t, sp), encodeLP(t, ep)
 	for _, c := range []struct {
 		name string
 		e, s int64
@@ -92,7 +104,7 @@ func (p *pair) poll(t *testing.T, what string) (eagerReqs, steadyReqs int) {
 			t.Fatalf("%s: %s: eager %d, steady %d", what, c.name, c.e, c.s)
 		}
 	}
-	return p.eagerFake.Requests() - e0, p.steadyFake.Requests() - s0
+	return steadyLP, eagerLP, p.eagerFake.Requests() - e0, p.steadyFake.Requests() - s0
 }
 
 // lineDiff shows the first differing lines.
@@ -219,4 +231,223 @@ func TestLazyFallbacksFollowTheAgent(t *testing.T) {
 	if s >= e {
 		t.Errorf("after the next full walk: %d requests, want fewer than %d again", s, e)
 	}
+}
+
+// TestMetaCacheFollowsTheAgent renames a sensor's entity on a recorded Cumulus switch (15
+// ENTITY-SENSOR rows named through entPhysicalTable, with entLastChangeTime) in each of the
+// ways metaCache (meta.go) watches for, and checks when the new name shows.
+func TestMetaCacheFollowsTheAgent(t *testing.T) {
+	pdus, err := snmptest.LoadSnmprecFile(filepath.Join("testdata", "devices-full", "cumulus_bgp.snmprec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Profiles = AutoProfiles(nil)
+	p := newPair(t, pdus, cfg)
+	const nameOID = "." + oidEntPhysicalEntry + ".7.100000001" // PSU1Temp1, a sensor
+	rename := func(name string) {
+		p.set(t, gosnmp.SnmpPDU{Name: nameOID, Type: gosnmp.OctetString, Value: []byte(name)})
+	}
+	p.poll(t, "first poll")
+	e, s := p.poll(t, "second poll")
+	if s >= e {
+		t.Errorf("second poll: %d requests, want fewer than %d (entity names kept)", s, e)
+	}
+	if got := p.steady.meta.polls; got != 1 {
+		t.Errorf("second poll: the cache served %d polls, want 1", got)
+	}
+
+	rename("PSU1Temp1-a")
+	p.set(t, gosnmp.SnmpPDU{Name: oidEntLastChangeTime, Type: gosnmp.TimeTicks, Value: uint32(275158900)})
+	p.poll(t, "renamed, entLastChangeTime moved")
+
+	rename("PSU1Temp1-b")
+	p.set(t, gosnmp.SnmpPDU{Name: oidSysUpTime, Type: gosnmp.TimeTicks, Value: uint32(1000)})
+	p.poll(t, "renamed, the agent restarted (sysUpTime went back)")
+
+	// No signal at all: the old name stays until the cache is read again, within
+	// metaRefreshEvery polls, and then the poll is the eager one's again.
+	rename("PSU1Temp1-c")
+	stale := 0
+	for i := 0; ; i++ {
+		got, want, _, _ := p.pollBoth(t, "renamed silently")
+		if got == want {
+			break
+		}
+		if !strings.Contains(got, "PSU1Temp1-b") || strings.Contains(got, "PSU1Temp1-c") {
+			t.Fatalf("renamed silently, poll %d: not the old name where they differ\n%s", i+1, lineDiff(got, want))
+		}
+		stale++
+		if stale >= metaRefreshEvery {
+			t.Fatalf("renamed silently: still the old name after %d polls", stale)
+		}
+	}
+	if stale == 0 {
+		t.Errorf("renamed silently: the new name showed at once; the test did not see the cache at work")
+	}
+	t.Logf("a silent rename showed after %d polls (at most %d)", stale+1, metaRefreshEvery)
+
+	// A new sensor (a lookup the cache cannot answer): its names in the same poll, and
+	// everything read afresh in the next, so a silent rename made with it shows then.
+	rename("PSU1Temp1-d")
+	for _, v := range []gosnmp.SnmpPDU{
+		{Name: "." + oidEntPhysicalEntry + ".7.100000099", Type: gosnmp.OctetString, Value: []byte("NewTemp99")},
+		{Name: "." + oidEntPhysicalEntry + ".4.100000099", Type: gosnmp.Integer, Value: 1},
+		{Name: "." + oidEntPhySensor + ".1.100000099", Type: gosnmp.Integer, Value: 8},
+		{Name: "." + oidEntPhySensor + ".2.100000099", Type: gosnmp.Integer, Value: 9},
+		{Name: "." + oidEntPhySensor + ".3.100000099", Type: gosnmp.Integer, Value: 0},
+		{Name: "." + oidEntPhySensor + ".4.100000099", Type: gosnmp.Integer, Value: 41},
+		{Name: "." + oidEntPhySensor + ".5.100000099", Type: gosnmp.Integer, Value: 1},
+	} {
+		p.set(t, v)
+	}
+	got, _, _, _ := p.pollBoth(t, "new sensor")
+	if !strings.Contains(got, "component_name=NewTemp99") {
+		t.Errorf("new sensor: not named in its first poll:\n%s", got)
+	}
+	p.poll(t, "the poll after the new sensor")
+}
+
+// pointShapes renders points without their numbers: measurement, tags, field names, and the
+// text and boolean values (names, descriptions, states), for agents whose counters and
+// readings move between two polls.
+func pointShapes(points []collector.Point) string {
+	var b strings.Builder
+	for _, p := range points {
+		b.WriteString(p.Measurement)
+		for _, tg := range p.Tags {
+			b.WriteString("," + tg.Key + "=" + tg.Value)
+		}
+		for _, f := range p.Fields {
+			b.WriteString(" " + f.Key)
+			switch f.Kind {
+			case collector.KindString:
+				b.WriteString("=" + strconv.Quote(f.StringValue()))
+			case collector.KindBool:
+				b.WriteString("=" + strconv.FormatBool(f.BoolValue()))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// steadyAgainst polls a live agent with an eager and a steady session (New: real sockets)
+// polls times, alternately, and compares the points' shapes; it returns the requests each
+// made (counted by the agent's clients).
+func steadyAgainst(t *testing.T, cfg Config, polls int) (eagerReqs, steadyReqs int) {
+	t.Helper()
+	var cs [2]*countingClient
+	var ss [2]*Session
+	for i := range ss {
+		c, err := Dial(context.Background(), &cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs[i] = &countingClient{Client: c}
+		if ss[i], err = NewWithClient(cfg, collector.Runtime{}, nil, cs[i]); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ss[i].Close() })
+	}
+	ss[0].eager = true
+	for i := range polls {
+		var shapes [2]string
+		for j, s := range ss {
+			points, err := s.Poll(context.Background())
+			if err != nil {
+				t.Fatalf("poll %d (eager %v): %v", i+1, s.eager, err)
+			}
+			shapes[j] = pointShapes(points)
+		}
+		if shapes[0] != shapes[1] {
+			t.Fatalf("poll %d: points differ\n%s", i+1, lineDiff(shapes[1], shapes[0]))
+		}
+	}
+	return cs[0].n, cs[1].n
+}
+
+// TestSteadySimulator polls the simulator (the fleet's profiles, v2c and v3 authPriv) both
+// ways, live and from a snapshot of its MIB view (exactly, numbers included).
+func TestSteadySimulator(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 48, Seed: 1}, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); f.Wait() })
+	d := f.Devices()[0]
+	dev := simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}
+	for _, version := range []string{"2c", "3"} {
+		t.Run("v"+version, func(t *testing.T) {
+			cfg := simBenchConfig(t, dev, version)
+			e, s := steadyAgainst(t, cfg, 4)
+			t.Logf("4 polls: %d requests as before, %d now", e, s)
+			if s >= e {
+				t.Errorf("%d requests, want fewer than %d", s, e)
+			}
+		})
+	}
+	t.Run("snapshot", func(t *testing.T) {
+		cfg := simBenchConfig(t, dev, "2c")
+		p := newPair(t, snapshotAgent(t, cfg), cfg)
+		for i := range 4 {
+			p.poll(t, "poll "+strconv.Itoa(i+1))
+		}
+	})
+}
+
+// TestSteadySnmpd polls net-snmp's snmpd (profiles: [auto]) both ways, live with every
+// identity and from a snapshot of its MIB view.
+func TestSteadySnmpd(t *testing.T) {
+	agent := peers.StartSnmpd(t)
+	for _, id := range identities() {
+		t.Run(id.name, func(t *testing.T) {
+			cfg := agentConfig(t, agent.Addr, id.cfg)
+			cfg.Profiles = AutoProfiles(nil)
+			steadyAgainst(t, cfg, 3)
+		})
+	}
+	t.Run("snapshot", func(t *testing.T) {
+		cfg := agentConfig(t, agent.Addr, identities()[1].cfg)
+		cfg.Profiles = AutoProfiles(nil)
+		p := newPair(t, snapshotAgent(t, cfg), cfg)
+		for i := range 3 {
+			p.poll(t, "poll "+strconv.Itoa(i+1))
+		}
+	})
+}
+
+// snapshotAgent walks the agent's whole MIB view (GETBULK from 1.3) into varbinds for a fake.
+func snapshotAgent(t *testing.T, cfg Config) []gosnmp.SnmpPDU {
+	t.Helper()
+	c, err := Dial(context.Background(), &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var out []gosnmp.SnmpPDU
+	cursor := ".1.3"
+	for range 100000 {
+		pkt, err := c.GetBulk(context.Background(), []string{cursor}, 50)
+		if err != nil {
+			t.Fatalf("snapshot after %s: %v", cursor, err)
+		}
+		if len(pkt.Variables) == 0 {
+			t.Fatalf("snapshot after %s: empty answer", cursor)
+		}
+		for _, v := range pkt.Variables {
+			if v.Type == gosnmp.EndOfMibView {
+				return out
+			}
+			if b, ok := v.Value.([]byte); ok {
+				v.Value = slices.Clone(b)
+			}
+			out = append(out, v)
+			cursor = v.Name
+		}
+	}
+	t.Fatal("snapshot: no end of the MIB view")
+	return nil
 }

@@ -182,7 +182,7 @@ func (s *Session) getScalars(ctx context.Context, w *walker, cache columnCache, 
 	if !sig {
 		return cells, err
 	}
-	s.meta.took(all, cells, err, cache)
+	s.meta.took(all, cells, err, cache, s.metaCols)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package snmp
 import (
 	"context"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -450,4 +451,55 @@ func snapshotAgent(t *testing.T, cfg Config) []gosnmp.SnmpPDU {
 	}
 	t.Fatal("snapshot: no end of the MIB view")
 	return nil
+}
+
+// TestSteadySessionMemory measures what the steady state keeps per session between polls
+// (the kept entity names, the walk plans' notes) against an eager session, polling the
+// simulator's 48-interface device with the fleet's profiles.
+func TestSteadySessionMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls 2 × 40 sessions")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 48, Seed: 1}, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); f.Wait() })
+	d := f.Devices()[0]
+	cfg := simBenchConfig(t, simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}, "2c")
+	cfg.Profiles = Share(cfg.Profiles) // as the loader hands them to a fleet's targets
+	heap := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	const n = 40
+	perSession := func(eager bool) int64 {
+		h0 := heap()
+		ss := make([]*Session, n)
+		for i := range ss {
+			s, err := New(cfg, collector.Runtime{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.eager = eager
+			for range 2 {
+				if _, err := s.Poll(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ss[i] = s
+		}
+		per := (heap() - h0) / n
+		runtime.KeepAlive(ss)
+		return per
+	}
+	eager, steady := perSession(true), perSession(false)
+	t.Logf("heap per session after 2 polls: %d bytes eager, %d steady (%+d)", eager, steady, steady-eager)
+	if steady-eager > 4<<10 {
+		t.Errorf("the steady state keeps %d bytes more per session, want under 4 KiB", steady-eager)
+	}
 }

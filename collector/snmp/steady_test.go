@@ -503,3 +503,26 @@ func TestSteadySessionMemory(t *testing.T) {
 		t.Errorf("the steady state keeps %d bytes more per session, want under 4 KiB", steady-eager)
 	}
 }
+
+// TestSteadyAgentFaults polls a simulated agent that fails columns (genErr for every request
+// naming ifMtu, a column every poll reads, and ifInOctets, a fallback no row needs) and cuts
+// GETBULK answers with tooBig, both ways: the same points. (The plan steps down to one row
+// per request, so leaving columns out saves varbinds here, not requests.)
+func TestSteadyAgentFaults(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 12, Seed: 3, SNMPBulkTooBig: true,
+		SNMPGenErrColumns: []string{oidIfEntry + ".4", oidIfEntry + ".10"}}, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); f.Wait() })
+	d := f.Devices()[0]
+	cfg := testConfig(t)
+	cfg.Version, cfg.Community, cfg.Address, cfg.Name = "2c", collector.Secret(d.Community), d.Address, d.Name
+	e, s := steadyAgainst(t, cfg, 4)
+	t.Logf("4 polls: %d requests as before, %d now", e, s)
+	if s > e {
+		t.Errorf("%d requests, want at most %d", s, e)
+	}
+}

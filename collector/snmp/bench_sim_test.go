@@ -104,7 +104,7 @@ func startSimChild(b *testing.B, ifs int) simChildDevice {
 
 // simBenchConfig is the config `netpulse sim` writes for d, v2c or v3 authPriv SHA/AES,
 // with the loader's defaults.
-func simBenchConfig(b *testing.B, d simChildDevice, version string) Config {
+func simBenchConfig(b testing.TB, d simChildDevice, version string) Config {
 	b.Helper()
 	retries := DefaultRetries
 	cfg := Config{Name: "sim-bench", Address: d.Address, Tags: []collector.Tag{{Key: "site", Value: "sim"}},

@@ -549,6 +549,8 @@ type columnData struct {
 	cells    map[string]cell
 	complete bool                // walked; else only the instances in asked were fetched
 	asked    map[string]struct{} // instances fetched by GET (absent ones too)
+	seeded   bool                // kept from earlier polls (meta.go), not read in this one
+	missed   bool                // seeded, and a lookup asked for an instance it lacked
 }
 
 // lookupGetMax is the largest number of instances a lookup fetches with GETs (in batches of
@@ -651,6 +653,9 @@ func fetchTable(ctx context.Context, w *walker, cache columnCache, plans planFor
 				} else if _, ok := cd.asked[k]; !ok {
 					missing = append(missing, k)
 				}
+			}
+			if cd != nil && cd.seeded && len(missing) > 0 {
+				cd.missed = true // the entity table changed: read it afresh next poll (meta.go)
 			}
 			if len(missing) > lookupGetMax {
 				walk = append(walk, col)

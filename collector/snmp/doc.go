@@ -9,7 +9,11 @@
 // answers part of a walk with tooBig or genErr, the walk steps down (fewer repetitions, fewer
 // columns per request, the column alone) and finally skips the column, counted in
 // Stats.SkippedColumns; the steps that worked are kept per table for the next polls (walk.go,
-// IF-MIB.md).
+// IF-MIB.md). Columns read only as a fallback (Table.Fallbacks) are walked when a row needs
+// them, with every column on the first and every 20th poll (walk.go walkLazy); the
+// entPhysicalTable names that sensor lookups read are kept per session while
+// entLastChangeTime and sysUpTime say nothing changed, and read afresh every 20 polls
+// (meta.go). Both leave the points as they would be with everything read every poll.
 //
 // Names come from profiles, never from MIB files: the built-in "system" and "if-mib"
 // (IF-MIB.md documents its OpenConfig-style mapping), the device profiles of

@@ -109,7 +109,7 @@ func (s *Session) needMatch() bool {
 // matchProfiles reads the device's identity when unknown (or sysUpTime alone when known)
 // and decides s.active. A device that has restarted is identified again: its software, and
 // so its sysObjectID, may have changed.
-func (s *Session) matchProfiles(ctx context.Context, w *walker) error {
+func (s *Session) matchProfiles(ctx context.Context, w *walker, cache columnCache) error {
 	if s.active == nil {
 		s.active = make([]bool, len(s.profiles))
 		for i := range s.active {
@@ -120,7 +120,7 @@ func (s *Session) matchProfiles(ctx context.Context, w *walker) error {
 		return nil
 	}
 	if s.device != nil {
-		cells, err := w.getScalars(ctx, []string{oidSysUpTime})
+		cells, err := s.getScalars(ctx, w, cache, []string{oidSysUpTime})
 		if err != nil {
 			return fmt.Errorf("read sysUpTime: %w", err)
 		}
@@ -131,7 +131,7 @@ func (s *Session) matchProfiles(ctx context.Context, w *walker) error {
 		}
 		s.log.Info("snmp agent restarted (sysUpTime went back): matching profiles again")
 	}
-	cells, err := w.getScalars(ctx, []string{oidSysObjectID, oidSysDescr, oidSysUpTime})
+	cells, err := s.getScalars(ctx, w, cache, []string{oidSysObjectID, oidSysDescr, oidSysUpTime})
 	if err != nil {
 		return fmt.Errorf("read sysObjectID to match profiles: %w", err)
 	}

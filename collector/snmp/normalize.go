@@ -81,6 +81,9 @@ type tableSpec struct {
 	tags         []valueSpec
 	fields       []valueSpec
 	ext          *extSpec // derived values (derive.go); nil for plain tables
+	// fbOnly marks the columns read only as a fallback (Table.Fallbacks) of a plain
+	// table, which walkLazy reads only when a row needs them; nil when there are none.
+	fbOnly []bool
 }
 
 // scalarSpec is a compiled Scalar: the OIDs to GET (with instance) and the values read.
@@ -167,9 +170,37 @@ func compileProfile(p Profile) (compiledProfile, error) {
 		if err = compileExt(&t, &ts); err != nil {
 			return compiledProfile{}, err
 		}
+		ts.fbOnly = fallbackOnly(&ts)
 		cp.tables = append(cp.tables, ts)
 	}
 	return cp, nil
+}
+
+// fallbackOnly returns which columns of a plain table are only ever a fallback, or nil when
+// none is (or the table has derived values, whose columns fetchTable reads).
+func fallbackOnly(ts *tableSpec) []bool {
+	if ts.ext != nil {
+		return nil
+	}
+	primary := make([]bool, len(ts.columns))
+	fb := make([]bool, len(ts.columns))
+	for _, vs := range [][]valueSpec{ts.tags, ts.fields} {
+		for _, v := range vs {
+			primary[v.col] = true
+			if v.fallback >= 0 {
+				fb[v.fallback] = true
+			}
+		}
+	}
+	any := false
+	for c := range fb {
+		fb[c] = fb[c] && !primary[c]
+		any = any || fb[c]
+	}
+	if !any {
+		return nil
+	}
+	return fb
 }
 
 // compileValues compiles one name → OID map; col assigns column numbers. types is nil for
@@ -464,7 +495,7 @@ func indexValue(name, idx string) collector.Field {
 // empty string.
 func pickValue(vs *valueSpec, cells []cell, st *normStats) (collector.Field, bool) {
 	f, ok := convert(vs, cells[vs.col], st)
-	if ok && !(f.Kind == collector.KindString && f.StringValue() == "") {
+	if usable(f, ok) {
 		return f, true
 	}
 	if vs.fallback >= 0 {
@@ -473,6 +504,12 @@ func pickValue(vs *valueSpec, cells []cell, st *normStats) (collector.Field, boo
 		}
 	}
 	return f, ok
+}
+
+// usable reports whether pickValue takes a converted first value as it is (else it tries
+// the fallback column).
+func usable(f collector.Field, ok bool) bool {
+	return ok && !(f.Kind == collector.KindString && f.StringValue() == "")
 }
 
 // tagValue renders a field's value as a tag value.

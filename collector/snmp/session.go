@@ -37,6 +37,12 @@ type Session struct {
 	polls  int // polls started, for Table.Every
 	// How the agent lets derived tables' column sets be walked (derive.go), by column set.
 	derivedPlans map[string]*tablePlan
+	// Entity names kept across polls for lookups (meta.go), and the columns they are in.
+	meta     metaCache
+	metaCols []string
+	// eager walks fallback columns and reads looked-up entity names on every poll, as
+	// before walkLazy and metaCache (tests compare).
+	eager bool
 }
 
 // New returns a session for cfg (already checked by cfg.Validate, as targets.Load does),
@@ -89,6 +95,7 @@ func newSession(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, e
 		s.rowsHint = append(s.rowsHint, make([]int, len(cp.tables)))
 		s.plans = append(s.plans, make([]tablePlan, len(cp.tables)))
 	}
+	s.metaCols = metaLookupColumns(s.profiles)
 	return s, nil
 }
 
@@ -156,16 +163,39 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 		}
 		s.client = c
 	}
-	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats}
+	w := &walker{client: s.client, v1: s.cfg.Version == "1", maxReps: s.cfg.MaxRepetitions, log: s.log, stats: s.rt.Stats, eager: s.eager}
 	if w.maxReps == 0 {
 		w.maxReps = DefaultMaxRepetitions
 	}
-	if err := s.matchProfiles(ctx, w); err != nil {
+	cache := columnCache{}
+	s.meta.beginPoll(len(s.metaCols) > 0 && !s.eager)
+	points, updates, err := s.pollProfiles(ctx, w, cache, start, st)
+	s.meta.keep(cache, s.metaCols, err == nil)
+	return points, updates, err
+}
+
+// getScalars is w.getScalars, with the signals of the entity cache (meta.go) added when
+// they are still to be read in this poll.
+func (s *Session) getScalars(ctx context.Context, w *walker, cache columnCache, oids []string) ([]cell, error) {
+	all, sig := s.meta.withSignals(oids)
+	cells, err := w.getScalars(ctx, all)
+	if !sig {
+		return cells, err
+	}
+	s.meta.took(all, cells, err, cache, s.metaCols)
+	if err != nil {
+		return nil, err
+	}
+	return cells[:len(oids)], nil
+}
+
+// pollProfiles reads the active profiles.
+func (s *Session) pollProfiles(ctx context.Context, w *walker, cache columnCache, start time.Time, st *normStats) ([]collector.Point, int, error) {
+	if err := s.matchProfiles(ctx, w, cache); err != nil {
 		err = explain(err, &s.cfg, "match profiles")
 		return nil, w.updates, err
 	}
 	s.polls++
-	cache := columnCache{}
 	var points []collector.Point
 	var firstErr error
 	for pi := range s.profiles {
@@ -175,7 +205,7 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 		}
 		for i := range p.scalars {
 			spec := &p.scalars[i]
-			cells, err := w.getScalars(ctx, spec.oids)
+			cells, err := s.getScalars(ctx, w, cache, spec.oids)
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("get", spec.measurement))
 				if fatal(err) {
@@ -192,6 +222,12 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 		for i := range p.tables {
 			spec := &p.tables[i]
 			if spec.ext != nil {
+				if s.meta.pending && metaNeeded(spec) {
+					// No GET of this poll carried the signals yet: one of their own.
+					if _, err := s.getScalars(ctx, w, cache, nil); err != nil && fatal(err) {
+						return points, w.updates, explain(err, &s.cfg, p.what("walk", spec.measurement))
+					}
+				}
 				pts, err := s.pollDerived(ctx, w, cache, spec, &s.rowsHint[pi][i], start, prev, st)
 				if len(pts) > 0 || !spec.ext.otherwise {
 					prev = len(pts) // a chain of otherwise tables stops at the first that wrote
@@ -206,7 +242,7 @@ func (s *Session) poll(ctx context.Context, start time.Time, st *normStats) ([]c
 				points = append(points, pts...)
 				continue
 			}
-			d, err := w.walkTable(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
+			d, err := w.walkLazy(ctx, spec, s.rowsHint[pi][i], &s.plans[pi][i])
 			if err != nil {
 				err = explain(err, &s.cfg, p.what("walk", spec.measurement))
 				if fatal(err) {

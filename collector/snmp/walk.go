@@ -2,6 +2,7 @@ package snmp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -32,6 +33,7 @@ type walker struct {
 	log     *slog.Logger
 	stats   *collector.Stats // SkippedColumns; may be nil
 	updates int              // varbinds received
+	eager   bool             // walk fallback columns every poll (tests compare the two)
 }
 
 // tablePlan is how one table is walked on one target, learned from the agent's errors and
@@ -44,13 +46,19 @@ type tablePlan struct {
 	skip   []bool // per column: not asked (the agent failed it even alone, before any row)
 	warned []bool // per column: its failure was logged (once, until it is read again)
 	polls  int    // polls since the plan degraded (re-probe after reprobeEvery)
+
+	// Fallback-only columns (walkLazy): which ones a row needed when they were last looked
+	// at, and how many polls ago every column was walked.
+	fbNeed  []bool
+	fbPolls int
+	fbRead  bool // every column was walked at least once with this plan
 }
 
 // begin readies the plan for a poll of a table of n columns with configured reps: a new
 // plan starts from the configuration, a degraded one is reset every reprobeEvery polls.
 func (p *tablePlan) begin(n int, reps uint32) {
 	if len(p.skip) != n {
-		*p = tablePlan{solo: make([]bool, n), skip: make([]bool, n), warned: make([]bool, n)}
+		*p = tablePlan{solo: make([]bool, n), skip: make([]bool, n), warned: make([]bool, n), fbNeed: make([]bool, n)}
 		p.reps, p.width = reps, maxOIDsPerRequest
 		return
 	}
@@ -87,15 +95,113 @@ func (p *tablePlan) begin(n int, reps uint32) {
 // logged once. When no column yields a row and one failed, the table's error is returned.
 func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, plan *tablePlan) (*tableData, error) {
 	n := len(spec.columns)
-	reps := max(w.maxReps, 1)
-	plan.begin(n, reps)
+	plan.begin(n, max(w.maxReps, 1))
+	return w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, nil)
+}
+
+// walkLazy is walkTable for a plain table with fallback columns (Table.Fallbacks: the
+// 32-bit counters of if-mib, ifDescr for a missing ifName). A fallback column is read only
+// where a row's first column has no usable value (pickValue), which on most agents is no
+// row at all: if-mib's nine fallback columns were 30 % of a 48-interface poll's varbinds and
+// a quarter of its requests, read and thrown away. So the fallback-only columns are walked
+// when a row needs them:
+//   - the first poll of a plan, and every reprobeEvery-th poll after, walks every column
+//     together, as walkTable does, and notes which fallback columns some row needed;
+//   - the other polls walk the other columns plus those noted, then check every row, and
+//     walk in the same poll the fallback columns a row needs that were not read (a new
+//     interface without ifHCInOctets), noting them for the next polls.
+//
+// The points are the same as walkTable's: pickValue reads a fallback only where the first
+// column's value is unusable, and every such row has its fallback read in the same poll.
+// One case waits for the next full walk: a row that exists in a fallback column and in no
+// other column of the table (no agent does this with ifTable and ifXTable, whose rows share
+// ifType, ifMtu and the error counters).
+func (w *walker) walkLazy(ctx context.Context, spec *tableSpec, rowsHint int, plan *tablePlan) (*tableData, error) {
+	if spec.fbOnly == nil || w.eager {
+		return w.walkTable(ctx, spec, rowsHint, plan)
+	}
+	n := len(spec.columns)
+	plan.begin(n, max(w.maxReps, 1))
+	if !plan.fbRead || plan.fbPolls+1 >= reprobeEvery {
+		d, err := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, nil)
+		if err != nil {
+			return nil, err
+		}
+		plan.fbRead, plan.fbPolls = true, 0
+		clear(plan.fbNeed)
+		spec.needFallbacks(d, nil, plan.fbNeed)
+		return d, nil
+	}
+	plan.fbPolls++
+	want := make([]bool, n)
+	for c := range n {
+		want[c] = !spec.fbOnly[c] || plan.fbNeed[c]
+	}
+	d, err := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, want)
+	if err != nil {
+		if !errors.Is(err, ErrBadResponse) {
+			return nil, err
+		}
+		// No column walked yielded a row: as in walkTable, the fallback columns may still
+		// have some, and the table fails only when they have none either.
+		for c := range want {
+			want[c] = !want[c]
+		}
+		d2, err2 := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, want)
+		if err2 != nil || len(d2.indexes) == 0 {
+			return nil, err
+		}
+		return d2, nil
+	}
+	need := make([]bool, n)
+	if !spec.needFallbacks(d, want, need) {
+		return d, nil
+	}
+	for c := range n {
+		plan.fbNeed[c] = plan.fbNeed[c] || need[c]
+	}
+	return w.walkInto(ctx, spec, d, plan, need)
+}
+
+// needFallbacks marks in need the fallback-only columns, not among read (nil: none), that
+// some row of d needs: its first column's value is not one pickValue would take. It reports
+// whether it marked any.
+func (spec *tableSpec) needFallbacks(d *tableData, read, need []bool) bool {
+	var scratch normStats // the real counts are taken when the points are built
+	marked := false
+	check := func(vs []valueSpec, cells []cell) {
+		for i := range vs {
+			fb := vs[i].fallback
+			if fb < 0 || !spec.fbOnly[fb] || need[fb] || read != nil && read[fb] {
+				continue
+			}
+			if f, ok := convert(&vs[i], cells[vs[i].col], &scratch); !usable(f, ok) {
+				need[fb], marked = true, true
+			}
+		}
+	}
+	for r := range d.indexes {
+		cells := d.cells[r*d.ncols : (r+1)*d.ncols]
+		check(spec.tags, cells)
+		check(spec.fields, cells)
+		scratch.conflicts = scratch.conflicts[:0]
+	}
+	return marked
+}
+
+// walkInto is walkTable's walk into d, of the columns want holds (nil: all), with a plan
+// already begun for this poll.
+func (w *walker) walkInto(ctx context.Context, spec *tableSpec, d *tableData, plan *tablePlan, want []bool) (*tableData, error) {
+	n := len(spec.columns)
 	startReps, startWidth := plan.reps, plan.width
-	d := newTableData(n, rowsHint)
 	cursor := slices.Clone(spec.columns)
 	done := make([]bool, n)
 	rows := make([]int, n) // values read per column in this poll
 	for c := range n {
-		if plan.skip[c] {
+		switch {
+		case want != nil && !want[c]:
+			done[c] = true // not asked in this walk (a fallback column no row needs)
+		case plan.skip[c]:
 			done[c] = true
 			w.countSkipped()
 		}
@@ -223,7 +329,7 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, p
 			"max_repetitions", plan.reps, "columns_per_request", min(plan.width, n))
 	}
 	for c := range n {
-		if plan.warned[c] && !failed[c] && !plan.skip[c] {
+		if plan.warned[c] && !failed[c] && !plan.skip[c] && (want == nil || want[c]) {
 			plan.warned[c] = false
 			w.log.Info("snmp column readable again", "measurement", spec.measurement, "oid", spec.columns[c], "rows", rows[c])
 		}

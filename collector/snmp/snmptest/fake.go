@@ -73,6 +73,20 @@ func (f *Fake) Set(p gosnmp.SnmpPDU) error {
 	return nil
 }
 
+// Delete removes one object, if present (for tests where a row or value goes away).
+func (f *Fake) Delete(oid string) error {
+	arcs, err := ParseOID(oid)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if i, found := slices.BinarySearchFunc(f.entries, arcs, func(e entry, t []uint32) int { return slices.Compare(e.arcs, t) }); found {
+		f.entries = slices.Delete(f.entries, i, i+1)
+	}
+	return nil
+}
+
 // Requests returns how many requests the fake answered.
 func (f *Fake) Requests() int {
 	f.mu.Lock()

@@ -100,7 +100,9 @@ if [ "$secs" = 0 ]; then
   /usr/bin/env time -f '%e %U %S %M' -o "$tmp/time" \
     "$collector_bin" run --once --config "$tmp/fleet.yaml" --summary-json "$tmp/summary.json" \
     --log-level error 2>"$tmp/run.log" || true
-  read -r wall user sys rss <"$tmp/time"
+  # time(1) puts "Command exited with non-zero status N" first when netpulse exits non-zero
+  # (some target failed): the figures are its last line.
+  read -r wall user sys rss < <(tail -n 1 "$tmp/time")
   python3 - "$tmp/summary.json" "$wall" "$user" "$sys" "$rss" "$snmp" "$gnmi" "$ifaces" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -371,15 +371,7 @@ func steadyAgainst(t *testing.T, cfg Config, polls int) (eagerReqs, steadyReqs i
 // TestSteadySimulator polls the simulator (the fleet's profiles, v2c and v3 authPriv) both
 // ways, live and from a snapshot of its MIB view (exactly, numbers included).
 func TestSteadySimulator(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 48, Seed: 1}, nil)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); f.Wait() })
-	d := f.Devices()[0]
-	dev := simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}
+	dev := startSimDevice(t)
 	for _, version := range []string{"2c", "3"} {
 		t.Run("v"+version, func(t *testing.T) {
 			cfg := simBenchConfig(t, dev, version)
@@ -460,15 +452,7 @@ func TestSteadySessionMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("polls 2 × 40 sessions")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 48, Seed: 1}, nil)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); f.Wait() })
-	d := f.Devices()[0]
-	cfg := simBenchConfig(t, simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}, "2c")
+	cfg := simBenchConfig(t, startSimDevice(t), "2c")
 	cfg.Profiles = Share(cfg.Profiles) // as the loader hands them to a fleet's targets
 	heap := func() int64 {
 		runtime.GC()
@@ -525,4 +509,19 @@ func TestSteadyAgentFaults(t *testing.T) {
 	if s > e {
 		t.Errorf("%d requests, want at most %d", s, e)
 	}
+}
+
+// startSimDevice serves the fleet's simulated 48-interface device in this process until the
+// test ends.
+func startSimDevice(t *testing.T) simChildDevice {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	f, err := sim.Start(ctx, sim.Config{SNMPDevices: 1, Interfaces: 48, Seed: 1}, nil)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); f.Wait() })
+	d := f.Devices()[0]
+	return simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}
 }

@@ -186,3 +186,49 @@ func BenchmarkSimPoll(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSimFirstPoll is BenchmarkSimPoll's first poll of a new session: socket, SNMPv3
+// engine discovery, profile matching, full walks (fallback columns, entity names), as every
+// target of a starting daemon makes within its first interval. Its cost against
+// BenchmarkSimPoll's is what the first minute of a fleet costs over the steady ones.
+//
+//	go test ./collector/snmp -run '^$' -bench 'BenchmarkSimPoll|BenchmarkSimFirstPoll' -count 6
+func BenchmarkSimFirstPoll(b *testing.B) {
+	const ifs = 48
+	d := startSimChild(b, ifs)
+	for _, version := range []string{"2c", "3"} {
+		b.Run("v"+version, func(b *testing.B) {
+			cfg := simBenchConfig(b, d, version)
+			cfg.Profiles = Share(cfg.Profiles) // compiled once for the fleet, as the daemon does
+			var buf []byte
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			points := 0
+			for range b.N {
+				c, err := Dial(context.Background(), &cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s, err := NewWithClient(cfg, collector.Runtime{Stats: &collector.Stats{}}, nil, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				pts, err := s.Poll(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if buf, err = outputs.AppendLineProtocol(buf[:0], pts, outputs.EncodeOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				points = len(pts)
+				s.Close()
+			}
+			cpu := cpuTime() - cpu0
+			b.StopTimer()
+			if points < ifs {
+				b.Fatalf("%d points, want at least one per interface (%d)", points, ifs)
+			}
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}

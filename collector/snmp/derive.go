@@ -762,8 +762,8 @@ func walkColumns(ctx context.Context, w *walker, cache columnCache, plans planFo
 // prevPoints is the number of points the previous table of the profile wrote (for
 // Otherwise).
 func (s *Session) pollDerived(ctx context.Context, w *walker, cache columnCache, spec *tableSpec, hint *int, start time.Time, prevPoints int, st *normStats) ([]collector.Point, error) {
-	if e := spec.ext.every; e > 1 && (s.polls-1)%e != 0 {
-		return nil, nil
+	if e := spec.ext.every; e > 1 && s.polls > 1 && (s.polls-1+s.phase)%e != 0 {
+		return nil, nil // the first poll reads it; then every e-th at the target's phase
 	}
 	if spec.ext.otherwise && prevPoints > 0 {
 		return nil, nil

@@ -177,19 +177,38 @@ func TestProfilesMatchedOnceAndAgainAfterRestart(t *testing.T) {
 }
 
 func TestEveryAndOtherwise(t *testing.T) {
-	fake := matchAgent(t, "1.3.6.1.4.1.1000.5", 5000)
 	p := Profile{Name: "p", Tables: []Table{
 		{Measurement: "slow", Columns: map[string]string{"v": "1.3.6.1.4.1.99.1"}, ComputedFields: map[string]string{"v": "v"}, Every: 3},
 		{Measurement: "absent", Columns: map[string]string{"v": "1.3.6.1.4.1.99.7"}, ComputedFields: map[string]string{"v": "v"}},
 		{Measurement: "fallback", Columns: map[string]string{"v": "1.3.6.1.4.1.99.2"}, ComputedFields: map[string]string{"v": "v"}, Otherwise: true},
 		{Measurement: "skipped", Columns: map[string]string{"v": "1.3.6.1.4.1.99.1"}, ComputedFields: map[string]string{"v": "v"}, Otherwise: true},
 	}}
-	s, err := NewWithClient(Config{Version: "2c", Name: "dev", Interval: time.Minute, Timeout: time.Second, Profiles: []Profile{p}}, collector.Runtime{}, nil, fake)
-	if err != nil {
-		t.Fatal(err)
+	// Every 3 at phase 0 reads the table at polls 1, 4, 7; at phase 1 at polls 1, 3, 6 (the
+	// first poll always, then at the target's phase: spreadPhase).
+	for _, tc := range []struct {
+		phase int
+		want  []string
+	}{
+		{0, []string{"slow+fallback", "fallback", "fallback", "slow+fallback", "fallback", "fallback"}},
+		{1, []string{"slow+fallback", "fallback", "slow+fallback", "fallback", "fallback", "slow+fallback"}},
+	} {
+		fake := matchAgent(t, "1.3.6.1.4.1.1000.5", 5000)
+		s, err := NewWithClient(Config{Version: "2c", Name: "dev", Interval: time.Minute, Timeout: time.Second, Profiles: []Profile{p}}, collector.Runtime{}, nil, fake)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.phase = tc.phase
+		if got := pollMeasurements(t, s, len(tc.want)); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("phase %d: polls wrote %v, want %v", tc.phase, got, tc.want)
+		}
 	}
+}
+
+// pollMeasurements polls s n times and returns each poll's measurements joined by "+".
+func pollMeasurements(t *testing.T, s *Session, n int) []string {
+	t.Helper()
 	var got []string
-	for range 4 {
+	for range n {
 		points, err := s.Poll(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -200,10 +219,7 @@ func TestEveryAndOtherwise(t *testing.T) {
 		}
 		got = append(got, strings.Join(ms, "+"))
 	}
-	want := []string{"slow+fallback", "fallback", "fallback", "slow+fallback"}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("polls wrote %v, want %v", got, want)
-	}
+	return got
 }
 
 func TestSensorValidityCounted(t *testing.T) {

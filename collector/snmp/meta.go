@@ -55,6 +55,8 @@ type metaCache struct {
 	data    []byte      // instance and value of every entry, back to back
 	entries []metaEntry // nil: nothing kept
 	polls   int         // polls that used the entries since they were read
+	phase   int         // the session's spreadPhase: the first read counts as this many polls
+	started bool        // the entries were read once (the next reads start from 0)
 	change  cell        // entLastChangeTime when last seen
 	upTime  uint64      // sysUpTime when last seen (hundredths of a second)
 	haveUp  bool
@@ -205,6 +207,11 @@ func (m *metaCache) keep(cache columnCache, cols []string, ok bool) {
 	}
 	if m.entries == nil {
 		m.polls = 0 // read afresh in this poll
+		if !m.started {
+			// The first read is refreshed after metaRefreshEvery-phase polls, so a fleet's
+			// refreshes do not all come in the same interval.
+			m.polls, m.started = m.phase%metaRefreshEvery, true
+		}
 	}
 	var data []byte
 	var entries []metaEntry

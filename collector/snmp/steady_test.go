@@ -2,6 +2,7 @@ package snmp
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -245,6 +246,8 @@ func TestMetaCacheFollowsTheAgent(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Profiles = AutoProfiles(nil)
 	p := newPair(t, pdus, cfg)
+	// Phase 0: the first refresh after metaRefreshEvery polls (spreadPhase), on both.
+	p.steady.phase, p.steady.meta.phase, p.eager.phase = 0, 0, 0
 	const nameOID = "." + oidEntPhysicalEntry + ".7.100000001" // PSU1Temp1, a sensor
 	rename := func(name string) {
 		p.set(t, gosnmp.SnmpPDU{Name: nameOID, Type: gosnmp.OctetString, Value: []byte(name)})
@@ -524,4 +527,22 @@ func startSimDevice(t *testing.T) simChildDevice {
 	t.Cleanup(func() { cancel(); f.Wait() })
 	d := f.Devices()[0]
 	return simChildDevice{Address: d.Address, Community: d.Community, V3Users: d.V3Users}
+}
+
+// TestSpreadPhaseSpreadsAFleet: the phases of 2,000 targets named as `netpulse sim` names
+// them fall evenly over the reprobeEvery polls (each within ±30 % of 100), so the fleet's
+// periodic full reads come a twentieth at a time; and a name keeps its phase.
+func TestSpreadPhaseSpreadsAFleet(t *testing.T) {
+	var n [reprobeEvery]int
+	for i := range 2000 {
+		n[spreadPhase(fmt.Sprintf("sim-snmp-%04d-p%d", i%1000+1, i/1000))]++
+	}
+	for p, c := range n {
+		if c < 70 || c > 130 {
+			t.Errorf("phase %d: %d of 2,000 targets, want 70..130: %v", p, c, n)
+		}
+	}
+	if spreadPhase("router1") != spreadPhase("router1") {
+		t.Error("a name's phase changed")
+	}
 }

@@ -34,6 +34,7 @@ type walker struct {
 	stats   *collector.Stats // SkippedColumns; may be nil
 	updates int              // varbinds received
 	eager   bool             // walk fallback columns every poll (tests compare the two)
+	phase   int              // the session's spreadPhase (walkLazy's full walks)
 }
 
 // tablePlan is how one table is walked on one target, learned from the agent's errors and
@@ -51,7 +52,7 @@ type tablePlan struct {
 	// at, and how many polls ago every column was walked.
 	fbNeed  []bool
 	fbPolls int
-	fbRead  bool // every column was walked at least once with this plan
+	fbRead  bool // the plan made its first poll (its full walks are counted from then)
 }
 
 // begin readies the plan for a poll of a table of n columns with configured reps: a new
@@ -105,11 +106,15 @@ func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, p
 // row at all: if-mib's nine fallback columns were 30 % of a 48-interface poll's varbinds and
 // a quarter of its requests, read and thrown away. So the fallback-only columns are walked
 // when a row needs them:
-//   - the first poll of a plan, and every reprobeEvery-th poll after, walks every column
-//     together, as walkTable does, and notes which fallback columns some row needed;
-//   - the other polls walk the other columns plus those noted, then check every row, and
-//     walk in the same poll the fallback columns a row needs that were not read (a new
-//     interface without ifHCInOctets), noting them for the next polls.
+//   - every reprobeEvery-th poll walks every column together, as walkTable does, and notes
+//     which fallback columns some row needed; a target's first such poll comes at its
+//     spreadPhase (between its 2nd and its 20th poll), so a fleet that started together
+//     does not make all its full walks in the same interval;
+//   - the other polls, the first included (but on SNMPv1, whose first poll walks every
+//     column), walk the other columns plus those noted, then check every row, and walk in
+//     the same poll the fallback columns a row needs that were not read (a new interface
+//     without ifHCInOctets; on the first poll, every row of an agent without the 64-bit
+//     counters), noting them for the next polls.
 //
 // The points are the same as walkTable's: pickValue reads a fallback only where the first
 // column's value is unusable, and every such row has its fallback read in the same poll.
@@ -122,12 +127,22 @@ func (w *walker) walkLazy(ctx context.Context, spec *tableSpec, rowsHint int, pl
 	}
 	n := len(spec.columns)
 	plan.begin(n, max(w.maxReps, 1))
-	if !plan.fbRead || plan.fbPolls+1 >= reprobeEvery {
+	if !plan.fbRead && !w.v1 {
+		// A new plan: nothing noted yet, and its first full walk comes at the phase.
+		plan.fbRead, plan.fbPolls = true, w.phase%reprobeEvery
+		clear(plan.fbNeed)
+	} else if !plan.fbRead || plan.fbPolls+1 >= reprobeEvery {
+		// SNMPv1 has no Counter64, so every row needs the 32-bit fallbacks, and a GETNEXT
+		// walk costs a request per row however few columns it asks: a first poll that
+		// walked them apart would walk the table twice.
 		d, err := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, nil)
 		if err != nil {
 			return nil, err
 		}
-		plan.fbRead, plan.fbPolls = true, 0
+		plan.fbPolls = 0
+		if !plan.fbRead {
+			plan.fbRead, plan.fbPolls = true, w.phase%reprobeEvery
+		}
 		clear(plan.fbNeed)
 		spec.needFallbacks(d, nil, plan.fbNeed)
 		return d, nil

@@ -62,7 +62,7 @@ func interfaceFields(points []collector.Point) map[string][]string {
 // whose 484-byte messages cannot hold one 30-column if-mib row, and that answers tooBig
 // instead of cutting GETBULK answers, yields every interface with every field; an agent
 // answering genErr for ifMtu yields every interface without state/mtu, counted. Both in
-// v2c and v1, and the second poll, starting from the remembered plan, sends fewer requests.
+// v2c and v1, and the later polls, starting from the remembered plan, send no more requests.
 func TestSimFallback(t *testing.T) {
 	for _, version := range []string{"2c", "1"} {
 		_, normal := simAgent(t, sim.Config{})
@@ -87,7 +87,7 @@ func TestSimFallback(t *testing.T) {
 			logs := &logCounter{}
 			s := simSession(t, d, version, st, slog.New(logs))
 			var reqs []uint64
-			for poll := range 2 {
+			for poll := range 3 {
 				before := fleet.Stats().SNMPRequests
 				points, err := s.Poll(context.Background())
 				if err != nil {
@@ -107,17 +107,22 @@ func TestSimFallback(t *testing.T) {
 					}
 				}
 			}
-			wantSkipped := int64(0)
+			wantSkipped, wantWarns := int64(0), 0
 			if tc.missing != "" {
-				wantSkipped = 2
+				wantSkipped, wantWarns = int64(len(reqs)), 1 // counted on every poll, logged once
 			}
 			if n := st.SkippedColumns.Load(); n != wantSkipped {
 				t.Errorf("v%s %s: skipped columns %d, want %d", version, tc.name, n, wantSkipped)
 			}
-			if reqs[1] >= reqs[0] {
-				t.Errorf("v%s %s: requests per poll %v, want the second poll cheaper", version, tc.name, reqs)
+			// The remembered plan: the third poll steps down no further than the first two
+			// did. On SNMPv2c the first poll pays for learning the plan, so it is dearer; on
+			// SNMPv1 (no Counter64: every row needs its 32-bit fallbacks) the first poll walks
+			// those in a second walk of fewer columns (walkLazy) and can cost what a
+			// remembered plan does.
+			if reqs[2] > min(reqs[0], reqs[1]) || version == "2c" && reqs[2] >= reqs[0] {
+				t.Errorf("v%s %s: requests per poll %v, want the third poll no dearer than the first two (cheaper than the first on v2c)", version, tc.name, reqs)
 			}
-			if warns := strings.Count(strings.Join(logs.msgs, "\n"), "WARN snmp column skipped"); warns != int(wantSkipped/2) {
+			if warns := strings.Count(strings.Join(logs.msgs, "\n"), "WARN snmp column skipped"); warns != wantWarns {
 				t.Errorf("v%s %s: %d column warnings: %v", version, tc.name, warns, logs.msgs)
 			}
 			p := s.plans[1][0]

@@ -187,8 +187,8 @@ type Table struct {
 	// Otherwise reads the table only when the table before it in the profile wrote no
 	// point this poll (CISCO-ENHANCED-MEMPOOL-MIB, else CISCO-MEMORY-POOL-MIB).
 	Otherwise bool `yaml:"otherwise"`
-	// Every polls the table on every Nth poll only (the first poll always): inventory
-	// changes rarely. 0 or 1 is every poll.
+	// Every polls the table on every Nth poll only (the first poll always, then every Nth at
+	// the target's phase, spreadPhase): inventory changes rarely. 0 or 1 is every poll.
 	Every int `yaml:"every"`
 }
 

@@ -10,7 +10,7 @@
 // columns per request, the column alone) and finally skips the column, counted in
 // Stats.SkippedColumns; the steps that worked are kept per table for the next polls (walk.go,
 // IF-MIB.md). Columns read only as a fallback (Table.Fallbacks) are walked when a row needs
-// them, with every column on the first and every 20th poll (walk.go walkLazy); the
+// them, with every column every 20th poll at the target's phase (walk.go walkLazy); the
 // entPhysicalTable names that sensor lookups read are kept per session while
 // entLastChangeTime and sysUpTime say nothing changed, and read afresh every 20 polls
 // (meta.go). Both leave the points as they would be with everything read every poll.

@@ -598,7 +598,7 @@ func fetchTable(ctx context.Context, w *walker, cache columnCache, plans planFor
 	if err := fetchColumns(ctx, w, cache, plans, spec.columns, rowsHint); err != nil {
 		return nil, nil, err
 	}
-	d := newTableData(len(spec.columns), rowsHint)
+	d := spec.newData(rowsHint)
 	for c, oid := range spec.columns {
 		cd := cache[oid]
 		for _, idx := range cd.indexes {
@@ -773,5 +773,7 @@ func (s *Session) pollDerived(ctx context.Context, w *walker, cache columnCache,
 		return nil, err
 	}
 	*hint = len(d.indexes)
-	return extTablePoints(spec, d, lk, s.base, start, st), nil
+	points := extTablePoints(spec, d, lk, s.base, start, st)
+	spec.release(d)
+	return points, nil
 }

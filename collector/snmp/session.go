@@ -271,6 +271,7 @@ func (s *Session) pollProfiles(ctx context.Context, w *walker, cache columnCache
 			}
 			s.rowsHint[pi][i] = len(d.indexes)
 			points = append(points, tablePoints(spec, d, s.base, start, st)...)
+			spec.release(d)
 		}
 	}
 	return points, w.updates, firstErr

@@ -97,7 +97,7 @@ func (p *tablePlan) begin(n int, reps uint32) {
 func (w *walker) walkTable(ctx context.Context, spec *tableSpec, rowsHint int, plan *tablePlan) (*tableData, error) {
 	n := len(spec.columns)
 	plan.begin(n, max(w.maxReps, 1))
-	return w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, nil)
+	return w.walkInto(ctx, spec, spec.newData(rowsHint), plan, nil)
 }
 
 // walkLazy is walkTable for a plain table with fallback columns (Table.Fallbacks: the
@@ -135,7 +135,7 @@ func (w *walker) walkLazy(ctx context.Context, spec *tableSpec, rowsHint int, pl
 		// SNMPv1 has no Counter64, so every row needs the 32-bit fallbacks, and a GETNEXT
 		// walk costs a request per row however few columns it asks: a first poll that
 		// walked them apart would walk the table twice.
-		d, err := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, nil)
+		d, err := w.walkInto(ctx, spec, spec.newData(rowsHint), plan, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +152,7 @@ func (w *walker) walkLazy(ctx context.Context, spec *tableSpec, rowsHint int, pl
 	for c := range n {
 		want[c] = !spec.fbOnly[c] || plan.fbNeed[c]
 	}
-	d, err := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, want)
+	d, err := w.walkInto(ctx, spec, spec.newData(rowsHint), plan, want)
 	if err != nil {
 		if !errors.Is(err, ErrBadResponse) {
 			return nil, err
@@ -162,7 +162,7 @@ func (w *walker) walkLazy(ctx context.Context, spec *tableSpec, rowsHint int, pl
 		for c := range want {
 			want[c] = !want[c]
 		}
-		d2, err2 := w.walkInto(ctx, spec, newTableData(n, rowsHint), plan, want)
+		d2, err2 := w.walkInto(ctx, spec, spec.newData(rowsHint), plan, want)
 		if err2 != nil || len(d2.indexes) == 0 {
 			return nil, err
 		}
@@ -278,10 +278,16 @@ func (w *walker) walkInto(ctx context.Context, spec *tableSpec, d *tableData, pl
 		if err != nil {
 			return nil, err
 		}
-		status, why := pkt.Error, fmt.Sprintf("error-status %s (error-index %d)", pkt.Error, pkt.ErrorIndex)
+		status, empty := pkt.Error, false
 		if status == gosnmp.NoError && len(pkt.Variables) == 0 {
 			// Nothing fitted, answered with an empty list instead of tooBig: the same cure.
-			status, why = gosnmp.TooBig, "a response with no varbinds"
+			status, empty = gosnmp.TooBig, true
+		}
+		why := func() string { // only for a failed column: formatting it per request cost a poll 1 %
+			if empty {
+				return "a response with no varbinds"
+			}
+			return fmt.Sprintf("error-status %s (error-index %d)", pkt.Error, pkt.ErrorIndex)
 		}
 		switch i := int(pkt.ErrorIndex) - 1; {
 		case status == gosnmp.NoError:
@@ -292,7 +298,7 @@ func (w *walker) walkInto(ctx context.Context, spec *tableSpec, d *tableData, pl
 			case len(active) > 1:
 				plan.width = (len(active) + 1) / 2
 			default:
-				fail(active[0], why)
+				fail(active[0], why())
 			}
 			continue
 		case status == gosnmp.NoSuchName && i >= 0 && i < len(active):
@@ -308,7 +314,7 @@ func (w *walker) walkInto(ctx context.Context, spec *tableSpec, d *tableData, pl
 			}
 			continue
 		default:
-			fail(active[0], why)
+			fail(active[0], why())
 			continue
 		}
 		vars := pkt.Variables

@@ -1,13 +1,13 @@
 package snmp
 
 import (
-	"sync"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -77,6 +77,7 @@ type tableSpec struct {
 	indexTag     string
 	indexField   string
 	indexKind    collector.Kind // declared type of indexField, or KindInvalid
+	indexPos     int            // where indexField sorts among fields (sorted by name)
 	duplicateTag string
 	columns      []string
 	tags         []valueSpec
@@ -206,6 +207,7 @@ func compileProfile(p Profile) (compiledProfile, error) {
 			return compiledProfile{}, err
 		}
 		ts.fbOnly = fallbackOnly(&ts)
+		ts.indexPos, _ = slices.BinarySearchFunc(ts.fields, ts.indexField, func(v valueSpec, name string) int { return strings.Compare(v.name, name) })
 		ts.pool = new(sync.Pool)
 		cp.tables = append(cp.tables, ts)
 	}
@@ -420,6 +422,8 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 			tags = setTag(tags, spec.indexTag, idx)
 		}
 		fields := fieldSlab[k*nfields : k*nfields : (k+1)*nfields]
+		var index collector.Field // the index field, written in its place among the sorted fields
+		hasIndex := false
 		if spec.indexField != "" {
 			f := indexValue(spec.indexField, idx)
 			ok := true
@@ -429,21 +433,22 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 					st.conflicts = append(st.conflicts, typeConflict{Field: spec.indexField, Want: spec.indexKind, SNMPType: gosnmp.ObjectIdentifier, Value: strconv.Quote(idx)})
 				}
 			}
-			if ok {
-				fields = append(fields, f)
-			}
+			index, hasIndex = f, ok
 		}
 		for i := range spec.fields {
+			if hasIndex && i == spec.indexPos {
+				fields, hasIndex = append(fields, index), false
+			}
 			if f, ok := pickValue(&spec.fields[i], cells, st); ok {
 				fields = append(fields, f)
 			}
 		}
+		if hasIndex {
+			fields = append(fields, index)
+		}
 		if len(fields) == 0 {
 			st.dropped++ // a point needs a field; nothing to write for this row
 			continue
-		}
-		if !slices.IsSortedFunc(fields, compareFields) { // spec.fields are sorted; the index field may not fit
-			slices.SortFunc(fields, compareFields)
 		}
 		p := collector.Point{Measurement: spec.measurement, Tags: tags, Fields: fields, Time: ts}
 		p.SortTags()
@@ -453,8 +458,6 @@ func tablePoints(spec *tableSpec, d *tableData, base []collector.Tag, ts time.Ti
 	disambiguate(points, rowIdx, spec.duplicateTag)
 	return points
 }
-
-func compareFields(a, b collector.Field) int { return strings.Compare(a.Key, b.Key) }
 
 // tagSetKey appends a map key for a tag set to dst: the tags in the order the point holds
 // them, NUL after each key and value (a tag holding NUL could alias another set, but the

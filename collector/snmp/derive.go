@@ -397,7 +397,11 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 	e := make(env, x.nslots)
 	points := make([]collector.Point, 0, len(order))
 	rowIdx := make([]string, 0, len(order))
-	for _, r := range order {
+	// One allocation each for the rows' tags and fields, as in tablePoints.
+	ntags, nfields := len(base)+len(spec.tags)+len(x.tags)+1, len(spec.fields)+len(x.fields)+1
+	tagSlab := make([]collector.Tag, len(order)*ntags)
+	fieldSlab := make([]collector.Field, len(order)*nfields)
+	for k, r := range order {
 		idx := d.indexes[r]
 		cells := d.cells[r*d.ncols : (r+1)*d.ncols]
 		if !rowEnv(x, d, r, e, lk, math.MaxInt) {
@@ -410,7 +414,7 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 		if x.filter != nil && !x.filter.eval(e).truthy() {
 			continue
 		}
-		tags := rowTags(make([]collector.Tag, 0, len(base)+len(spec.tags)+len(x.tags)+1), base, spec, cells, idx, st)
+		tags := rowTags(tagSlab[k*ntags:k*ntags:(k+1)*ntags], base, spec, cells, idx, st)
 		for _, t := range x.tags {
 			xv := t.x.eval(e)
 			if xv.kind == xMissing {
@@ -425,7 +429,7 @@ func extTablePoints(spec *tableSpec, d *tableData, lk lookupTables, base []colle
 		if spec.indexTag != "" {
 			tags = setTag(tags, spec.indexTag, idx)
 		}
-		fields := make([]collector.Field, 0, len(spec.fields)+len(x.fields)+1)
+		fields := fieldSlab[k*nfields : k*nfields : (k+1)*nfields]
 		if spec.indexField != "" {
 			fields = append(fields, indexValue(spec.indexField, idx))
 		}

@@ -477,12 +477,20 @@ func tagSetKey(dst []byte, tags []collector.Tag) []byte {
 // row. All rows of a colliding group get it (not "all but the first"), so which row gets
 // which series never depends on walk order.
 func disambiguate(points []collector.Point, rowIdx []string, key string) {
-	seen := make(map[string]int, len(points))
+	// Every point's key in one string, so the keys cost one allocation, not one each.
 	var b []byte
-	keys := make([]string, len(points))
+	ends := make([]int, len(points))
 	for i := range points {
-		b = tagSetKey(b[:0], points[i].Tags)
-		keys[i] = string(b)
+		b = tagSetKey(b, points[i].Tags)
+		ends[i] = len(b)
+	}
+	all := string(b)
+	seen := make(map[string]int, len(points))
+	keys := make([]string, len(points))
+	start := 0
+	for i := range points {
+		keys[i] = all[start:ends[i]]
+		start = ends[i]
 		seen[keys[i]]++
 	}
 	for i := range points {

@@ -14,16 +14,17 @@ import (
 // Session polls one SNMP agent on a schedule: it implements collector.Collector. Create it
 // with New (or NewWithClient in tests); Run and Poll must not be called concurrently.
 type Session struct {
-	cfg      Config
-	rt       collector.Runtime // Stats is never nil (New fills a private one)
-	log      *slog.Logger
-	profiles []compiledProfile
-	base     []collector.Tag
-	dial     func(ctx context.Context) (Client, error)
-	client   Client
-	owned    bool          // the session dialed client (New), so it may drop it after a failure
-	rowsHint [][]int       // per profile, per table: rows seen last poll (preallocation)
-	plans    [][]tablePlan // per profile, per table: how the agent lets it be walked
+	cfg        Config
+	rt         collector.Runtime // Stats is never nil (New fills a private one)
+	log        *slog.Logger
+	profiles   []compiledProfile
+	base       []collector.Tag
+	dial       func(ctx context.Context) (Client, error)
+	client     Client
+	owned      bool          // the session dialed client (New), so it may drop it after a failure
+	rowsHint   [][]int       // per profile, per table: rows seen last poll (preallocation)
+	pointsHint int           // points of the last poll (preallocation)
+	plans      [][]tablePlan // per profile, per table: how the agent lets it be walked
 
 	failing     bool   // the last poll failed
 	lastErr     string // its message, to log once per state change
@@ -214,7 +215,8 @@ func (s *Session) pollProfiles(ctx context.Context, w *walker, cache columnCache
 		return nil, w.updates, err
 	}
 	s.polls++
-	var points []collector.Point
+	points := make([]collector.Point, 0, s.pointsHint)
+	defer func() { s.pointsHint = max(s.pointsHint, len(points)) }()
 	var firstErr error
 	for pi := range s.profiles {
 		p := &s.profiles[pi]

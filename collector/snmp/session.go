@@ -321,7 +321,7 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 	next := time.Now()
 	for {
 		began := time.Now()
-		points, err := s.pollApart(ctx)
+		points, err := s.Poll(ctx)
 		took := time.Since(began)
 		if ended(ctx) && !once {
 			return nil // a poll cut short by the end of the run is not emitted
@@ -348,36 +348,6 @@ func (s *Session) Run(ctx context.Context, sink collector.Sink) error {
 			return nil
 		}
 	}
-}
-
-// pollApart is Poll on a goroutine of its own that ends with the poll. A poll's calls go
-// deep (walk, request, decode, normalize) and grow a goroutine's stack to 16 KiB or more;
-// Run's own goroutine, which waits out the interval between polls, then kept 8 KiB of it
-// between polls (the runtime halves an idle stack only while it is under a quarter used):
-// 170 MiB of a 20,000-device daemon's RSS. A goroutine per poll costs a microsecond.
-// A panic in the poll is raised again in Run's goroutine, where the supervisor recovers it.
-func (s *Session) pollApart(ctx context.Context) ([]collector.Point, error) {
-	type result struct {
-		points   []collector.Point
-		err      error
-		panicked any
-	}
-	done := make(chan result, 1)
-	go func() {
-		var r result
-		defer func() {
-			if p := recover(); p != nil {
-				r.panicked = p
-			}
-			done <- r
-		}()
-		r.points, r.err = s.Poll(ctx)
-	}()
-	r := <-done
-	if r.panicked != nil {
-		panic(r.panicked)
-	}
-	return r.points, r.err
 }
 
 // nextTick returns the first tick of the schedule (prev + k·interval, k ≥ 1) that is still

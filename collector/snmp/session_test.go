@@ -3,7 +3,6 @@ package snmp
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -273,30 +272,4 @@ func TestRunLogsOverrunOnce(t *testing.T) {
 			t.Errorf("skipped %d polls %d, want 3 and 6", sk, p)
 		}
 	})
-}
-
-// panicky is a Client whose walks panic, as a bug in decoding a device's reply would.
-type panicky struct{ Client }
-
-func (panicky) GetBulk(context.Context, []string, uint32) (*gosnmp.SnmpPacket, error) {
-	panic("bug in a walk")
-}
-
-// TestRunRaisesAPollPanicInItsGoroutine: a poll runs on a goroutine of its own (pollApart),
-// and a panic there is raised again in Run's goroutine, where the supervisor
-// (targets.runSafely) recovers it; were it not, it would end the whole process (and this
-// test binary) instead of one target's session.
-func TestRunRaisesAPollPanicInItsGoroutine(t *testing.T) {
-	cfg := testConfig(t)
-	s, err := NewWithClient(cfg, collector.Runtime{}, nil, panicky{mustFake(t, "edgeswitch_8xp", nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if p := recover(); fmt.Sprint(p) != "bug in a walk" {
-			t.Errorf("Run panicked with %v, want the poll's panic", p)
-		}
-	}()
-	err = s.Run(context.Background(), collector.SinkFunc(func(context.Context, []collector.Point) error { return nil }))
-	t.Fatalf("Run returned %v instead of panicking", err)
 }

@@ -1,7 +1,9 @@
 package collector
 
 import (
+	"container/heap"
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,12 +26,56 @@ import (
 // Behind is meant to report only consumers that are writing, so a stalled output's buffer
 // bounds itself by dropping (and says so) rather than stalling every session.
 //
+// SNMP polls take their turns at the same slots (Turn): the slot is held while a poll
+// computes and given back while it waits for the agent, and freed slots go to the earliest
+// claim (a poll's start; Enter's claim is the moment it is called).
+//
 // A nil *Gate lets everyone through.
 type Gate struct {
-	slots  chan struct{}
+	mu     sync.Mutex
+	free   int         // slots not held
+	queue  gateWaiters // who waits for a slot, earliest claim first
+	seq    uint64      // arrival order among equal claims
 	behind func() bool
 	waits  atomic.Int64 // holders that waited for the consumers
 	waited atomic.Int64 // nanoseconds they waited in all
+}
+
+// gateWaiter is one holder-to-be: its claim (Enter: when it came; a Turn: when its poll
+// began) and the channel closed when it is given a slot.
+type gateWaiter struct {
+	since time.Time
+	seq   uint64
+	given chan struct{}
+	index int // in the heap; -1 once given a slot
+}
+
+// gateWaiters is a min-heap of waiters by claim, then arrival (container/heap).
+type gateWaiters []*gateWaiter
+
+func (h gateWaiters) Len() int { return len(h) }
+func (h gateWaiters) Less(i, j int) bool {
+	if !h[i].since.Equal(h[j].since) {
+		return h[i].since.Before(h[j].since)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h gateWaiters) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *gateWaiters) Push(x any) {
+	w := x.(*gateWaiter)
+	w.index = len(*h)
+	*h = append(*h, w)
+}
+func (h *gateWaiters) Pop() any {
+	old := *h
+	w := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	w.index = -1
+	return w
 }
 
 const (
@@ -42,7 +88,37 @@ const (
 
 // NewGate returns a Gate that admits n holders at once (at least one). behind may be nil.
 func NewGate(n int, behind func() bool) *Gate {
-	return &Gate{slots: make(chan struct{}, max(n, 1)), behind: behind}
+	return &Gate{free: max(n, 1), behind: behind}
+}
+
+// take waits for a slot, or returns ctx.Err() if ctx ends first. A freed slot goes to the
+// waiter with the earliest claim (since): a poll that began earlier goes before one that
+// began later, whenever each asked.
+func (g *Gate) take(ctx context.Context, since time.Time) error {
+	g.mu.Lock()
+	if g.free > 0 && len(g.queue) == 0 {
+		g.free--
+		g.mu.Unlock()
+		return nil
+	}
+	g.seq++
+	w := &gateWaiter{since: since, seq: g.seq, given: make(chan struct{})}
+	heap.Push(&g.queue, w)
+	g.mu.Unlock()
+	select {
+	case <-w.given:
+		return nil
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	if w.index < 0 { // given the slot meanwhile: pass it on
+		g.mu.Unlock()
+		g.Leave()
+		return ctx.Err()
+	}
+	heap.Remove(&g.queue, w.index)
+	g.mu.Unlock()
+	return ctx.Err()
 }
 
 // Enter waits for a slot, then, with a Behind function, while the consumers are behind
@@ -52,10 +128,8 @@ func (g *Gate) Enter(ctx context.Context) error {
 	if g == nil {
 		return nil
 	}
-	select {
-	case g.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := g.take(ctx, time.Now()); err != nil {
+		return err
 	}
 	if g.behind == nil || !g.behind() {
 		return nil
@@ -70,7 +144,7 @@ func (g *Gate) Enter(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			<-g.slots
+			g.Leave()
 			return ctx.Err()
 		case <-t.C:
 		}
@@ -83,9 +157,16 @@ func (g *Gate) Enter(ctx context.Context) error {
 
 // Leave gives the slot back.
 func (g *Gate) Leave() {
-	if g != nil {
-		<-g.slots
+	if g == nil {
+		return
 	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) > 0 {
+		close(heap.Pop(&g.queue).(*gateWaiter).given)
+		return
+	}
+	g.free++
 }
 
 // Waited reports how many holders waited for the consumers and for how long in all.
@@ -94,4 +175,88 @@ func (g *Gate) Waited() (waits int64, total time.Duration) {
 		return 0, 0
 	}
 	return g.waits.Load(), time.Duration(g.waited.Load())
+}
+
+// Turn is one SNMP poll's hold on a Gate. A poll is mostly waiting for the agent, and a
+// slot held across those waits would let a few slow or dead devices stall the fleet; so the
+// poll holds its Turn while it computes (encoding, decoding, normalizing) and gives it back
+// while it waits on the network (Wait), taking it again when the answer is in. A freed slot
+// goes to the poll that began earliest, so when polls need more CPU than there is (the
+// first minute of a large fleet, when every target's first poll runs), the polls already
+// under way finish first and the ones not yet begun wait before they open a socket or hold
+// any table, instead of every poll advancing a little at a time while their partial tables
+// and sockets pile up (a 20,000-device daemon reached 1.9 GiB that way, and ran out of
+// ephemeral ports). A nil *Turn (no Gate) does nothing.
+type Turn struct {
+	g     *Gate
+	since time.Time
+	held  bool
+}
+
+// Turn returns a Turn on g for a poll that began at since (nil when g is nil).
+func (g *Gate) Turn(since time.Time) *Turn {
+	if g == nil {
+		return nil
+	}
+	return &Turn{g: g, since: since}
+}
+
+// Take waits for the turn (unless it is held), or returns ctx.Err() if ctx ends first.
+func (t *Turn) Take(ctx context.Context) error {
+	if t == nil || t.held {
+		return nil
+	}
+	if err := t.g.take(ctx, t.since); err != nil {
+		return err
+	}
+	t.held = true
+	return nil
+}
+
+// Give gives the turn back (if it is held).
+func (t *Turn) Give() {
+	if t == nil || !t.held {
+		return
+	}
+	t.held = false
+	t.g.Leave()
+}
+
+// Wait runs wait, which blocks on the network (a read, a dial), without the turn, and takes
+// it again after. If ctx ends while the turn is waited for, the turn stays given back and
+// the caller sees ctx's end in what it does next.
+func (t *Turn) Wait(ctx context.Context, wait func()) {
+	if t == nil || !t.held {
+		wait()
+		return
+	}
+	t.Give()
+	wait()
+	_ = t.Take(ctx)
+}
+
+type turnKey struct{}
+
+// WithTurn returns ctx carrying t, for the client calls of one poll (TurnFrom).
+func WithTurn(ctx context.Context, t *Turn) context.Context {
+	if t == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, turnKey{}, t)
+}
+
+// TurnFrom returns the Turn ctx carries, or nil.
+func TurnFrom(ctx context.Context) *Turn {
+	t, _ := ctx.Value(turnKey{}).(*Turn)
+	return t
+}
+
+// Free reports how many slots no one holds (tests, diagnostics).
+func (g *Gate) Free() int {
+	if g == nil {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.free
 }

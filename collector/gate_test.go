@@ -126,3 +126,120 @@ func TestGateWaitIsBounded(t *testing.T) {
 	}
 	g.Leave()
 }
+
+// TestTurnsGoEarliestClaimFirst: with the one slot held, turns claimed at t+3, t+1 and t+2
+// (asking in that order) get it in the order of their claims, as polls that began earlier
+// finish before later ones start computing.
+func TestTurnsGoEarliestClaimFirst(t *testing.T) {
+	g := NewGate(1, nil)
+	holder := g.Turn(time.Unix(0, 0))
+	if err := holder.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Unix(100, 0)
+	order := make(chan int, 3)
+	var wg sync.WaitGroup
+	queued := 0
+	for _, k := range []int{3, 1, 2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			turn := g.Turn(base.Add(time.Duration(k) * time.Second))
+			if err := turn.Take(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			order <- k
+			turn.Give()
+		}()
+		queued++
+		waitQueued(t, g, queued) // each asks before the next, so arrival order is 3, 1, 2
+	}
+	holder.Give()
+	wg.Wait()
+	close(order)
+	var got []int
+	for k := range order {
+		got = append(got, k)
+	}
+	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
+		t.Errorf("turns went in order %v, want [1 2 3] (earliest claim first)", got)
+	}
+}
+
+// waitQueued waits until n waiters are queued on g (the test adds them one by one).
+func waitQueued(t *testing.T, g *Gate, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		g.mu.Lock()
+		n := len(g.queue)
+		g.mu.Unlock()
+		if n >= want {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("a waiter never queued")
+}
+
+// TestTurnWaitLetsOthersCompute: a turn waiting on the network (Wait) does not hold the
+// slot, so a poll whose agent is slow or dead does not stall the others; it takes the turn
+// again when its wait is over.
+func TestTurnWaitLetsOthersCompute(t *testing.T) {
+	g := NewGate(1, nil)
+	slow := g.Turn(time.Unix(1, 0))
+	if err := slow.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	answer := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		slow.Wait(context.Background(), func() { <-answer })
+		if !slow.held {
+			t.Error("the turn was not taken again after the wait")
+		}
+		slow.Give()
+	}()
+	other := g.Turn(time.Unix(2, 0))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := other.Take(ctx); err != nil {
+		t.Fatalf("another poll could not take the turn while the first waited on the network: %v", err)
+	}
+	close(answer)
+	other.Give()
+	<-done
+}
+
+// TestTurnTakeEndsWithContext: a turn that cannot be had before ctx ends returns ctx's
+// error and leaves the queue, and the slot still reaches the next waiter.
+func TestTurnTakeEndsWithContext(t *testing.T) {
+	g := NewGate(1, nil)
+	holder := g.Turn(time.Unix(0, 0))
+	if err := holder.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := g.Turn(time.Unix(1, 0)).Take(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Take on a held gate returned %v, want the context's error", err)
+	}
+	g.mu.Lock()
+	queued := len(g.queue)
+	g.mu.Unlock()
+	if queued != 0 {
+		t.Fatalf("%d waiters left queued after their context ended", queued)
+	}
+	holder.Give()
+	if err := g.Turn(time.Unix(2, 0)).Take(context.Background()); err != nil {
+		t.Fatalf("Take after the holder gave the turn back: %v", err)
+	}
+	var nilTurn *Turn // no Gate: everything passes
+	if err := nilTurn.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	nilTurn.Wait(context.Background(), func() {})
+	nilTurn.Give()
+}

@@ -16,7 +16,8 @@ type Runtime struct {
 	// Offset delays the first SNMP poll: the supervisor's per-target phase, so that a fleet
 	// started together does not poll in the same millisecond. Streaming transports ignore it.
 	Offset time.Duration
-	// Work is the process's Gate for decoding and normalizing (gNMI); nil: no bound.
+	// Work is the process's Gate for decoding and normalizing: gNMI responses enter it,
+	// SNMP polls take turns at it (Gate.Turn); nil: no bound.
 	Work *Gate
 }
 

@@ -83,7 +83,8 @@ type Manager struct {
 	// both busy decoding while the output's flush loop waited its turn, and the buffer
 	// dropped 96,934 points; with one slot, none, at the same update rate (BENCHMARKS.md,
 	// "The fleets"). With ManagerConfig.Behind it also holds decoding back while
-	// the outputs are behind.
+	// the outputs are behind. SNMP polls take turns at the same slots while they compute
+	// (collector.Turn), earliest poll first.
 	work *collector.Gate
 
 	mu      sync.Mutex

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/netpulse/netpulse/collector"
 )
 
 // Client is the part of an SNMP manager that polling needs: GET, GETNEXT and GETBULK of
@@ -336,6 +338,19 @@ func (c *goSNMPClient) request(ctx context.Context, typ byte, oids []string, rep
 		}
 		retries = left
 	}
+	// gosnmp connects (perhaps resolving a name), sends and waits for the agent in one call:
+	// no Turn held (collector.Turn). It carries what is unusual, not the bulk of a poll.
+	var pkt *gosnmp.SnmpPacket
+	var err error
+	collector.TurnFrom(ctx).Wait(ctx, func() { pkt, err = c.slowRequest(ctx, typ, oids, reps, retries) })
+	if err == nil && c.version == gosnmp.Version3 {
+		c.keys = keysFrom(c.g.SecurityParameters, c.g.MsgFlags, c.g.ContextEngineID, c.g.ContextName)
+	}
+	return pkt, c.diagnose(err)
+}
+
+// slowRequest sends one request through gosnmp, connecting first if needed.
+func (c *goSNMPClient) slowRequest(ctx context.Context, typ byte, oids []string, reps uint32, retries int) (*gosnmp.SnmpPacket, error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -352,10 +367,7 @@ func (c *goSNMPClient) request(ctx context.Context, typ byte, oids []string, rep
 		pkt, err = c.g.GetBulk(oids, 0, reps)
 	}
 	c.g.Retries = c.retries
-	if err == nil && c.version == gosnmp.Version3 {
-		c.keys = keysFrom(c.g.SecurityParameters, c.g.MsgFlags, c.g.ContextEngineID, c.g.ContextName)
-	}
-	return pkt, c.diagnose(err)
+	return pkt, err
 }
 
 // discover runs SNMPv3 engine discovery on the fast path and localizes the keys for the

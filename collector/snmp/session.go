@@ -127,8 +127,15 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	start := time.Now()
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.PollBudget())
 	defer cancel()
+	// The poll computes only while it holds its turn of the process's CPU gate, which it
+	// gives back whenever it waits for the agent (collector.Turn); a poll that cannot get it
+	// before its deadline fails with that deadline, as one whose agent is slow does.
+	turn := s.rt.Work.Turn(start)
+	_ = turn.Take(pctx)
+	pctx = collector.WithTurn(pctx, turn)
 	var ns normStats
 	points, updates, err := s.poll(pctx, start, &ns)
+	turn.Give()
 	if c, ok := s.client.(idler); ok {
 		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
 	}

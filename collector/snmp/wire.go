@@ -20,6 +20,7 @@ import (
 
 	"github.com/gosnmp/gosnmp"
 
+	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/ber"
 )
 
@@ -99,7 +100,9 @@ func (w *wire) open(ctx context.Context, address string) error {
 		return err
 	}
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "udp", net.JoinHostPort(host, fmt.Sprint(port)))
+	var c net.Conn
+	// A host name is resolved here, which can wait on DNS: no Turn held.
+	collector.TurnFrom(ctx).Wait(ctx, func() { c, err = d.DialContext(ctx, "udp", net.JoinHostPort(host, fmt.Sprint(port))) })
 	if err != nil {
 		return err
 	}
@@ -213,6 +216,7 @@ func (w *wire) exchange(ctx context.Context, version gosnmp.SnmpVersion, communi
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline, byCtx = d, true
 	}
+	turn := collector.TurnFrom(ctx)
 	w.reqID = (w.reqID + 1) & 0x7fffffff
 	msg, ok := w.encode(version, community, k, typ, oids, reps, now)
 	if !ok {
@@ -225,7 +229,9 @@ func (w *wire) exchange(ctx context.Context, version gosnmp.SnmpVersion, communi
 		return nil, retries, errFallback
 	}
 	for {
-		n, err := w.conn.Read(w.rx)
+		var n int
+		var err error
+		turn.Wait(ctx, func() { n, err = w.conn.Read(w.rx) }) // the agent's time: no Turn held
 		if err != nil {
 			var ne net.Error
 			if !errors.As(err, &ne) || !ne.Timeout() {
@@ -446,6 +452,7 @@ func (w *wire) discover(ctx context.Context, timeout time.Duration) (*usmKeys, b
 		deadline = d
 	}
 	probe := &usmKeys{at: now}
+	turn := collector.TurnFrom(ctx)
 	w.reqID = (w.reqID + 1) & 0x7fffffff
 	msg, ok := w.encode(gosnmp.Version3, "", probe, pduGet, nil, 0, now)
 	if !ok || w.conn.SetDeadline(deadline) != nil {
@@ -455,7 +462,9 @@ func (w *wire) discover(ctx context.Context, timeout time.Duration) (*usmKeys, b
 		return nil, false
 	}
 	for {
-		n, err := w.conn.Read(w.rx)
+		var n int
+		var err error
+		turn.Wait(ctx, func() { n, err = w.conn.Read(w.rx) }) // the agent's time: no Turn held
 		if err != nil || n == len(w.rx) {
 			return nil, false
 		}

@@ -126,8 +126,7 @@ func exposition(t testing.TB, g prometheus.Gatherer, format expfmt.Format) []byt
 // TestTargetGathererMatchesCollector: /metrics built by targetGatherer is byte for byte
 // what the same families collected through a client_golang registry give, in the text,
 // OpenMetrics and protobuf formats, with names that need escaping or sort unexpectedly,
-// merged with the registry's other families, and again after the fleet changed (the
-// gatherer reuses its messages).
+// merged with the registry's other families, and again after the fleet changed.
 func TestTargetGathererMatchesCollector(t *testing.T) {
 	odd := []string{`core"1`, `a\b`, "line\nbreak", "zürich-1", "Z", "a", "a-", "a0", "é", " sp", ""}
 	fleet := newFakeFleet(200, func(i int) string {

@@ -96,7 +96,10 @@ func (c *refTargetCollector) Collect(ch chan<- prometheus.Metric) {
 			kind = prometheus.CounterValue
 		}
 		for _, t := range c.m.Stats() {
-			s := targetSample{s: t.Stats, snap: t.Stats.Snapshot()}
+			s := targetSample{s: t.Stats}
+			if d.typ == dto.MetricType_GAUGE { // the three families read from Snapshot
+				s.snap = t.Stats.Snapshot()
+			}
 			labels := []string{t.Target.Name, t.Target.Proto()}
 			if i == len(c.defs)-1 {
 				labels = append(labels, "type_conflict")

@@ -187,7 +187,7 @@ func appendLine(dst []byte, p *collector.Point, m *lineMemo, uintAsInt bool, uni
 	case m.p != nil && sameString(p.Measurement, m.p.Measurement), plainName(p.Measurement):
 		dst = append(dst, p.Measurement...)
 	default:
-		dst = appendEscapedName(dst, p.Measurement, " ,")
+		dst = appendEscapedName(dst, p.Measurement, true)
 		keep = false
 	}
 	var keys, values uint64
@@ -202,14 +202,14 @@ func appendLine(dst []byte, p *collector.Point, m *lineMemo, uintAsInt bool, uni
 			dst = append(dst, t.Key...)
 			keys |= bit
 		} else {
-			dst = appendEscapedName(dst, t.Key, ",= ")
+			dst = appendEscapedName(dst, t.Key, false)
 		}
 		dst = append(dst, '=')
 		if known && m.tagValues&bit != 0 && sameString(t.Value, pt[i].Value) || plainName(t.Value) {
 			dst = append(dst, t.Value...)
 			values |= bit
 		} else {
-			dst = appendEscapedName(dst, t.Value, ",= ")
+			dst = appendEscapedName(dst, t.Value, false)
 		}
 	}
 	if len(p.Tags) > 64 {
@@ -228,7 +228,7 @@ func appendLine(dst []byte, p *collector.Point, m *lineMemo, uintAsInt bool, uni
 		if known && sameString(f.Key, pf[i].Key) || plainName(f.Key) {
 			dst = append(dst, f.Key...)
 		} else {
-			dst = appendEscapedName(dst, f.Key, ",= ")
+			dst = appendEscapedName(dst, f.Key, false)
 			keep = false
 		}
 		dst = append(dst, '=')
@@ -276,11 +276,11 @@ func appendLine(dst []byte, p *collector.Point, m *lineMemo, uintAsInt bool, uni
 	return dst, true
 }
 
-// appendEscapedName appends s with a backslash before each of its bytes in set, as the
-// Encoder escapes names.
-func appendEscapedName(dst []byte, s, set string) []byte {
+// appendEscapedName appends s with a backslash before each ' ' and ',' and, unless s is a
+// measurement, '=', as the Encoder escapes names.
+func appendEscapedName(dst []byte, s string, measurement bool) []byte {
 	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(set, s[i]) >= 0 {
+		if c := s[i]; c == ' ' || c == ',' || c == '=' && !measurement {
 			dst = append(dst, '\\')
 		}
 		dst = append(dst, s[i])

@@ -215,10 +215,11 @@ func (o *Output) Emit(_ context.Context, points []collector.Point) error {
 	var bad map[string]int64
 	var skip []bool // allocated only when some point is invalid
 	var size int64
+	var prev *collector.Point // the last valid point, see validatePoint
 	for i := range points {
 		p := &points[i]
 		p.SortTags()
-		if r := validatePoint(p); r != "" {
+		if r := validatePoint(p, prev); r != "" {
 			if bad == nil {
 				bad, skip = map[string]int64{}, make([]bool, len(points))
 			}
@@ -226,6 +227,7 @@ func (o *Output) Emit(_ context.Context, points []collector.Point) error {
 			skip[i] = true
 			continue
 		}
+		prev = p
 		size += pointSize(p)
 	}
 	o.mu.Lock()

@@ -3,6 +3,7 @@ package gnmi
 import (
 	"context"
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -83,8 +84,13 @@ type coalescer struct {
 	// stream with the same hash (about 1 in 10^16 for the 1,500 fields a device's sample
 	// leaves in sealed) would count a real update as a duplicate, or let two series share
 	// their last timestamp (an update then goes into an exact line at its own timestamp).
+	// sealed is a hashSet (about 11 bytes per field) rather than a map (18 KiB for a
+	// 946-field sample, 30 % of an idle session's heap, held by every device of a lock-step
+	// fleet at once while the burst runs; BENCHMARKS.md, "gNMI memory per device, fourth
+	// pass"), sized for as many fields as the last generation had.
 	seed               maphash.Seed
-	sealed, sealedPrev map[uint64]struct{}
+	sealed, sealedPrev hashSet
+	sealHint           int       // fields sealed in the last generation: the next one's capacity
 	rotated            time.Time // when sealed last became sealedPrev
 	synced             bool      // the stream's sync_response came (flush): windows apply
 	timer              *time.Timer
@@ -369,15 +375,13 @@ func (c *coalescer) duplicates(n int) {
 // dropSealedLocked removes from p the fields a closed or written line of the same series
 // and timestamp already has; it reports whether nothing is left.
 func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
-	if len(c.sealed) == 0 && len(c.sealedPrev) == 0 {
+	if c.sealed.len() == 0 && c.sealedPrev.len() == 0 {
 		return false
 	}
 	line := maphash.Bytes(c.seed, c.exactKey(p))
 	return c.dropKeysLocked(p, func(key string) bool {
 		h := c.sealHash(line, key)
-		_, cur := c.sealed[h]
-		_, prev := c.sealedPrev[h]
-		return cur || prev
+		return c.sealed.has(h) || c.sealedPrev.has(h)
 	})
 }
 
@@ -430,12 +434,12 @@ func (c *coalescer) exactKey(p *collector.Point) []byte {
 
 // sealLocked records a line that takes no more fields.
 func (c *coalescer) sealLocked(p *collector.Point) {
-	if c.sealed == nil {
-		c.sealed = make(map[uint64]struct{}, len(p.Fields))
+	if c.sealed.len() == 0 {
+		c.sealed.reserve(max(c.sealHint, len(p.Fields)))
 	}
 	line := maphash.Bytes(c.seed, c.exactKey(p))
 	for _, f := range p.Fields {
-		c.sealed[c.sealHash(line, f.Key)] = struct{}{}
+		c.sealed.add(c.sealHash(line, f.Key))
 	}
 }
 
@@ -498,9 +502,12 @@ func (c *coalescer) onTimer() {
 	// the reference server repeated snapshot leaves over a second after the first copy, while
 	// its initial sync still ran. It is what the subscription covers, once.
 	if c.synced && now.Sub(c.rotated) >= dupMemory {
-		c.sealedPrev, c.sealed, c.rotated = c.sealed, nil, now
+		if n := c.sealed.len(); n > 0 {
+			c.sealHint = n
+		}
+		c.sealedPrev, c.sealed, c.rotated = c.sealed, hashSet{}, now
 	}
-	if len(c.pending) == 0 && len(c.sealed)+len(c.sealedPrev) > 0 {
+	if len(c.pending) == 0 && c.sealed.len()+c.sealedPrev.len() > 0 {
 		c.armLocked(now.Add(dupMemory)) // to forget them
 	}
 	if len(c.pending) > 0 {
@@ -544,4 +551,77 @@ func (c *coalescer) close(ctx context.Context) {
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	_ = c.emit(context.WithoutCancel(ctx), out)
+}
+
+// hashSet is a set of 64-bit hashes in one slice, open addressing with linear probing at
+// a load of at most 3/4: 8 bytes a slot, 11 a hash when full, where a map[uint64]struct{}
+// takes 16–19 at the load factors it grows through (18 KiB for a 946-field sample). The
+// hashes are maphash's, uniform, so a slot is picked by multiplying into the table's size
+// (any size, not a power of two: it is sized for the entries it is given). 0 marks an empty
+// slot, so a hash of 0 is stored as 1: one more way in 2^64 for two fields to collide.
+type hashSet struct {
+	slots []uint64
+	n     int
+}
+
+func (s *hashSet) len() int { return s.n }
+
+// reserve makes room for n entries without growing.
+func (s *hashSet) reserve(n int) {
+	if want := n*4/3 + 1; want > len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]uint64, want), 0
+		for _, x := range old {
+			if x != 0 {
+				s.insert(x)
+			}
+		}
+	}
+}
+
+func (s *hashSet) add(x uint64) {
+	if (s.n+1)*4 > len(s.slots)*3 {
+		s.reserve(max(16, (s.n+1)*3/2))
+	}
+	s.insert(max(x, 1))
+}
+
+func (s *hashSet) insert(x uint64) {
+	for i := s.slot(x); ; i = s.next(i) {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = x
+			s.n++
+			return
+		case x:
+			return
+		}
+	}
+}
+
+func (s *hashSet) has(x uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	x = max(x, 1)
+	for i := s.slot(x); ; i = s.next(i) {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case x:
+			return true
+		}
+	}
+}
+
+func (s *hashSet) slot(x uint64) int {
+	hi, _ := bits.Mul64(x, uint64(len(s.slots)))
+	return int(hi)
+}
+
+func (s *hashSet) next(i int) int {
+	if i++; i == len(s.slots) {
+		return 0
+	}
+	return i
 }

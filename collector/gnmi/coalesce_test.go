@@ -2,6 +2,7 @@ package gnmi
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -305,5 +306,40 @@ func TestCoalescerRemembersTheSnapshotUntilSynced(t *testing.T) {
 					windows, len(got), got, stats.Duplicates.Load(), stats.Updates.Load())
 			}
 		})
+	}
+}
+
+// TestHashSet checks the sealed fields' set against a map: random additions in runs, with
+// repeats and lookups of present and absent values between them.
+func TestHashSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s hashSet
+	ref := map[uint64]bool{}
+	var added []uint64
+	for round := range 200 {
+		for range rng.IntN(70) {
+			x := rng.Uint64() >> rng.IntN(64) // 0 and 1 too (stored alike)
+			if len(added) > 0 && rng.IntN(8) == 0 {
+				x = added[rng.IntN(len(added))]
+			}
+			s.add(x)
+			ref[max(x, 1)] = true
+			added = append(added, x)
+		}
+		if s.len() != len(ref) {
+			t.Fatalf("round %d: len %d, want %d", round, s.len(), len(ref))
+		}
+		if s.len()*4 > len(s.slots)*3 {
+			t.Fatalf("round %d: %d entries in %d slots", round, s.len(), len(s.slots))
+		}
+		for range 50 {
+			x := rng.Uint64() >> rng.IntN(64)
+			if len(added) > 0 && rng.IntN(2) == 0 {
+				x = added[rng.IntN(len(added))]
+			}
+			if got := s.has(x); got != ref[max(x, 1)] {
+				t.Fatalf("round %d: has(%d) = %v, want %v", round, x, got, ref[x])
+			}
+		}
 	}
 }

@@ -27,8 +27,9 @@ import (
 //   - sample window (SAMPLE subscriptions, the default): points with the same measurement
 //     and tags whose timestamps lie within one sample interval of the line's are merged even
 //     when every leaf has its own timestamp (Juniper and Cisco stamp each leaf). A group is
-//     written when it has as many fields as the previous group of its series had (then it
-//     waits at most flushEvery), else when its sample interval has passed since it opened.
+//     written when it has as many fields as the previous group of its series had (then at
+//     once, with the notification that completed it), or when the next sample begins, else
+//     when its sample interval has passed since it opened.
 //
 // Which timestamp a sample-window line carries, and why no value is ever overwritten:
 // InfluxDB keeps one value per series, timestamp and field, so a second line of a series at a
@@ -62,12 +63,13 @@ type coalescer struct {
 
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
-	mu      sync.Mutex
-	pending []*group                // in arrival order; a group keeps its address until written
-	index   map[string]*group       // open group key → its group
-	series  map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
-	key     []byte
-	dupKey  []byte
+	mu       sync.Mutex
+	pending  []*group                // in arrival order; a group keeps its address until written
+	complete int                     // pending groups closed to new fields (key ""): written by add
+	index    map[string]*group       // open group key → its group
+	series   map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
+	key      []byte
+	dupKey   []byte
 	// sealed: the fields of the lines already closed or written (hashes of series,
 	// timestamp and field key), kept for dupMemory to 2×dupMemory (sealedPrev is the older;
 	// the snapshot's lines from the sync_response on), to recognise an update the device
@@ -197,8 +199,15 @@ func (c *coalescer) add(ctx context.Context, points []collector.Point) error {
 		c.addLocked(&points[i], now)
 	}
 	var out []collector.Point
-	if len(c.pending) >= maxPending {
+	switch {
+	case len(c.pending) >= maxPending:
 		out = c.takeLocked(time.Time{})
+	case c.complete > 0:
+		// Lines that take no more fields are written with the notification that completed
+		// them, not up to flushEvery later: in a lock-step fleet every device's sample would
+		// otherwise wait in the heap for the timer while the GC measures the burst
+		// (BENCHMARKS.md, "gNMI memory per device, fourth pass"). The lines are the same.
+		out = c.takeCompleteLocked()
 	}
 	c.mu.Unlock()
 	if out == nil {
@@ -271,6 +280,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		st.fields = len(p.Fields)
 		g := &group{p: *p, due: now.Add(flushEvery), window: window}
 		c.pending = append(c.pending, g)
+		c.complete++
 		c.sealLocked(&g.p)
 		c.armLocked(g.due)
 		return
@@ -321,6 +331,7 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 	}
 	delete(c.index, g.key)
 	g.key = ""
+	c.complete++
 	c.sealLocked(&g.p)
 	if due.Before(g.due) {
 		g.due = due
@@ -464,12 +475,39 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 		}
 		kept = append(kept, g)
 	}
+	c.keepLocked(kept)
+	return out
+}
+
+// takeCompleteLocked removes the groups closed to new fields (complete window lines) and
+// returns their points in arrival order; open groups stay pending.
+func (c *coalescer) takeCompleteLocked() []collector.Point {
+	var out []collector.Point
+	kept := c.pending[:0]
+	for _, g := range c.pending {
+		if g.key == "" {
+			out = append(out, g.p)
+			continue
+		}
+		kept = append(kept, g)
+	}
+	c.keepLocked(kept)
+	return out
+}
+
+// keepLocked makes kept, a prefix of pending's array, the pending groups.
+func (c *coalescer) keepLocked(kept []*group) {
 	clear(c.pending[len(kept):])
 	c.pending = kept
+	c.complete = 0
+	for _, g := range kept {
+		if g.key == "" {
+			c.complete++
+		}
+	}
 	if len(c.pending) == 0 {
 		c.pending = nil // release a burst's backing array
 	}
-	return out
 }
 
 // armLocked makes the timer fire by due: it only ever moves the timer earlier.

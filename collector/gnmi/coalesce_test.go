@@ -273,6 +273,34 @@ func TestCoalescerWindowLearnsFromTheNextSample(t *testing.T) {
 	})
 }
 
+// TestCoalescerWritesCompleteLinesAtOnce: a window line complete by its field count, and one
+// closed because the next sample began, are written by the add that closed them, with no
+// time passing: in a lock-step fleet they would otherwise all wait for the timer in the heap
+// (BENCHMARKS.md, "gNMI memory per device, fourth pass"). An open line still waits.
+func TestCoalescerWritesCompleteLinesAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := &recordSink{}
+		c := newCoalescer(sink, &collector.Stats{}, map[string]time.Duration{"interfaces": 10 * time.Second})
+		defer c.close(t.Context())
+		c.flush(t.Context())
+		t0 := time.Unix(1700000000, 0)
+		fields := []string{"in-octets", "out-octets", "in-errors"}
+		perLeaf(c, t0, []string{"et1"}, fields, 1)
+		if got := sink.snapshot(); len(got) != 0 {
+			t.Fatalf("the first sample's line, open for its window, was written at once: %v", got)
+		}
+		perLeaf(c, t0.Add(time.Second), []string{"et1"}, fields[:1], 2) // the next sample begins
+		if got := sink.snapshot(); len(got) != 1 || len(got[0].Fields) != 3 {
+			t.Fatalf("after the next sample began: %v, want the first sample's line of 3 fields", got)
+		}
+		perLeaf(c, t0.Add(time.Second+time.Millisecond), []string{"et1"}, fields[1:], 2) // completes it
+		got := sink.snapshot()
+		if len(got) != 2 || len(got[1].Fields) != 3 || !got[1].Time.Equal(t0.Add(time.Second)) {
+			t.Fatalf("after the second sample's last field: %v, want its line of 3 fields written", got)
+		}
+	})
+}
+
 // TestCoalescerRemembersTheSnapshotUntilSynced: under load the reference server sent an
 // interface's snapshot leaves a second time, same timestamps, 1.5 s after the first copy
 // and still before its sync_response (TestShutdownUnderLoadDeliversEveryUpdate, race

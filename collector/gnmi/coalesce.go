@@ -129,7 +129,7 @@ const (
 // newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
 // exact).
 func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group), seed: maphash.MakeSeed()}
+	return &coalescer{sink: sink, stats: stats, windows: windows, seed: maphash.MakeSeed()}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -289,9 +289,19 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	g := &group{p: *p, key: key, due: now.Add(window), window: window}
 	// It grows as leaves arrive: room for as many as the series' last line had.
 	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
-	c.index[key] = g
+	c.indexLocked(key, g)
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
+}
+
+// indexLocked makes g the open group of key. The index is made when a group opens and let go
+// when the last one is written (keepLocked): a map keeps the table its busiest moment grew
+// (the snapshot's lines), and a stream whose lines arrive complete never opens one.
+func (c *coalescer) indexLocked(key string, g *group) {
+	if c.index == nil {
+		c.index = make(map[string]*group)
+	}
+	c.index[key] = g
 }
 
 // newSeriesLocked adds the sample-window series k.
@@ -315,7 +325,7 @@ func (c *coalescer) addExactLocked(p *collector.Point, now time.Time) {
 	}
 	key := string(k)
 	g := &group{p: *p, key: key, due: now.Add(flushEvery)}
-	c.index[key] = g
+	c.indexLocked(key, g)
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 }
@@ -445,7 +455,7 @@ func (c *coalescer) exactKey(p *collector.Point) []byte {
 
 // sealLocked records a line that takes no more fields.
 func (c *coalescer) sealLocked(p *collector.Point) {
-	if c.sealed.len() == 0 {
+	if c.sealed.len() == 0 && len(p.Fields) > 0 {
 		c.sealed.reserve(max(c.sealHint, len(p.Fields)))
 	}
 	line := maphash.Bytes(c.seed, c.exactKey(p))
@@ -457,6 +467,18 @@ func (c *coalescer) sealLocked(p *collector.Point) {
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their
 // points in arrival order.
 func (c *coalescer) takeLocked(now time.Time) []collector.Point {
+	if c.sealed.len() == 0 {
+		// The lines about to be sealed, at once: the snapshot's at the sync_response.
+		n := 0
+		for _, g := range c.pending {
+			if g.key != "" && (now.IsZero() || !g.due.After(now)) {
+				n += len(g.p.Fields)
+			}
+		}
+		if n > 0 {
+			c.sealed.reserve(max(c.sealHint, n))
+		}
+	}
 	var out []collector.Point
 	kept := c.pending[:0]
 	for _, g := range c.pending {
@@ -507,6 +529,9 @@ func (c *coalescer) keepLocked(kept []*group) {
 	}
 	if len(c.pending) == 0 {
 		c.pending = nil // release a burst's backing array
+	}
+	if len(c.index) == 0 {
+		c.index = nil // and the index's table
 	}
 }
 

@@ -49,17 +49,6 @@ const (
 	// decrypted record. Without it an idle TLS session holds 80–89 KiB of heap instead of 112
 	// (TestIdleSessionMemory/tls); the framer's reads become copies out of tls.Conn's record.
 	tlsReadBuffer = 0
-	// plainReadBuffer and writeBuffer size grpc's pooled connection buffers (32 KiB each by
-	// default). On plain TCP grpc takes a read buffer from a process-wide pool while data is
-	// ready and returns it once parsed; a write buffer, while a frame is written (the
-	// client's writes are the SubscribeRequest, window updates and pings). They are not held
-	// per idle connection, but in a lock-step burst every connection reads at once and the
-	// pools fill with buffers sized for bulk transfers: 0.45 and 0.29 MB of 32 KiB buffers
-	// at 200 devices in a heap profile at a burst's GC, which sets the heap goal. 8 KiB
-	// still reads a 48-interface sample (29 KB) in four reads where 32 KiB takes one
-	// (BENCHMARKS.md, "gNMI memory per device, fourth pass", for the CPU measured).
-	plainReadBuffer = 8 << 10
-	writeBuffer     = 4 << 10
 )
 
 // Dial returns a client connection to cfg.Address with the configured transport security,
@@ -88,11 +77,9 @@ func dial(cfg Config, onRepair func(), withKeepalive bool) (*grpc.ClientConn, er
 		grpc.WithStaticStreamWindowSize(flowWindow),
 		grpc.WithStaticConnWindowSize(flowWindow),
 	}
-	readBuffer := plainReadBuffer
 	if !cfg.Insecure {
-		readBuffer = tlsReadBuffer // grpc: 0 is unbuffered
+		opts = append(opts, grpc.WithReadBufferSize(tlsReadBuffer)) // grpc: 0 is unbuffered
 	}
-	opts = append(opts, grpc.WithReadBufferSize(readBuffer), grpc.WithWriteBufferSize(writeBuffer))
 	if withKeepalive {
 		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))
 	}

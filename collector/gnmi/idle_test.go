@@ -154,7 +154,7 @@ func idleSessionMemory(t *testing.T, tlsMode bool) {
 	per, stack := (h1-h0)/(n-1), (s1-s0)/(n-1)
 	gor := float64(runtime.NumGoroutine()-g0) / float64(n-1)
 	t.Logf("an idle session (48 interfaces, synced): %d bytes of heap, %.1f goroutines, %d bytes of stack", per, gor, stack)
-	// Measured: 47–48 KiB plaintext, 67–69 KiB over TLS; 57–58 and 74–79 with the sealed
+	// Measured: 47 KiB plaintext, 68 KiB over TLS; 58 and 79 with the sealed
 	// fields in a map (BENCHMARKS.md, "gNMI memory per device, fourth pass"), 75 and 112
 	// before the coalescer's hashes and the TLS read buffer ("third pass").
 	limit := int64(54 << 10)

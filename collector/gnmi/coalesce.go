@@ -3,6 +3,7 @@ package gnmi
 import (
 	"context"
 	"hash/maphash"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -26,8 +27,9 @@ import (
 //   - sample window (SAMPLE subscriptions, the default): points with the same measurement
 //     and tags whose timestamps lie within one sample interval of the line's are merged even
 //     when every leaf has its own timestamp (Juniper and Cisco stamp each leaf). A group is
-//     written when it has as many fields as the previous group of its series had (then it
-//     waits at most flushEvery), else when its sample interval has passed since it opened.
+//     written when it has as many fields as the previous group of its series had (then at
+//     once, with the notification that completed it), or when the next sample begins, else
+//     when its sample interval has passed since it opened.
 //
 // Which timestamp a sample-window line carries, and why no value is ever overwritten:
 // InfluxDB keeps one value per series, timestamp and field, so a second line of a series at a
@@ -61,12 +63,13 @@ type coalescer struct {
 
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
-	mu      sync.Mutex
-	pending []*group                // in arrival order; a group keeps its address until written
-	index   map[string]*group       // open group key → its group
-	series  map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
-	key     []byte
-	dupKey  []byte
+	mu       sync.Mutex
+	pending  []*group                // in arrival order; a group keeps its address until written
+	complete int                     // pending groups closed to new fields (key ""): written by add
+	index    map[string]*group       // open group key → its group
+	series   map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
+	key      []byte
+	dupKey   []byte
 	// sealed: the fields of the lines already closed or written (hashes of series,
 	// timestamp and field key), kept for dupMemory to 2×dupMemory (sealedPrev is the older;
 	// the snapshot's lines from the sync_response on), to recognise an update the device
@@ -83,8 +86,13 @@ type coalescer struct {
 	// stream with the same hash (about 1 in 10^16 for the 1,500 fields a device's sample
 	// leaves in sealed) would count a real update as a duplicate, or let two series share
 	// their last timestamp (an update then goes into an exact line at its own timestamp).
+	// sealed is a hashSet (about 11 bytes per field) rather than a map (18 KiB for a
+	// 946-field sample, 30 % of an idle session's heap, held by every device of a lock-step
+	// fleet at once while the burst runs; BENCHMARKS.md, "gNMI memory per device, fourth
+	// pass"), sized for as many fields as the last generation had.
 	seed               maphash.Seed
-	sealed, sealedPrev map[uint64]struct{}
+	sealed, sealedPrev hashSet
+	sealHint           int       // fields sealed in the last generation: the next one's capacity
 	rotated            time.Time // when sealed last became sealedPrev
 	synced             bool      // the stream's sync_response came (flush): windows apply
 	timer              *time.Timer
@@ -121,7 +129,7 @@ const (
 // newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
 // exact).
 func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{sink: sink, stats: stats, windows: windows, index: make(map[string]*group), seed: maphash.MakeSeed()}
+	return &coalescer{sink: sink, stats: stats, windows: windows, seed: maphash.MakeSeed()}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -191,8 +199,15 @@ func (c *coalescer) add(ctx context.Context, points []collector.Point) error {
 		c.addLocked(&points[i], now)
 	}
 	var out []collector.Point
-	if len(c.pending) >= maxPending {
+	switch {
+	case len(c.pending) >= maxPending:
 		out = c.takeLocked(time.Time{})
+	case c.complete > 0:
+		// Lines that take no more fields are written with the notification that completed
+		// them, not up to flushEvery later: in a lock-step fleet every device's sample would
+		// otherwise wait in the heap for the timer while the GC measures the burst
+		// (BENCHMARKS.md, "gNMI memory per device, fourth pass"). The lines are the same.
+		out = c.takeCompleteLocked()
 	}
 	c.mu.Unlock()
 	if out == nil {
@@ -265,6 +280,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		st.fields = len(p.Fields)
 		g := &group{p: *p, due: now.Add(flushEvery), window: window}
 		c.pending = append(c.pending, g)
+		c.complete++
 		c.sealLocked(&g.p)
 		c.armLocked(g.due)
 		return
@@ -273,9 +289,19 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	g := &group{p: *p, key: key, due: now.Add(window), window: window}
 	// It grows as leaves arrive: room for as many as the series' last line had.
 	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
-	c.index[key] = g
+	c.indexLocked(key, g)
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
+}
+
+// indexLocked makes g the open group of key. The index is made when a group opens and let go
+// when the last one is written (keepLocked): a map keeps the table its busiest moment grew
+// (the snapshot's lines), and a stream whose lines arrive complete never opens one.
+func (c *coalescer) indexLocked(key string, g *group) {
+	if c.index == nil {
+		c.index = make(map[string]*group)
+	}
+	c.index[key] = g
 }
 
 // newSeriesLocked adds the sample-window series k.
@@ -299,7 +325,7 @@ func (c *coalescer) addExactLocked(p *collector.Point, now time.Time) {
 	}
 	key := string(k)
 	g := &group{p: *p, key: key, due: now.Add(flushEvery)}
-	c.index[key] = g
+	c.indexLocked(key, g)
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
 }
@@ -315,6 +341,7 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 	}
 	delete(c.index, g.key)
 	g.key = ""
+	c.complete++
 	c.sealLocked(&g.p)
 	if due.Before(g.due) {
 		g.due = due
@@ -369,15 +396,13 @@ func (c *coalescer) duplicates(n int) {
 // dropSealedLocked removes from p the fields a closed or written line of the same series
 // and timestamp already has; it reports whether nothing is left.
 func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
-	if len(c.sealed) == 0 && len(c.sealedPrev) == 0 {
+	if c.sealed.len() == 0 && c.sealedPrev.len() == 0 {
 		return false
 	}
 	line := maphash.Bytes(c.seed, c.exactKey(p))
 	return c.dropKeysLocked(p, func(key string) bool {
 		h := c.sealHash(line, key)
-		_, cur := c.sealed[h]
-		_, prev := c.sealedPrev[h]
-		return cur || prev
+		return c.sealed.has(h) || c.sealedPrev.has(h)
 	})
 }
 
@@ -430,18 +455,30 @@ func (c *coalescer) exactKey(p *collector.Point) []byte {
 
 // sealLocked records a line that takes no more fields.
 func (c *coalescer) sealLocked(p *collector.Point) {
-	if c.sealed == nil {
-		c.sealed = make(map[uint64]struct{}, len(p.Fields))
+	if c.sealed.len() == 0 && len(p.Fields) > 0 {
+		c.sealed.reserve(max(c.sealHint, len(p.Fields)))
 	}
 	line := maphash.Bytes(c.seed, c.exactKey(p))
 	for _, f := range p.Fields {
-		c.sealed[c.sealHash(line, f.Key)] = struct{}{}
+		c.sealed.add(c.sealHash(line, f.Key))
 	}
 }
 
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their
 // points in arrival order.
 func (c *coalescer) takeLocked(now time.Time) []collector.Point {
+	if c.sealed.len() == 0 {
+		// The lines about to be sealed, at once: the snapshot's at the sync_response.
+		n := 0
+		for _, g := range c.pending {
+			if g.key != "" && (now.IsZero() || !g.due.After(now)) {
+				n += len(g.p.Fields)
+			}
+		}
+		if n > 0 {
+			c.sealed.reserve(max(c.sealHint, n))
+		}
+	}
 	var out []collector.Point
 	kept := c.pending[:0]
 	for _, g := range c.pending {
@@ -460,12 +497,42 @@ func (c *coalescer) takeLocked(now time.Time) []collector.Point {
 		}
 		kept = append(kept, g)
 	}
+	c.keepLocked(kept)
+	return out
+}
+
+// takeCompleteLocked removes the groups closed to new fields (complete window lines) and
+// returns their points in arrival order; open groups stay pending.
+func (c *coalescer) takeCompleteLocked() []collector.Point {
+	var out []collector.Point
+	kept := c.pending[:0]
+	for _, g := range c.pending {
+		if g.key == "" {
+			out = append(out, g.p)
+			continue
+		}
+		kept = append(kept, g)
+	}
+	c.keepLocked(kept)
+	return out
+}
+
+// keepLocked makes kept, a prefix of pending's array, the pending groups.
+func (c *coalescer) keepLocked(kept []*group) {
 	clear(c.pending[len(kept):])
 	c.pending = kept
+	c.complete = 0
+	for _, g := range kept {
+		if g.key == "" {
+			c.complete++
+		}
+	}
 	if len(c.pending) == 0 {
 		c.pending = nil // release a burst's backing array
 	}
-	return out
+	if len(c.index) == 0 {
+		c.index = nil // and the index's table
+	}
 }
 
 // armLocked makes the timer fire by due: it only ever moves the timer earlier.
@@ -498,9 +565,12 @@ func (c *coalescer) onTimer() {
 	// the reference server repeated snapshot leaves over a second after the first copy, while
 	// its initial sync still ran. It is what the subscription covers, once.
 	if c.synced && now.Sub(c.rotated) >= dupMemory {
-		c.sealedPrev, c.sealed, c.rotated = c.sealed, nil, now
+		if n := c.sealed.len(); n > 0 {
+			c.sealHint = n
+		}
+		c.sealedPrev, c.sealed, c.rotated = c.sealed, hashSet{}, now
 	}
-	if len(c.pending) == 0 && len(c.sealed)+len(c.sealedPrev) > 0 {
+	if len(c.pending) == 0 && c.sealed.len()+c.sealedPrev.len() > 0 {
 		c.armLocked(now.Add(dupMemory)) // to forget them
 	}
 	if len(c.pending) > 0 {
@@ -544,4 +614,77 @@ func (c *coalescer) close(ctx context.Context) {
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	_ = c.emit(context.WithoutCancel(ctx), out)
+}
+
+// hashSet is a set of 64-bit hashes in one slice, open addressing with linear probing at
+// a load of at most 3/4: 8 bytes a slot, 11 a hash when full, where a map[uint64]struct{}
+// takes 16–19 at the load factors it grows through (18 KiB for a 946-field sample). The
+// hashes are maphash's, uniform, so a slot is picked by multiplying into the table's size
+// (any size, not a power of two: it is sized for the entries it is given). 0 marks an empty
+// slot, so a hash of 0 is stored as 1: one more way in 2^64 for two fields to collide.
+type hashSet struct {
+	slots []uint64
+	n     int
+}
+
+func (s *hashSet) len() int { return s.n }
+
+// reserve makes room for n entries without growing.
+func (s *hashSet) reserve(n int) {
+	if want := n*4/3 + 1; want > len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]uint64, want), 0
+		for _, x := range old {
+			if x != 0 {
+				s.insert(x)
+			}
+		}
+	}
+}
+
+func (s *hashSet) add(x uint64) {
+	if (s.n+1)*4 > len(s.slots)*3 {
+		s.reserve(max(16, (s.n+1)*3/2))
+	}
+	s.insert(max(x, 1))
+}
+
+func (s *hashSet) insert(x uint64) {
+	for i := s.slot(x); ; i = s.next(i) {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = x
+			s.n++
+			return
+		case x:
+			return
+		}
+	}
+}
+
+func (s *hashSet) has(x uint64) bool {
+	if s.n == 0 {
+		return false
+	}
+	x = max(x, 1)
+	for i := s.slot(x); ; i = s.next(i) {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case x:
+			return true
+		}
+	}
+}
+
+func (s *hashSet) slot(x uint64) int {
+	hi, _ := bits.Mul64(x, uint64(len(s.slots)))
+	return int(hi)
+}
+
+func (s *hashSet) next(i int) int {
+	if i++; i == len(s.slots) {
+		return 0
+	}
+	return i
 }

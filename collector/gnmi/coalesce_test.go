@@ -2,6 +2,7 @@ package gnmi
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -272,6 +273,34 @@ func TestCoalescerWindowLearnsFromTheNextSample(t *testing.T) {
 	})
 }
 
+// TestCoalescerWritesCompleteLinesAtOnce: a window line complete by its field count, and one
+// closed because the next sample began, are written by the add that closed them, with no
+// time passing: in a lock-step fleet they would otherwise all wait for the timer in the heap
+// (BENCHMARKS.md, "gNMI memory per device, fourth pass"). An open line still waits.
+func TestCoalescerWritesCompleteLinesAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := &recordSink{}
+		c := newCoalescer(sink, &collector.Stats{}, map[string]time.Duration{"interfaces": 10 * time.Second})
+		defer c.close(t.Context())
+		c.flush(t.Context())
+		t0 := time.Unix(1700000000, 0)
+		fields := []string{"in-octets", "out-octets", "in-errors"}
+		perLeaf(c, t0, []string{"et1"}, fields, 1)
+		if got := sink.snapshot(); len(got) != 0 {
+			t.Fatalf("the first sample's line, open for its window, was written at once: %v", got)
+		}
+		perLeaf(c, t0.Add(time.Second), []string{"et1"}, fields[:1], 2) // the next sample begins
+		if got := sink.snapshot(); len(got) != 1 || len(got[0].Fields) != 3 {
+			t.Fatalf("after the next sample began: %v, want the first sample's line of 3 fields", got)
+		}
+		perLeaf(c, t0.Add(time.Second+time.Millisecond), []string{"et1"}, fields[1:], 2) // completes it
+		got := sink.snapshot()
+		if len(got) != 2 || len(got[1].Fields) != 3 || !got[1].Time.Equal(t0.Add(time.Second)) {
+			t.Fatalf("after the second sample's last field: %v, want its line of 3 fields written", got)
+		}
+	})
+}
+
 // TestCoalescerRemembersTheSnapshotUntilSynced: under load the reference server sent an
 // interface's snapshot leaves a second time, same timestamps, 1.5 s after the first copy
 // and still before its sync_response (TestShutdownUnderLoadDeliversEveryUpdate, race
@@ -305,5 +334,40 @@ func TestCoalescerRemembersTheSnapshotUntilSynced(t *testing.T) {
 					windows, len(got), got, stats.Duplicates.Load(), stats.Updates.Load())
 			}
 		})
+	}
+}
+
+// TestHashSet checks the sealed fields' set against a map: random additions in runs, with
+// repeats and lookups of present and absent values between them.
+func TestHashSet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var s hashSet
+	ref := map[uint64]bool{}
+	var added []uint64
+	for round := range 200 {
+		for range rng.IntN(70) {
+			x := rng.Uint64() >> rng.IntN(64) // 0 and 1 too (stored alike)
+			if len(added) > 0 && rng.IntN(8) == 0 {
+				x = added[rng.IntN(len(added))]
+			}
+			s.add(x)
+			ref[max(x, 1)] = true
+			added = append(added, x)
+		}
+		if s.len() != len(ref) {
+			t.Fatalf("round %d: len %d, want %d", round, s.len(), len(ref))
+		}
+		if s.len()*4 > len(s.slots)*3 {
+			t.Fatalf("round %d: %d entries in %d slots", round, s.len(), len(s.slots))
+		}
+		for range 50 {
+			x := rng.Uint64() >> rng.IntN(64)
+			if len(added) > 0 && rng.IntN(2) == 0 {
+				x = added[rng.IntN(len(added))]
+			}
+			if got := s.has(x); got != ref[max(x, 1)] {
+				t.Fatalf("round %d: has(%d) = %v, want %v", round, x, got, ref[x])
+			}
+		}
 	}
 }

@@ -132,10 +132,10 @@ func (s *Session) Poll(ctx context.Context) ([]collector.Point, error) {
 	// before its deadline fails with that deadline, as one whose agent is slow does.
 	turn := s.rt.Work.Turn(start)
 	_ = turn.Take(pctx)
+	defer turn.Give() // deferred: a poll that panics (the supervisor recovers it) must not keep the slot
 	pctx = collector.WithTurn(pctx, turn)
 	var ns normStats
 	points, updates, err := s.poll(pctx, start, &ns)
-	turn.Give()
 	if c, ok := s.client.(idler); ok {
 		_ = c.Idle() // nothing is held between polls but the SNMPv3 engine state (client.go)
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosnmp/gosnmp"
+
 	"github.com/netpulse/netpulse/collector"
 	"github.com/netpulse/netpulse/internal/sim"
 )
@@ -86,5 +88,34 @@ func TestPollsTakeTurns(t *testing.T) {
 	}
 	if free := gate.Free(); free != 1 {
 		t.Errorf("after every poll, %d slots free, want 1: a turn was not given back", free)
+	}
+}
+
+// panicky is a Client whose walks panic, as a bug in handling a device's reply would.
+type panicky struct{ Client }
+
+func (panicky) GetBulk(context.Context, []string, uint32) (*gosnmp.SnmpPacket, error) {
+	panic("bug in a walk")
+}
+
+// TestPanickingPollGivesItsTurnBack: a poll that panics while it holds its turn (the
+// supervisor, targets.runSafely, recovers the panic and restarts the session) gives the
+// slot back; kept, it would stop every other poll and every gNMI decode of the process.
+func TestPanickingPollGivesItsTurnBack(t *testing.T) {
+	gate := collector.NewGate(1, nil)
+	s, err := NewWithClient(testConfig(t), collector.Runtime{Work: gate}, nil, panicky{mustFake(t, "edgeswitch_8xp", nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p == nil {
+				t.Error("the poll did not panic")
+			}
+		}()
+		_, _ = s.Poll(context.Background())
+	}()
+	if free := gate.Free(); free != 1 {
+		t.Fatalf("after a poll panicked, %d slots free, want 1", free)
 	}
 }

@@ -173,7 +173,7 @@ func waitQueued(t *testing.T, g *Gate, want int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		g.mu.Lock()
-		n := len(g.queue)
+		n := len(g.queues[gateTurn])
 		g.mu.Unlock()
 		if n >= want {
 			return
@@ -227,7 +227,7 @@ func TestTurnTakeEndsWithContext(t *testing.T) {
 		t.Fatalf("Take on a held gate returned %v, want the context's error", err)
 	}
 	g.mu.Lock()
-	queued := len(g.queue)
+	queued := len(g.queues[gateTurn])
 	g.mu.Unlock()
 	if queued != 0 {
 		t.Fatalf("%d waiters left queued after their context ended", queued)
@@ -242,4 +242,69 @@ func TestTurnTakeEndsWithContext(t *testing.T) {
 	}
 	nilTurn.Wait(context.Background(), func() {})
 	nilTurn.Give()
+}
+
+// TestGateAlternatesBetweenClasses: with SNMP turns (claims from long ago) and gNMI
+// responses (claimed now) both waiting, freed slots alternate between the two, so neither
+// transport's sessions wait for the other's whole queue.
+func TestGateAlternatesBetweenClasses(t *testing.T) {
+	g := NewGate(1, nil)
+	holder := g.Turn(time.Unix(0, 0))
+	if err := holder.Take(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 6)
+	var wg sync.WaitGroup
+	waitFor := func(class, n int) {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			g.mu.Lock()
+			q := len(g.queues[class])
+			g.mu.Unlock()
+			if q >= n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatalf("class %d: %d waiters never queued", class, n)
+	}
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			turn := g.Turn(time.Unix(int64(1+i), 0))
+			if err := turn.Take(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			got <- "turn"
+			turn.Give()
+		}()
+		waitFor(gateTurn, i+1)
+	}
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := g.Enter(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			got <- "enter"
+			g.Leave()
+		}()
+		waitFor(gateEnter, i+1)
+	}
+	holder.Give()
+	wg.Wait()
+	close(got)
+	var order []string
+	for s := range got {
+		order = append(order, s)
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] == order[i-1] {
+			t.Fatalf("grants went %v: the same class twice in a row while the other waited", order)
+		}
+	}
 }

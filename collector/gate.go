@@ -41,6 +41,9 @@ type Gate struct {
 	behind func() bool
 	waits  atomic.Int64 // holders that waited for the consumers
 	waited atomic.Int64 // nanoseconds they waited in all
+	// SNMP turns that had to queue for a slot, and the nanoseconds they queued in all: the
+	// polls' wait for the CPU, which grows before ticks start being skipped.
+	turnWaits, turnWaited atomic.Int64
 }
 
 // The two classes of waiters: Enter's (gNMI responses, claimed when they arrive) and
@@ -114,6 +117,13 @@ func (g *Gate) take(ctx context.Context, class int, since time.Time) error {
 		g.free--
 		g.mu.Unlock()
 		return nil
+	}
+	if class == gateTurn {
+		start := time.Now()
+		defer func() {
+			g.turnWaits.Add(1)
+			g.turnWaited.Add(int64(time.Since(start)))
+		}()
 	}
 	g.seq++
 	w := &gateWaiter{class: class, since: since, seq: g.seq, given: make(chan struct{})}
@@ -194,6 +204,14 @@ func (g *Gate) Waited() (waits int64, total time.Duration) {
 		return 0, 0
 	}
 	return g.waits.Load(), time.Duration(g.waited.Load())
+}
+
+// TurnWaited reports how many times SNMP turns queued for a slot and for how long in all.
+func (g *Gate) TurnWaited() (waits int64, total time.Duration) {
+	if g == nil {
+		return 0, 0
+	}
+	return g.turnWaits.Load(), time.Duration(g.turnWaited.Load())
 }
 
 // Turn is one SNMP poll's hold on a Gate. A poll is mostly waiting for the agent, and a

@@ -165,6 +165,9 @@ func TestTurnsGoEarliestClaimFirst(t *testing.T) {
 	if len(got) != 3 || got[0] != 1 || got[1] != 2 || got[2] != 3 {
 		t.Errorf("turns went in order %v, want [1 2 3] (earliest claim first)", got)
 	}
+	if waits, total := g.TurnWaited(); waits != 3 || total <= 0 {
+		t.Errorf("TurnWaited = %d, %s; want the 3 turns that queued, for some time", waits, total)
+	}
 }
 
 // waitQueued waits until n waiters are queued on g (the test adds them one by one).

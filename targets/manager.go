@@ -382,3 +382,7 @@ func (m *Manager) Stats() []TargetStats {
 // DecodeWaited reports how many times gNMI sessions waited for the outputs before decoding
 // (ManagerConfig.Behind) and for how long in all.
 func (m *Manager) DecodeWaited() (waits int64, total time.Duration) { return m.work.Waited() }
+
+// TurnWaited reports how many times SNMP polls queued for the CPU gate (collector.Turn)
+// and for how long in all.
+func (m *Manager) TurnWaited() (waits int64, total time.Duration) { return m.work.TurnWaited() }

@@ -103,6 +103,7 @@ type outputMetric struct {
 type fleetStats interface {
 	Stats() []targets.TargetStats
 	DecodeWaited() (waits int64, total time.Duration)
+	TurnWaited() (waits int64, total time.Duration)
 }
 
 // selfCollector is a prometheus.Collector over the outputs' Stats and the gNMI decode
@@ -115,6 +116,9 @@ type selfCollector struct {
 	// decodeWaits/decodeWait: gNMI sessions that waited for the outputs before decoding
 	// (collector.Gate, outputs.Output.Behind), and for how long.
 	decodeWaits, decodeWait *prometheus.Desc
+	// turnWaits/turnWait: SNMP polls that queued for the CPU gate (collector.Turn), and
+	// for how long: the first sign that the polls need more CPU than there is.
+	turnWaits, turnWait *prometheus.Desc
 }
 
 func newSelfCollector(m fleetStats, pipe *pipeline) *selfCollector {
@@ -145,6 +149,8 @@ func newSelfCollector(m fleetStats, pipe *pipeline) *selfCollector {
 		},
 		decodeWaits: prometheus.NewDesc("netpulse_gnmi_decode_waits_total", "times a gNMI session waited before decoding because the outputs were behind (buffer above max_bytes/8 while writing)", nil, nil),
 		decodeWait:  prometheus.NewDesc("netpulse_gnmi_decode_wait_seconds_total", "time gNMI sessions waited before decoding because the outputs were behind", nil, nil),
+		turnWaits:   prometheus.NewDesc("netpulse_snmp_turn_waits_total", "times an SNMP poll queued for a turn at the CPU gate (the polls needed more CPU than was free)", nil, nil),
+		turnWait:    prometheus.NewDesc("netpulse_snmp_turn_wait_seconds_total", "time SNMP polls queued for turns at the CPU gate", nil, nil),
 		dropped:     prometheus.NewDesc("netpulse_output_dropped_total", "points never delivered, by reason", []string{"output", "reason"}, nil),
 	}
 }
@@ -157,6 +163,8 @@ func (c *selfCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.dropped
 	ch <- c.decodeWaits
 	ch <- c.decodeWait
+	ch <- c.turnWaits
+	ch <- c.turnWait
 }
 
 // Collect implements prometheus.Collector: one consistent read of every output's counters
@@ -165,6 +173,9 @@ func (c *selfCollector) Collect(ch chan<- prometheus.Metric) {
 	waits, waited := c.m.DecodeWaited()
 	ch <- prometheus.MustNewConstMetric(c.decodeWaits, prometheus.CounterValue, float64(waits))
 	ch <- prometheus.MustNewConstMetric(c.decodeWait, prometheus.CounterValue, waited.Seconds())
+	turns, turned := c.m.TurnWaited()
+	ch <- prometheus.MustNewConstMetric(c.turnWaits, prometheus.CounterValue, float64(turns))
+	ch <- prometheus.MustNewConstMetric(c.turnWait, prometheus.CounterValue, turned.Seconds())
 	stats := make([]outputs.Stats, len(c.pipe.outs))
 	for i, o := range c.pipe.outs {
 		stats[i] = o.Stats()

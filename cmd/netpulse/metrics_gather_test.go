@@ -22,6 +22,7 @@ type fakeFleet struct{ ts []targets.TargetStats }
 
 func (f *fakeFleet) Stats() []targets.TargetStats         { return slices.Clone(f.ts) }
 func (f *fakeFleet) DecodeWaited() (int64, time.Duration) { return 7, 1500 * time.Millisecond }
+func (f *fakeFleet) TurnWaited() (int64, time.Duration)   { return 3, 250 * time.Millisecond }
 
 // newFakeFleet returns n targets, SNMP and gNMI mixed, in no particular order, with varied
 // counters and states.

@@ -177,6 +177,13 @@ targets:
 	if _, ok := sample(fams, "netpulse_target_dropped_fields_total", map[string]string{"target": "wrong-community", "proto": "snmp", "reason": "type_conflict"}); !ok {
 		t.Error("netpulse_target_dropped_fields_total{reason=type_conflict} missing")
 	}
+	// The process-wide waits: gNMI sessions for the outputs, SNMP polls for the CPU gate.
+	for _, name := range []string{"netpulse_gnmi_decode_waits_total", "netpulse_gnmi_decode_wait_seconds_total",
+		"netpulse_snmp_turn_waits_total", "netpulse_snmp_turn_wait_seconds_total"} {
+		if v, ok := sample(fams, name, nil); !ok || v < 0 || fams[name].GetType() != dto.MetricType_COUNTER {
+			t.Errorf("%s = %v (present %v), want a counter", name, v, ok)
+		}
+	}
 	if body := func() string {
 		resp, err := http.Get(base + "/metrics")
 		if err != nil {

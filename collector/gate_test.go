@@ -153,7 +153,7 @@ func TestTurnsGoEarliestClaimFirst(t *testing.T) {
 			turn.Give()
 		}()
 		queued++
-		waitQueued(t, g, queued) // each asks before the next, so arrival order is 3, 1, 2
+		waitQueued(t, g, gateTurn, queued) // each asks before the next, so arrival order is 3, 1, 2
 	}
 	holder.Give()
 	wg.Wait()
@@ -170,20 +170,21 @@ func TestTurnsGoEarliestClaimFirst(t *testing.T) {
 	}
 }
 
-// waitQueued waits until n waiters are queued on g (the test adds them one by one).
-func waitQueued(t *testing.T, g *Gate, want int) {
+// waitQueued waits until want waiters of class are queued on g (the tests add them one by
+// one, so that their arrival order is known).
+func waitQueued(t *testing.T, g *Gate, class, want int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		g.mu.Lock()
-		n := len(g.queues[gateTurn])
+		n := len(g.queues[class])
 		g.mu.Unlock()
 		if n >= want {
 			return
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatal("a waiter never queued")
+	t.Fatalf("class %d: %d waiters never queued", class, want)
 }
 
 // TestTurnWaitLetsOthersCompute: a turn waiting on the network (Wait) does not hold the
@@ -258,19 +259,6 @@ func TestGateAlternatesBetweenClasses(t *testing.T) {
 	}
 	got := make(chan string, 6)
 	var wg sync.WaitGroup
-	waitFor := func(class, n int) {
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			g.mu.Lock()
-			q := len(g.queues[class])
-			g.mu.Unlock()
-			if q >= n {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-		t.Fatalf("class %d: %d waiters never queued", class, n)
-	}
 	for i := range 3 {
 		wg.Add(1)
 		go func() {
@@ -283,7 +271,7 @@ func TestGateAlternatesBetweenClasses(t *testing.T) {
 			got <- "turn"
 			turn.Give()
 		}()
-		waitFor(gateTurn, i+1)
+		waitQueued(t, g, gateTurn, i+1)
 	}
 	for i := range 3 {
 		wg.Add(1)
@@ -296,7 +284,7 @@ func TestGateAlternatesBetweenClasses(t *testing.T) {
 			got <- "enter"
 			g.Leave()
 		}()
-		waitFor(gateEnter, i+1)
+		waitQueued(t, g, gateEnter, i+1)
 	}
 	holder.Give()
 	wg.Wait()

@@ -102,14 +102,9 @@ type SubscribeOptions struct {
 func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.SubscribeRequest, opt SubscribeOptions, fn func(*gnmipb.SubscribeResponse) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	// The stream receives raw messages (rawCodec) and decodes them here, inside opt.Work.
-	stream, err := conn.NewStream(ctx, &gnmipb.GNMI_ServiceDesc.Streams[0], gnmipb.GNMI_Subscribe_FullMethodName,
-		grpc.ForceCodecV2(rawCodec{}))
+	stream, err := openStream(ctx, conn, req)
 	if err != nil {
-		return fmt.Errorf("open Subscribe stream: %w", err)
-	}
-	if err := stream.SendMsg(req); err != nil {
-		return fmt.Errorf("send SubscribeRequest: %w", recvErr(stream, err))
+		return err
 	}
 	mode := req.GetSubscribe().GetMode()
 
@@ -156,6 +151,40 @@ func Subscribe(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscribe
 		if mode == gnmipb.SubscriptionList_ONCE && synced {
 			return nil
 		}
+	}
+}
+
+// openStream opens the Subscribe stream and sends req, on a goroutine of its own. grpc's
+// NewStream goes more than 8 KiB deep (it waits for the connection and sets up the
+// transport's stream); on the calling goroutine, which then parks in the receive loop 5.5 KiB
+// deep for the stream's life, that left a 16 KiB stack per session, since a stack shrinks
+// only while less than a quarter of it is in use (BENCHMARKS.md, "gNMI memory per device,
+// fifth pass"). The stream receives raw messages (rawCodec) and decodes them in handle.
+func openStream(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.SubscribeRequest) (stream grpc.ClientStream, err error) {
+	onOwnStack(func() {
+		stream, err = conn.NewStream(ctx, &gnmipb.GNMI_ServiceDesc.Streams[0], gnmipb.GNMI_Subscribe_FullMethodName,
+			grpc.ForceCodecV2(rawCodec{}))
+		if err != nil {
+			err = fmt.Errorf("open Subscribe stream: %w", err)
+			return
+		}
+		if serr := stream.SendMsg(req); serr != nil {
+			err = fmt.Errorf("send SubscribeRequest: %w", recvErr(stream, serr))
+		}
+	})
+	return stream, err
+}
+
+// onOwnStack runs f on a new goroutine and waits for it; a panic in f is raised again in
+// the caller (whose recover turns it into the stream's error). f's stack ends with it.
+func onOwnStack(f func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	if p := <-done; p != nil {
+		panic(p)
 	}
 }
 

@@ -44,7 +44,6 @@ type Gate struct {
 	// SNMP turns that had to queue for a slot, and the nanoseconds they queued in all: the
 	// polls' wait for the CPU, which grows before ticks start being skipped.
 	turnWaits, turnWaited atomic.Int64
-	workers               workerPool // Do's goroutines
 }
 
 // The two classes of waiters: Enter's (gNMI responses, claimed when they arrive) and
@@ -180,33 +179,6 @@ func (g *Gate) Enter(ctx context.Context) error {
 	}
 }
 
-// Do enters g, runs f on one of g's worker goroutines, and leaves; it returns ctx.Err()
-// (without running f) if ctx ends while it waits to enter. A panic in f is raised again in
-// the caller, so whoever recovers the caller's panics still does. With a nil Gate, f runs on
-// the caller's goroutine.
-//
-// Why another goroutine: a goroutine's stack grows to the deepest call it ever made and
-// shrinks only while it is parked less than a quarter deep. A gNMI session parks in grpc's
-// receive about 5.7 KiB deep, and decoding, normalizing and handing the points to the
-// outputs takes it past 8 KiB, so every session kept a 16 KiB stack for its life: 8 MiB of
-// stacks at 500 devices, which the GC's goal counts a second time (GOGC applies to stacks
-// since Go 1.18). Run on the Gate's workers, the deep part needs one deep stack per slot
-// (one fewer than the CPUs) instead of one per device; the sessions stay at 8 KiB
-// (BENCHMARKS.md, "gNMI memory per device, fifth pass"). The hand-off costs two
-// goroutine switches per response.
-func (g *Gate) Do(ctx context.Context, f func()) error {
-	if g == nil {
-		f()
-		return nil
-	}
-	if err := g.Enter(ctx); err != nil {
-		return err
-	}
-	defer g.Leave()
-	g.workers.run(f)
-	return nil
-}
-
 // Leave gives the slot back.
 func (g *Gate) Leave() {
 	if g == nil {
@@ -325,104 +297,4 @@ func (g *Gate) Free() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.free
-}
-
-// workerPool runs functions on goroutines of its own (Gate.Do): as many as ever ran at
-// once, which the Gate bounds to its slots. A worker that has been idle for workerIdle
-// ends, so a Gate that is no longer used leaves no goroutine behind.
-type workerPool struct {
-	mu   sync.Mutex
-	idle []*worker
-}
-
-// workerIdle is how long an idle worker waits for the next function before it ends: longer
-// than the sample intervals telemetry runs at, so that a fleet's bursts reuse the same
-// workers (and their grown stacks).
-const workerIdle = time.Minute
-
-type worker struct {
-	pool   *workerPool
-	fs     chan func()
-	done   chan any // nil, or the value f panicked with (wrapped in workerPanic)
-	parked bool     // in pool.idle, and may end
-}
-
-// workerPanic carries a worker's panic to the caller of Do.
-type workerPanic struct{ v any }
-
-func (p *workerPool) run(f func()) {
-	w := p.get()
-	w.fs <- f
-	r := <-w.done
-	p.put(w)
-	if wp, ok := r.(workerPanic); ok {
-		panic(wp.v)
-	}
-}
-
-func (p *workerPool) get() *worker {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n := len(p.idle); n > 0 {
-		w := p.idle[n-1]
-		p.idle[n-1] = nil
-		p.idle = p.idle[:n-1]
-		w.parked = false
-		return w
-	}
-	w := &worker{pool: p, fs: make(chan func()), done: make(chan any)}
-	go w.loop()
-	return w
-}
-
-func (p *workerPool) put(w *worker) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w.parked = true
-	p.idle = append(p.idle, w)
-}
-
-// retire takes w out of the pool if it is idle there; false means a caller has just taken
-// it and is about to hand it a function.
-func (p *workerPool) retire(w *worker) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !w.parked {
-		return false
-	}
-	for i, x := range p.idle {
-		if x == w {
-			p.idle = append(p.idle[:i], p.idle[i+1:]...)
-			break
-		}
-	}
-	return true
-}
-
-func (w *worker) loop() {
-	t := time.NewTimer(workerIdle)
-	defer t.Stop()
-	for {
-		select {
-		case f := <-w.fs:
-			w.done <- w.call(f)
-			t.Reset(workerIdle)
-		case <-t.C:
-			if w.pool.retire(w) {
-				return
-			}
-			t.Reset(workerIdle)
-		}
-	}
-}
-
-// call runs f and returns what it panicked with, if it did.
-func (w *worker) call(f func()) (r any) {
-	defer func() {
-		if v := recover(); v != nil {
-			r = workerPanic{v}
-		}
-	}()
-	f()
-	return nil
 }

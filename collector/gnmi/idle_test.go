@@ -166,10 +166,8 @@ func idleSessionMemory(t *testing.T, tlsMode bool) {
 	if per > limit {
 		t.Errorf("an idle session holds %d bytes of heap, want under %d KiB", per, limit>>10)
 	}
-	// The Gate's workers (Gate.Do) are the process's, as many as ran at once (its slots):
-	// they may have started while these sessions synced.
-	if most := 7 + float64(runtime.GOMAXPROCS(0))/float64(n-1); gor > most {
-		t.Errorf("an idle session runs %.2f goroutines, want at most 7 (and the Gate's workers: %.2f)", gor, most)
+	if gor > 7 {
+		t.Errorf("an idle session runs %.1f goroutines, want at most 7", gor)
 	}
 }
 

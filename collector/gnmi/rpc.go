@@ -193,17 +193,10 @@ func onOwnStack(f func()) {
 // protobuf-go's when the fast path does not handle it; either way fn must not keep it.
 func handle(ctx context.Context, work *collector.Gate, dec lenientCodec, raw *rawMessage, fn func(*gnmipb.SubscribeResponse) error) (bool, error) {
 	defer raw.free()
-	var synced bool
-	var err error
-	// On the Gate's worker (Gate.Do): the deep part of handling a response runs on a stack
-	// per slot, not per session.
-	if work.Do(ctx, func() { synced, err = decodeAndRun(dec, raw, fn) }) != nil {
+	if work.Enter(ctx) != nil {
 		return false, context.Cause(ctx) // the watchdog's ErrSilent, or the caller's end
 	}
-	return synced, err
-}
-
-func decodeAndRun(dec lenientCodec, raw *rawMessage, fn func(*gnmipb.SubscribeResponse) error) (bool, error) {
+	defer work.Leave()
 	fd := getDecoder()
 	defer putDecoder(fd)
 	resp, ok := fd.decodeBuffers(raw.data)

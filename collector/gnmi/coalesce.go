@@ -448,7 +448,7 @@ func (c *coalescer) sealLocked(p *collector.Point) {
 	if len(p.Fields) == 0 {
 		return
 	}
-	if c.sealed.cur.n == 0 {
+	if c.sealed.cur.len() == 0 {
 		c.sealed.reserve(1)
 	}
 	c.sealed.seal(maphash.Bytes(c.seed, c.exactKey(p)), p.Fields)
@@ -457,7 +457,7 @@ func (c *coalescer) sealLocked(p *collector.Point) {
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their
 // points in arrival order.
 func (c *coalescer) takeLocked(now time.Time) []collector.Point {
-	if c.sealed.cur.n == 0 {
+	if c.sealed.cur.len() == 0 {
 		// Room for the lines about to be sealed, at once: the snapshot's at the sync_response.
 		n := 0
 		for _, g := range c.pending {
@@ -612,22 +612,26 @@ func (c *coalescer) close(ctx context.Context) {
 // A line is one slot of 12 bytes (its hash, its set's number) and the sets are shared: the
 // lines of a device mostly have one or two sets of keys (the simulator's 48-interface sample:
 // one set of 18–20 counters), and a set is made once and reused by the next generations while
-// they see it. A generation holding such a sample takes about 1 KiB, where one 64-bit hash
-// per (line, field) took 10 KiB (946 fields at a load of 3/4), and in a lock-step fleet every
-// device holds one at once while the burst runs: 7.3 MB of the 42.5 MB live heap at the GC
-// marks at 500 devices (BENCHMARKS.md, "gNMI memory per device, fifth pass"). Membership is
+// they see it. A generation holding such a sample takes 1.3 KiB, where one 64-bit hash per
+// (line, field) took 10.6 KiB (TestCoalescerSealedMemory: 48 lines of 20 fields), and in a
+// lock-step fleet every device holds one at once while the burst runs: 7.3 MB of the 42.5 MB
+// live heap at the GC marks at 500 devices (BENCHMARKS.md, "gNMI memory per device, fifth
+// pass"). Membership is
 // a comparison of the field key with the set's keys (no second hash per field), so a line
 // hash is the only place two keys can collide, as before. A line of a single field (per-leaf
 // devices with exact timestamps) costs 16 bytes instead of 11: lines of one field are not the
 // ones a fleet holds many of (sample windows group them).
 type sealedLines struct {
-	seed      maphash.Seed
-	cur, prev sealedGen
+	seed maphash.Seed
+	// cur and prev are nil while empty: a coalescer outlives its sealed lines (2 s after a
+	// sample), and two generations inline made it 456 bytes instead of 280.
+	cur, prev *sealedGen
 	hint      int // lines sealed in the last generation: the next one's capacity
 }
 
 // sealedGen is one generation of sealed lines: open addressing with linear probing at a
-// load of at most 3/4 over two arrays without pointers (the GC does not scan them).
+// load of at most 3/4 over two arrays without pointers (the GC does not scan them). A nil
+// *sealedGen is an empty one.
 type sealedGen struct {
 	lines     []uint64          // per slot, the hash of a line's exact key
 	sets      []uint32          // per slot, 1 + its line's set in fieldSets; 0: empty slot
@@ -656,18 +660,23 @@ const (
 	linearSets = 8
 )
 
-func (r *sealedLines) len() int { return r.cur.n + r.prev.n }
+func (r *sealedLines) len() int { return r.cur.len() + r.prev.len() }
 
 // reserve makes room in the current generation for n lines, or as many as the last
 // generation had, without growing.
-func (r *sealedLines) reserve(n int) { r.cur.reserve(max(r.hint, n)) }
+func (r *sealedLines) reserve(n int) {
+	if r.cur == nil {
+		r.cur = &sealedGen{}
+	}
+	r.cur.reserve(max(r.hint, n))
+}
 
 // rotate forgets the older generation and starts a new one.
 func (r *sealedLines) rotate() {
-	if r.cur.n > 0 {
-		r.hint = r.cur.n
+	if n := r.cur.len(); n > 0 {
+		r.hint = n
 	}
-	r.prev, r.cur = r.cur, sealedGen{}
+	r.prev, r.cur = r.cur, nil
 }
 
 // find returns the field sets line has in the two generations (nil where it has none).
@@ -687,7 +696,10 @@ func (r *sealedLines) seal(line uint64, fields []collector.Field) {
 	if len(fields) == 0 {
 		return
 	}
-	g := &r.cur
+	if r.cur == nil {
+		r.cur = &sealedGen{}
+	}
+	g := r.cur
 	if (g.n+1)*4 > len(g.lines)*3 {
 		g.reserve(max(16, (g.n+1)*3/2))
 	}
@@ -708,13 +720,13 @@ func (r *sealedLines) seal(line uint64, fields []collector.Field) {
 // has or the last generation had when the keys are the same, else a new one.
 func (r *sealedLines) setOf(fields []collector.Field) uint32 {
 	key := func(i int) string { return fields[i].Key }
-	g, p := &r.cur, &r.prev
+	g, p := r.cur, r.prev
 	// The set given last: a device's lines follow one another with the same keys, mostly in
 	// the same order (a comparison per key, pointers equal: the normalizer interns them).
 	if g.last != 0 && sameKeys(r.seed, g.fieldSets[g.last-1], len(fields), key) {
 		return g.last
 	}
-	if len(g.fieldSets) == 0 && p.last != 0 && sameKeys(r.seed, p.fieldSets[p.last-1], len(fields), key) {
+	if len(g.fieldSets) == 0 && p != nil && p.last != 0 && sameKeys(r.seed, p.fieldSets[p.last-1], len(fields), key) {
 		return g.add(p.fieldSets[p.last-1])
 	}
 	var sum uint64
@@ -745,6 +757,13 @@ func (r *sealedLines) intern(s *fieldSet) uint32 {
 	return r.cur.add(s)
 }
 
+func (g *sealedGen) len() int {
+	if g == nil {
+		return 0
+	}
+	return g.n
+}
+
 // reserve makes room for n lines without growing.
 func (g *sealedGen) reserve(n int) {
 	want := n*4/3 + 1
@@ -766,7 +785,7 @@ func (g *sealedGen) reserve(n int) {
 }
 
 func (g *sealedGen) find(line uint64) *fieldSet {
-	if g.n == 0 {
+	if g.len() == 0 {
 		return nil
 	}
 	for i := slotOf(line, len(g.lines)); g.sets[i] != 0; i = nextSlot(i, len(g.lines)) {
@@ -780,6 +799,9 @@ func (g *sealedGen) find(line uint64) *fieldSet {
 // lookup returns 1 + the index of a set of this generation whose keys are key(0..n-1), whose
 // hashes sum to sum; 0 if none.
 func (g *sealedGen) lookup(seed maphash.Seed, sum uint64, n int, key func(int) string) uint32 {
+	if g == nil {
+		return 0
+	}
 	if g.bySum != nil {
 		if x := g.bySum[sum]; x != 0 && sameKeys(seed, g.fieldSets[x-1], n, key) {
 			return x

@@ -616,11 +616,10 @@ func (c *coalescer) close(ctx context.Context) {
 // (line, field) took 10.6 KiB (TestCoalescerSealedMemory: 48 lines of 20 fields), and in a
 // lock-step fleet every device holds one at once while the burst runs: 7.3 MB of the 42.5 MB
 // live heap at the GC marks at 500 devices (BENCHMARKS.md, "gNMI memory per device, fifth
-// pass"). Membership is
-// a comparison of the field key with the set's keys (no second hash per field), so a line
-// hash is the only place two keys can collide, as before. A line of a single field (per-leaf
-// devices with exact timestamps) costs 16 bytes instead of 11: lines of one field are not the
-// ones a fleet holds many of (sample windows group them).
+// pass"). Membership is a comparison of the field key with the set's keys (no second hash
+// per field), so a line hash is the only place two keys can collide, as before. A line of a
+// single field (per-leaf devices with exact timestamps) costs 16 bytes instead of 11: lines
+// of one field are not the ones a fleet holds many of (sample windows group them).
 type sealedLines struct {
 	seed maphash.Seed
 	// cur and prev are nil while empty: a coalescer outlives its sealed lines (2 s after a

@@ -356,8 +356,10 @@ func TestSealedLines(t *testing.T) {
 	key := func(i int) string { return strings.Clone(names[i]) } // equal content, another pointer
 	linePool := make([]uint64, 300)
 	for i := range linePool {
-		linePool[i] = rng.Uint64() >> rng.IntN(64) // 0 and small values too
+		linePool[i] = rng.Uint64() >> rng.IntN(64) // 0 and 1 too: one line (0 marks an empty slot)
 	}
+	// A line's time, part of its key: lines 0 and 1 are one (0 marks an empty slot).
+	lineTime := func(line uint64) int64 { return int64(max(line, 1) % 1000) }
 	// A few recurring shapes (a device's lines share them) and random ones.
 	shapes := [][]int{{0}, {1}, {2, 3}, rng.Perm(20), rng.Perm(40), rng.Perm(150)}
 	r := sealedLines{seed: maphash.MakeSeed()}
@@ -394,7 +396,8 @@ func TestSealedLines(t *testing.T) {
 			if rng.IntN(4) == 0 {
 				r.reserve(rng.IntN(100))
 			}
-			r.seal(line, fields)
+			r.seal(line, lineTime(line), fields)
+			line = max(line, 1)
 			if cur[line] == nil {
 				cur[line] = map[string]bool{}
 			}
@@ -426,7 +429,7 @@ func TestSealedLines(t *testing.T) {
 		for range 300 {
 			line := linePool[rng.IntN(len(linePool))]
 			k := names[rng.IntN(len(names))]
-			if want := cur[line][k] || prev[line][k]; r.has(line, strings.Clone(k)) != want {
+			if want := cur[max(line, 1)][k] || prev[max(line, 1)][k]; r.has(line, lineTime(line), strings.Clone(k)) != want {
 				t.Fatalf("round %d: has(%d, %s) = %v, want %v", round, line, k, !want, want)
 			}
 		}

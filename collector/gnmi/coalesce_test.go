@@ -436,8 +436,8 @@ func TestSealedLines(t *testing.T) {
 	}
 }
 
-// TestSeriesTable checks the series states against a map: random additions, lookups of
-// present and absent hashes, updates through the returned pointer.
+// TestSeriesTable checks the series states against a map: random additions, fits, lookups
+// of present and absent hashes, updates through the returned pointer.
 func TestSeriesTable(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var tab seriesTable
@@ -452,6 +452,9 @@ func TestSeriesTable(t *testing.T) {
 			v := rng.Int64()
 			tab.get(h).last = v
 			ref[h] = v
+			if rng.IntN(20) == 0 {
+				tab.fit()
+			}
 		}
 		if tab.n != len(ref) || tab.n*4 > len(tab.slots)*3 {
 			t.Fatalf("round %d: %d series in %d slots, want %d", round, tab.n, len(tab.slots), len(ref))

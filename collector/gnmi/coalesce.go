@@ -74,21 +74,23 @@ type coalescer struct {
 	// series and timestamp and the set of its field keys), kept for dupMemory to
 	// 2×dupMemory (two generations; the snapshot's lines from the sync_response on), to
 	// recognise an update the device sends twice (the same leaf and timestamp: the
-	// reference subscribe server does when an update races its initial walk). InfluxDB keeps one value for both, so the second is
-	// counted in Duplicates instead of Updates and not written again. A redial's new stream
-	// starts afresh: its snapshot rewrites the values it repeats (the same values) and
-	// counts them again.
+	// reference subscribe server does when an update races its initial walk). InfluxDB
+	// keeps one value for both, so the second is counted in Duplicates instead of Updates
+	// and not written again. A redial's new stream starts afresh: its snapshot rewrites the
+	// values it repeats (the same values) and counts them again.
 	//
-	// series and sealed hold 64-bit hashes, not the keys: at fleet scale they were the
-	// largest part of a gNMI session's heap (series keys 12 KiB per 48-interface device,
-	// kept for the life of the stream; sealed lines 19 KiB after every sample), and the
-	// GC doubles it (BENCHMARKS.md, "gNMI memory per device, third pass"). Two keys of one
-	// stream with the same hash (about 1 in 10^16 for the lines of a device's sample) would
-	// count a real update as a duplicate, or let two series share their last timestamp (an
-	// update then goes into an exact line at its own timestamp). sealed keeps a line, not a
-	// field: one hash per (line, field) was 10 KiB for a 946-field sample in a set (18 KiB in
-	// a map), held by every device of a lock-step fleet at once while the burst runs
-	// (BENCHMARKS.md, "gNMI memory per device", fourth and fifth pass); sealedLines says how.
+	// series and sealed hold 64-bit hashes of the series keys, not the keys (sealed's field
+	// keys are the points' strings, which the normalizer interns: shared, not copied): at
+	// fleet scale the keys were the largest part of a gNMI session's heap (series keys
+	// 12 KiB per 48-interface device, kept for the life of the stream; sealed lines 19 KiB
+	// after every sample), and the GC doubles it (BENCHMARKS.md, "gNMI memory per device,
+	// third pass"). Two keys of one stream with the same hash (about 1 in 10^16 for the
+	// lines of a device's sample) would count a real update as a duplicate, or let two
+	// series share their last timestamp (an update then goes into an exact line at its own
+	// timestamp). sealed keeps a line, not a field: one hash per (line, field) was 10 KiB for
+	// a 946-field sample in a set (18 KiB in a map), held by every device of a lock-step
+	// fleet at once while the burst runs (BENCHMARKS.md, "gNMI memory per device", fourth
+	// and fifth pass); sealedLines says how.
 	seed    maphash.Seed
 	sealed  sealedLines
 	rotated time.Time // when sealed last rotated

@@ -64,49 +64,51 @@ type coalescer struct {
 	emitMu sync.Mutex // serializes emits (timer, add, close) so close waits for the timer's
 
 	mu       sync.Mutex
-	pending  []*group                // in arrival order; a group keeps its address until written
-	complete int                     // pending groups closed to new fields (key ""): written by add
-	index    map[string]*group       // open group key → its group
-	series   map[uint64]*seriesState // sample-window series (hash of its key as in index) → what it wrote
+	pending  []*group          // in arrival order; a group keeps its address until written
+	complete int               // pending groups closed to new fields (key ""): written by add
+	index    map[string]*group // open group key → its group
+	series   seriesTable       // sample-window series (hash of its key as in index) → what it wrote
 	key      []byte
 	dupKey   []byte
-	// sealed: the fields of the lines already closed or written (hashes of series,
-	// timestamp and field key), kept for dupMemory to 2×dupMemory (sealedPrev is the older;
-	// the snapshot's lines from the sync_response on), to recognise an update the device
-	// sends twice (the same leaf and timestamp: the reference subscribe server does when an
-	// update races its initial walk). InfluxDB keeps one value for both, so the second is
-	// counted in Duplicates instead of Updates and not written again. A redial's new stream
-	// starts afresh: its snapshot rewrites the values it repeats (the same values) and
-	// counts them again.
+	// sealed: the fields of the lines already closed or written (per line, the hash of its
+	// series and timestamp and the set of its field keys), kept for dupMemory to
+	// 2×dupMemory (two generations; the snapshot's lines from the sync_response on), to
+	// recognise an update the device sends twice (the same leaf and timestamp: the
+	// reference subscribe server does when an update races its initial walk). InfluxDB
+	// keeps one value for both, so the second is counted in Duplicates instead of Updates
+	// and not written again. A redial's new stream starts afresh: its snapshot rewrites the
+	// values it repeats (the same values) and counts them again.
 	//
-	// series and sealed hold 64-bit hashes, not the keys: at fleet scale they were the
-	// largest part of a gNMI session's heap (series keys 12 KiB per 48-interface device,
-	// kept for the life of the stream; sealed lines 19 KiB after every sample), and the
-	// GC doubles it (BENCHMARKS.md, "gNMI memory per device, third pass"). Two keys of one
-	// stream with the same hash (about 1 in 10^16 for the 1,500 fields a device's sample
-	// leaves in sealed) would count a real update as a duplicate, or let two series share
-	// their last timestamp (an update then goes into an exact line at its own timestamp).
-	// sealed is a hashSet (about 11 bytes per field) rather than a map (18 KiB for a
-	// 946-field sample, 30 % of an idle session's heap, held by every device of a lock-step
-	// fleet at once while the burst runs; BENCHMARKS.md, "gNMI memory per device, fourth
-	// pass"), sized for as many fields as the last generation had.
-	seed               maphash.Seed
-	sealed, sealedPrev hashSet
-	sealHint           int       // fields sealed in the last generation: the next one's capacity
-	rotated            time.Time // when sealed last became sealedPrev
-	synced             bool      // the stream's sync_response came (flush): windows apply
-	timer              *time.Timer
-	armed              time.Time // when the timer fires; zero when not armed
-	closed             bool
+	// series and sealed hold 64-bit hashes of the series keys, not the keys (sealed's field
+	// keys are the points' strings, which the normalizer interns: shared, not copied): at
+	// fleet scale the keys were the largest part of a gNMI session's heap (series keys
+	// 12 KiB per 48-interface device, kept for the life of the stream; sealed lines 19 KiB
+	// after every sample), and the GC doubles it (BENCHMARKS.md, "gNMI memory per device,
+	// third pass"). Two keys of one stream with the same hash (about 1 in 10^16 for the
+	// lines of a device's sample) would count a real update as a duplicate, or let two
+	// series share their last timestamp (an update then goes into an exact line at its own
+	// timestamp). sealed keeps a line, not a field: one hash per (line, field) was 10 KiB for
+	// a 946-field sample in a set (18 KiB in a map), held by every device of a lock-step
+	// fleet at once while the burst runs (BENCHMARKS.md, "gNMI memory per device", fourth
+	// and fifth pass); sealedLines says how.
+	seed    maphash.Seed
+	sealed  sealedLines
+	rotated time.Time // when sealed last rotated
+	synced  bool      // the stream's sync_response came (flush): windows apply
+	timer   *time.Timer
+	armed   time.Time // when the timer fires; zero when not armed
+	closed  bool
 }
 
-// seriesState is what a sample-window series keeps between lines: 16 bytes per list
-// element (an interface, a queue), under the hash of its key (no key string kept). It is
-// held by pointer so that a new line of a known series updates it in place, without a
-// second hash and store per line.
+// seriesState is what a sample-window series keeps between lines: 24 bytes per list
+// element (an interface, a queue) in seriesTable, under the hash of its key (no key string
+// kept). A new line of a known series updates it in place, without a second hash and store
+// per line.
 type seriesState struct {
-	last   int64 // UnixNano of its latest line: a new window line must be later
-	fields int   // how many fields its last complete window line had: as many completes one
+	key    uint64 // the hash of the series key
+	last   int64  // UnixNano of its latest line: a new window line must be later
+	fields int32  // how many fields its last complete window line had: as many completes one
+	used   bool   // the slot holds a series
 }
 
 // group is one pending point.
@@ -129,7 +131,8 @@ const (
 // newCoalescer returns a coalescer writing to sink. windows may be nil (every measurement
 // exact).
 func newCoalescer(sink collector.Sink, stats *collector.Stats, windows map[string]time.Duration) *coalescer {
-	return &coalescer{sink: sink, stats: stats, windows: windows, seed: maphash.MakeSeed()}
+	seed := maphash.MakeSeed()
+	return &coalescer{sink: sink, stats: stats, windows: windows, seed: seed, sealed: sealedLines{seed: seed}}
 }
 
 // sampleWindows gives each measurement of a STREAM stream its sample-window grouping: the
@@ -227,7 +230,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		return
 	}
 	k := c.seriesKey(p, true)
-	st := c.series[maphash.Bytes(c.seed, k)]
+	st := c.series.get(maphash.Bytes(c.seed, k))
 	known := st != nil
 	ts := p.Time.UnixNano()
 	// Every line of the series lies at or before st.last: a later update cannot repeat one.
@@ -253,7 +256,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		if !p.Time.Before(g.p.Time) {
 			if p.Time.Sub(g.p.Time) < window && !sharesField(g.p.Fields, p.Fields) {
 				g.p.Fields = append(g.p.Fields, p.Fields...)
-				if n := st.fields; n > 0 && len(g.p.Fields) >= n {
+				if n := int(st.fields); n > 0 && len(g.p.Fields) >= n {
 					c.closeLocked(g, now.Add(flushEvery)) // complete: as many fields as last time
 				}
 				return
@@ -273,11 +276,11 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 		st = c.newSeriesLocked(k)
 	}
 	st.last = ts
-	if n := st.fields; n > 0 && len(p.Fields) >= n {
+	if n := int(st.fields); n > 0 && len(p.Fields) >= n {
 		// Complete as it arrives (a device that sends a whole sample of the list element in
 		// one notification): it is closed at once, so it never enters the index, and it
 		// keeps p's fields (the normalizer's, handed over) since nothing will join them.
-		st.fields = len(p.Fields)
+		st.fields = int32(len(p.Fields))
 		g := &group{p: *p, due: now.Add(flushEvery), window: window}
 		c.pending = append(c.pending, g)
 		c.complete++
@@ -288,7 +291,7 @@ func (c *coalescer) addLocked(p *collector.Point, now time.Time) {
 	key := string(k) // the index needs the exact key while the line is open
 	g := &group{p: *p, key: key, due: now.Add(window), window: window}
 	// It grows as leaves arrive: room for as many as the series' last line had.
-	g.p.Fields = append(make([]collector.Field, 0, max(st.fields, len(p.Fields))), p.Fields...)
+	g.p.Fields = append(make([]collector.Field, 0, max(int(st.fields), len(p.Fields))), p.Fields...)
 	c.indexLocked(key, g)
 	c.pending = append(c.pending, g)
 	c.armLocked(g.due)
@@ -304,14 +307,9 @@ func (c *coalescer) indexLocked(key string, g *group) {
 	c.index[key] = g
 }
 
-// newSeriesLocked adds the sample-window series k.
+// newSeriesLocked adds the sample-window series k; the states got before are stale.
 func (c *coalescer) newSeriesLocked(k []byte) *seriesState {
-	if c.series == nil {
-		c.series = make(map[uint64]*seriesState)
-	}
-	st := &seriesState{}
-	c.series[maphash.Bytes(c.seed, k)] = st
-	return st
+	return c.series.add(maphash.Bytes(c.seed, k))
 }
 
 // addExactLocked merges p into the pending line of its series and timestamp, or opens one.
@@ -351,8 +349,8 @@ func (c *coalescer) closeLocked(g *group, due time.Time) {
 
 // learnFieldsLocked records how many fields g, an open window group, has.
 func (c *coalescer) learnFieldsLocked(g *group) {
-	if st := c.series[maphash.String(c.seed, g.key)]; st != nil {
-		st.fields = len(g.p.Fields)
+	if st := c.series.get(maphash.String(c.seed, g.key)); st != nil {
+		st.fields = int32(len(g.p.Fields))
 	}
 }
 
@@ -396,24 +394,17 @@ func (c *coalescer) duplicates(n int) {
 // dropSealedLocked removes from p the fields a closed or written line of the same series
 // and timestamp already has; it reports whether nothing is left.
 func (c *coalescer) dropSealedLocked(p *collector.Point) bool {
-	if c.sealed.len() == 0 && c.sealedPrev.len() == 0 {
+	ts := p.Time.UnixNano()
+	if !c.sealed.mayHave(ts) {
+		return false // later than every sealed line (a stream's next sample): no key, no hash
+	}
+	a, b := c.sealed.find(maphash.Bytes(c.seed, c.exactKey(p)), ts)
+	if a == nil && b == nil {
 		return false
 	}
-	line := maphash.Bytes(c.seed, c.exactKey(p))
 	return c.dropKeysLocked(p, func(key string) bool {
-		h := c.sealHash(line, key)
-		return c.sealed.has(h) || c.sealedPrev.has(h)
+		return a.pos(c.seed, key) >= 0 || b.pos(c.seed, key) >= 0
 	})
-}
-
-// sealHash is the sealed entry of field key in the line whose exact key hashes to line.
-func (c *coalescer) sealHash(line uint64, key string) uint64 {
-	return maphash.Comparable(c.seed, sealedField{line, key})
-}
-
-type sealedField struct {
-	line uint64
-	key  string
 }
 
 // dropFieldsLocked removes from p the fields that fs has (same leaf, same time).
@@ -455,28 +446,28 @@ func (c *coalescer) exactKey(p *collector.Point) []byte {
 
 // sealLocked records a line that takes no more fields.
 func (c *coalescer) sealLocked(p *collector.Point) {
-	if c.sealed.len() == 0 && len(p.Fields) > 0 {
-		c.sealed.reserve(max(c.sealHint, len(p.Fields)))
+	if len(p.Fields) == 0 {
+		return
 	}
-	line := maphash.Bytes(c.seed, c.exactKey(p))
-	for _, f := range p.Fields {
-		c.sealed.add(c.sealHash(line, f.Key))
+	if c.sealed.cur.len() == 0 {
+		c.sealed.reserve(1)
 	}
+	c.sealed.seal(maphash.Bytes(c.seed, c.exactKey(p)), p.Time.UnixNano(), p.Fields)
 }
 
 // takeLocked removes the groups due by now (all of them when now is zero) and returns their
 // points in arrival order.
 func (c *coalescer) takeLocked(now time.Time) []collector.Point {
-	if c.sealed.len() == 0 {
-		// The lines about to be sealed, at once: the snapshot's at the sync_response.
+	if c.sealed.cur.len() == 0 {
+		// Room for the lines about to be sealed, at once: the snapshot's at the sync_response.
 		n := 0
 		for _, g := range c.pending {
-			if g.key != "" && (now.IsZero() || !g.due.After(now)) {
-				n += len(g.p.Fields)
+			if g.key != "" && len(g.p.Fields) > 0 && (now.IsZero() || !g.due.After(now)) {
+				n++
 			}
 		}
 		if n > 0 {
-			c.sealed.reserve(max(c.sealHint, n))
+			c.sealed.reserve(n)
 		}
 	}
 	var out []collector.Point
@@ -565,12 +556,10 @@ func (c *coalescer) onTimer() {
 	// the reference server repeated snapshot leaves over a second after the first copy, while
 	// its initial sync still ran. It is what the subscription covers, once.
 	if c.synced && now.Sub(c.rotated) >= dupMemory {
-		if n := c.sealed.len(); n > 0 {
-			c.sealHint = n
-		}
-		c.sealedPrev, c.sealed, c.rotated = c.sealed, hashSet{}, now
+		c.sealed.rotate()
+		c.rotated = now
 	}
-	if len(c.pending) == 0 && c.sealed.len()+c.sealedPrev.len() > 0 {
+	if len(c.pending) == 0 && c.sealed.len() > 0 {
 		c.armLocked(now.Add(dupMemory)) // to forget them
 	}
 	if len(c.pending) > 0 {
@@ -595,6 +584,7 @@ func (c *coalescer) flush(ctx context.Context) error {
 	defer c.emitMu.Unlock()
 	c.mu.Lock()
 	c.synced, c.rotated = true, time.Now()
+	c.series.fit()
 	out := c.takeLocked(time.Time{})
 	c.mu.Unlock()
 	return c.emit(ctx, out)
@@ -616,74 +606,431 @@ func (c *coalescer) close(ctx context.Context) {
 	_ = c.emit(context.WithoutCancel(ctx), out)
 }
 
-// hashSet is a set of 64-bit hashes in one slice, open addressing with linear probing at
-// a load of at most 3/4: 8 bytes a slot, 11 a hash when full, where a map[uint64]struct{}
-// takes 16–19 at the load factors it grows through (18 KiB for a 946-field sample). The
-// hashes are maphash's, uniform, so a slot is picked by multiplying into the table's size
-// (any size, not a power of two: it is sized for the entries it is given). 0 marks an empty
-// slot, so a hash of 0 is stored as 1: one more way in 2^64 for two fields to collide.
-type hashSet struct {
-	slots []uint64
+// sealedLines is what the coalescer remembers of the lines it closed or wrote, to recognise
+// an update sent twice (coalescer.sealed): per line, the hash of its exact key (measurement,
+// tags, time) and the set of its field keys, in two generations (cur: the lines sealed since
+// the last rotation; prev: those before it), forgotten a generation at a time.
+//
+// A line is one slot of 12 bytes (its hash, its set's number) and the sets are shared: the
+// lines of a device mostly have one or two sets of keys (the simulator's 48-interface sample:
+// one set of 18–20 counters), and a set is made once and reused by the next generations while
+// they see it. A generation holding such a sample takes 1.3 KiB, where one 64-bit hash per
+// (line, field) took 10.6 KiB (TestCoalescerSealedMemory: 48 lines of 20 fields), and in a
+// lock-step fleet every device holds one at once while the burst runs: 7.3 MB of the 42.5 MB
+// live heap at the GC marks at 500 devices (BENCHMARKS.md, "gNMI memory per device, fifth
+// pass"). Membership is a comparison of the field key with the set's keys (no second hash
+// per field), so a line hash is the only place two keys can collide, as before. A line of a
+// single field (per-leaf devices with exact timestamps) costs 16 bytes instead of 11: lines
+// of one field are not the ones a fleet holds many of (sample windows group them).
+type sealedLines struct {
+	seed maphash.Seed
+	// cur and prev are nil while empty: a coalescer outlives its sealed lines (2 s after a
+	// sample), and two generations inline made it 456 bytes instead of 280.
+	cur, prev *sealedGen
+	hint      int // lines sealed in the last generation: the next one's capacity
+}
+
+// sealedGen is one generation of sealed lines: open addressing with linear probing at a
+// load of at most 3/4 over two arrays without pointers (the GC does not scan them). A probe
+// reads lines only (one cache line per lookup in a large table, as the hash per field did:
+// BenchmarkCoalescerPerLeaf's exact case seals 700,000 lines a second), sets only on a match.
+// A nil *sealedGen is an empty one.
+type sealedGen struct {
+	lines     []uint64          // per slot, the hash of a line's exact key (0 stored as 1); 0: empty slot
+	sets      []uint32          // per slot, 1 + its line's set in fieldSets
+	n         int               // lines
+	newest    int64             // the latest time of a line (UnixNano)
+	fieldSets []*fieldSet       // the sets of this generation's lines, each once
+	bySum     map[uint64]uint32 // 1 + index in fieldSets by sum, once there are more than linearSets
+	last      uint32            // 1 + index of the set given to a line last
+}
+
+// fieldSet is the field keys of sealed lines, each once, in the order they came. Immutable
+// once made: lines and generations share it.
+type fieldSet struct {
+	keys []string
+	sum  uint64 // sum of the keys' hashes: the same in any order; finds a set to share
+	// index, for more than smallSet keys: 1 + position of a key, by its hash (open
+	// addressing, load ≤ 1/2). A flat subscription can put hundreds of fields in one line;
+	// a lookup is then one hash, not a scan.
+	index []uint32
+}
+
+const (
+	// smallSet: up to this many keys a set is searched by comparing the keys in turn (an
+	// interface's ~20 counters, most of different lengths: cheaper than hashing the key).
+	smallSet = 32
+	// linearSets: up to this many sets a generation finds one by comparing sums in turn.
+	linearSets = 8
+)
+
+func (r *sealedLines) len() int { return r.cur.len() + r.prev.len() }
+
+// reserve makes room in the current generation for n lines, or as many as the last
+// generation had, without growing.
+func (r *sealedLines) reserve(n int) {
+	if r.cur == nil {
+		r.cur = &sealedGen{}
+	}
+	r.cur.reserve(max(r.hint, n))
+}
+
+// rotate forgets the older generation and starts a new one.
+func (r *sealedLines) rotate() {
+	if n := r.cur.len(); n > 0 {
+		r.hint = n
+	}
+	r.prev, r.cur = r.cur, nil
+}
+
+// mayHave reports whether a line at time ts (UnixNano) may have been sealed: not if it is
+// later than every sealed line. A stream's updates mostly are (the next sample), and
+// then a lookup is one comparison where it was a key, a hash and two probes: in a
+// large table two cache misses (BenchmarkCoalescerPerLeaf's exact case seals 700,000 lines
+// a second).
+func (r *sealedLines) mayHave(ts int64) bool { return r.cur.mayHave(ts) || r.prev.mayHave(ts) }
+
+// find returns the field sets the line at time ts, whose exact key hashes to line, has in
+// the two generations (nil where it has none).
+func (r *sealedLines) find(line uint64, ts int64) (cur, prev *fieldSet) {
+	return r.cur.find(line, ts), r.prev.find(line, ts)
+}
+
+// has reports whether the line was sealed with field key in either generation.
+func (r *sealedLines) has(line uint64, ts int64, key string) bool {
+	a, b := r.find(line, ts)
+	return a.pos(r.seed, key) >= 0 || b.pos(r.seed, key) >= 0
+}
+
+// seal records fields' keys for the line at time ts whose exact key hashes to line; a line
+// sealed again in the same generation (a second line at one series and timestamp: a late
+// leaf grouped exactly) gets the union.
+func (r *sealedLines) seal(line uint64, ts int64, fields []collector.Field) {
+	if len(fields) == 0 {
+		return
+	}
+	if r.cur == nil {
+		r.cur = &sealedGen{newest: ts}
+	}
+	g := r.cur
+	if g.n == 0 || ts > g.newest {
+		g.newest = ts
+	}
+	if (g.n+1)*4 > len(g.lines)*3 {
+		g.reserve(max(16, (g.n+1)*3/2))
+	}
+	line = max(line, 1) // 0 marks an empty slot: hashes 0 and 1 are one line
+	i := slotOf(line, len(g.lines))
+	for ; g.lines[i] != 0; i = nextSlot(i, len(g.lines)) {
+		if g.lines[i] == line {
+			if old := g.fieldSets[g.sets[i]-1]; !old.hasAll(r.seed, fields) {
+				g.sets[i] = r.intern(newFieldSet(r.seed, old, fields))
+			}
+			return
+		}
+	}
+	g.lines[i], g.sets[i] = line, r.setOf(fields)
+	g.n++
+}
+
+// setOf returns the set of fields' keys in the current generation (1 + its index): one it
+// has or the last generation had when the keys are the same, else a new one.
+func (r *sealedLines) setOf(fields []collector.Field) uint32 {
+	key := func(i int) string { return fields[i].Key }
+	g, p := r.cur, r.prev
+	// The set given last: a device's lines follow one another with the same keys, mostly in
+	// the same order (a comparison per key, pointers equal: the normalizer interns them).
+	if g.last != 0 && sameKeys(r.seed, g.fieldSets[g.last-1], len(fields), key) {
+		return g.last
+	}
+	if len(g.fieldSets) == 0 && p != nil && p.last != 0 && sameKeys(r.seed, p.fieldSets[p.last-1], len(fields), key) {
+		return g.add(p.fieldSets[p.last-1])
+	}
+	var sum uint64
+	for _, f := range fields {
+		sum += maphash.String(r.seed, f.Key)
+	}
+	if x := g.lookup(r.seed, sum, len(fields), key); x != 0 {
+		g.last = x
+		return x
+	}
+	if x := p.lookup(r.seed, sum, len(fields), key); x != 0 {
+		return g.add(p.fieldSets[x-1])
+	}
+	// Not found by the sum of fields' keys; fields may have a key twice, then by its set's.
+	return r.intern(newFieldSet(r.seed, nil, fields))
+}
+
+// intern returns s, or a set with the same keys the two generations have, in the current
+// generation.
+func (r *sealedLines) intern(s *fieldSet) uint32 {
+	key := func(i int) string { return s.keys[i] }
+	if x := r.cur.lookup(r.seed, s.sum, len(s.keys), key); x != 0 {
+		return x
+	}
+	if x := r.prev.lookup(r.seed, s.sum, len(s.keys), key); x != 0 {
+		return r.cur.add(r.prev.fieldSets[x-1])
+	}
+	return r.cur.add(s)
+}
+
+func (g *sealedGen) len() int {
+	if g == nil {
+		return 0
+	}
+	return g.n
+}
+
+// reserve makes room for n lines without growing.
+func (g *sealedGen) reserve(n int) {
+	want := n*4/3 + 1
+	if want <= len(g.lines) {
+		return
+	}
+	lines, sets := g.lines, g.sets
+	g.lines, g.sets = make([]uint64, want), make([]uint32, want)
+	for i, h := range lines {
+		if h == 0 {
+			continue
+		}
+		j := slotOf(h, want)
+		for g.lines[j] != 0 {
+			j = nextSlot(j, want)
+		}
+		g.lines[j], g.sets[j] = h, sets[i]
+	}
+}
+
+func (g *sealedGen) mayHave(ts int64) bool { return g.len() > 0 && ts <= g.newest }
+
+func (g *sealedGen) find(line uint64, ts int64) *fieldSet {
+	if !g.mayHave(ts) {
+		return nil
+	}
+	line = max(line, 1) // as seal stores it
+	for i := slotOf(line, len(g.lines)); g.lines[i] != 0; i = nextSlot(i, len(g.lines)) {
+		if g.lines[i] == line {
+			return g.fieldSets[g.sets[i]-1]
+		}
+	}
+	return nil
+}
+
+// lookup returns 1 + the index of a set of this generation whose keys are key(0..n-1), whose
+// hashes sum to sum; 0 if none.
+func (g *sealedGen) lookup(seed maphash.Seed, sum uint64, n int, key func(int) string) uint32 {
+	if g == nil {
+		return 0
+	}
+	if g.bySum != nil {
+		if x := g.bySum[sum]; x != 0 && sameKeys(seed, g.fieldSets[x-1], n, key) {
+			return x
+		}
+		return 0
+	}
+	for i, s := range g.fieldSets {
+		if s.sum == sum && sameKeys(seed, s, n, key) {
+			return uint32(i + 1)
+		}
+	}
+	return 0
+}
+
+// add makes s a set of this generation and the last given; it returns 1 + its index.
+func (g *sealedGen) add(s *fieldSet) uint32 {
+	g.fieldSets = append(g.fieldSets, s)
+	x := uint32(len(g.fieldSets))
+	switch {
+	case g.bySum != nil:
+		if _, ok := g.bySum[s.sum]; !ok { // two sets with one sum: the first is found by it
+			g.bySum[s.sum] = x
+		}
+	case len(g.fieldSets) > linearSets:
+		g.bySum = make(map[uint64]uint32, 2*len(g.fieldSets))
+		for i := len(g.fieldSets) - 1; i >= 0; i-- {
+			g.bySum[g.fieldSets[i].sum] = uint32(i + 1)
+		}
+	}
+	g.last = x
+	return x
+}
+
+// newFieldSet makes the set of base's keys (base may be nil) and fields' keys, each once.
+func newFieldSet(seed maphash.Seed, base *fieldSet, fields []collector.Field) *fieldSet {
+	n := len(fields)
+	if base != nil {
+		n += len(base.keys)
+	}
+	s := &fieldSet{keys: make([]string, 0, n)}
+	if n > smallSet {
+		s.index = make([]uint32, 2*n)
+	}
+	if base != nil {
+		for _, k := range base.keys {
+			s.insert(seed, k)
+		}
+	}
+	for _, f := range fields {
+		s.insert(seed, f.Key)
+	}
+	return s
+}
+
+// insert adds key unless s has it; only while s is being made.
+func (s *fieldSet) insert(seed maphash.Seed, key string) {
+	h := maphash.String(seed, key)
+	if s.index == nil {
+		if slices.Contains(s.keys, key) {
+			return
+		}
+	} else {
+		i := slotOf(h, len(s.index))
+		for ; s.index[i] != 0; i = nextSlot(i, len(s.index)) {
+			if s.keys[s.index[i]-1] == key {
+				return
+			}
+		}
+		s.index[i] = uint32(len(s.keys) + 1)
+	}
+	s.keys = append(s.keys, key)
+	s.sum += h
+}
+
+// pos returns the position of key in s, -1 if s (which may be nil) does not have it.
+func (s *fieldSet) pos(seed maphash.Seed, key string) int {
+	if s == nil {
+		return -1
+	}
+	if s.index == nil {
+		return slices.Index(s.keys, key)
+	}
+	for i := slotOf(maphash.String(seed, key), len(s.index)); s.index[i] != 0; i = nextSlot(i, len(s.index)) {
+		if p := int(s.index[i] - 1); s.keys[p] == key {
+			return p
+		}
+	}
+	return -1
+}
+
+func (s *fieldSet) hasAll(seed maphash.Seed, fields []collector.Field) bool {
+	for _, f := range fields {
+		if s.pos(seed, f.Key) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sameKeys reports whether key(0..n-1) are exactly s's keys, in any order: as many, each
+// of them in s, none twice.
+func sameKeys(seed maphash.Seed, s *fieldSet, n int, key func(int) string) bool {
+	if len(s.keys) != n {
+		return false
+	}
+	i := 0
+	for i < n && key(i) == s.keys[i] {
+		i++
+	}
+	if i == n {
+		return true
+	}
+	var small uint64 // positions matched, for up to 64 keys
+	var seen []uint64
+	if n > 64 {
+		seen = make([]uint64, (n+63)/64)
+	}
+	for i := range n {
+		p := s.pos(seed, key(i))
+		if p < 0 {
+			return false
+		}
+		w, bit := &small, uint64(1)<<(p%64)
+		if seen != nil {
+			w = &seen[p/64]
+		}
+		if *w&bit != 0 {
+			return false
+		}
+		*w |= bit
+	}
+	return true
+}
+
+// seriesTable holds the sample-window series' states by the hash of their key: open
+// addressing with linear probing at a load of at most 3/4, in one array without pointers. A
+// map[uint64]*seriesState took a 16-byte heap object per series besides its table (1.7 MB
+// of the live heap at 500 devices); a state is updated in place through the pointer get
+// returns, valid until the next add.
+type seriesTable struct {
+	slots []seriesState
 	n     int
 }
 
-func (s *hashSet) len() int { return s.n }
+func (t *seriesTable) get(h uint64) *seriesState {
+	if t.n == 0 {
+		return nil
+	}
+	for i := slotOf(h, len(t.slots)); t.slots[i].used; i = nextSlot(i, len(t.slots)) {
+		if t.slots[i].key == h {
+			return &t.slots[i]
+		}
+	}
+	return nil
+}
 
-// reserve makes room for n entries without growing.
-func (s *hashSet) reserve(n int) {
-	if want := n*4/3 + 1; want > len(s.slots) {
-		old := s.slots
-		s.slots, s.n = make([]uint64, want), 0
-		for _, x := range old {
-			if x != 0 {
-				s.insert(x)
+// add adds the series h, which the table does not have, and returns its state.
+func (t *seriesTable) add(h uint64) *seriesState {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		old := t.slots
+		t.slots = make([]seriesState, max(8, 2*len(old)))
+		for _, st := range old {
+			if st.used {
+				*t.place(st.key) = st
 			}
 		}
 	}
+	t.n++
+	st := t.place(h)
+	*st = seriesState{key: h, used: true}
+	return st
 }
 
-func (s *hashSet) add(x uint64) {
-	if (s.n+1)*4 > len(s.slots)*3 {
-		s.reserve(max(16, (s.n+1)*3/2))
+// fit sizes the table for the series it has, at a load of 3/4. The snapshot brings a
+// stream's series (the fleet's devices: 73), after which few are added, and doubling left the
+// table anywhere from 3/8 to 3/4 full (73 series in 128 slots, 3 KiB, held for the life of
+// the stream): flush calls it at the sync_response.
+func (t *seriesTable) fit() {
+	want := t.n*4/3 + 1
+	if t.n == 0 || want >= len(t.slots) {
+		return
 	}
-	s.insert(max(x, 1))
-}
-
-func (s *hashSet) insert(x uint64) {
-	for i := s.slot(x); ; i = s.next(i) {
-		switch s.slots[i] {
-		case 0:
-			s.slots[i] = x
-			s.n++
-			return
-		case x:
-			return
+	old := t.slots
+	t.slots = make([]seriesState, want)
+	for _, st := range old {
+		if st.used {
+			*t.place(st.key) = st
 		}
 	}
 }
 
-func (s *hashSet) has(x uint64) bool {
-	if s.n == 0 {
-		return false
+// place returns the empty slot where h goes.
+func (t *seriesTable) place(h uint64) *seriesState {
+	i := slotOf(h, len(t.slots))
+	for t.slots[i].used {
+		i = nextSlot(i, len(t.slots))
 	}
-	x = max(x, 1)
-	for i := s.slot(x); ; i = s.next(i) {
-		switch s.slots[i] {
-		case 0:
-			return false
-		case x:
-			return true
-		}
-	}
+	return &t.slots[i]
 }
 
-func (s *hashSet) slot(x uint64) int {
-	hi, _ := bits.Mul64(x, uint64(len(s.slots)))
+// slotOf picks the slot of hash h in a table of n slots: the hashes are maphash's, uniform,
+// so multiplying into n (any n, not a power of two: tables are sized for what they hold).
+func slotOf(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
 	return int(hi)
 }
 
-func (s *hashSet) next(i int) int {
-	if i++; i == len(s.slots) {
+func nextSlot(i, n int) int {
+	if i++; i == n {
 		return 0
 	}
 	return i

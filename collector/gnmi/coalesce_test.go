@@ -2,7 +2,12 @@ package gnmi
 
 import (
 	"context"
+	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -337,37 +342,205 @@ func TestCoalescerRemembersTheSnapshotUntilSynced(t *testing.T) {
 	}
 }
 
-// TestHashSet checks the sealed fields' set against a map: random additions in runs, with
-// repeats and lookups of present and absent values between them.
-func TestHashSet(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var s hashSet
-	ref := map[uint64]bool{}
-	var added []uint64
-	for round := range 200 {
-		for range rng.IntN(70) {
-			x := rng.Uint64() >> rng.IntN(64) // 0 and 1 too (stored alike)
-			if len(added) > 0 && rng.IntN(8) == 0 {
-				x = added[rng.IntN(len(added))]
+// TestSealedLines checks the sealed lines against a map per generation: random lines (some
+// sealed again, so their sets are unions), random field sets of 1 to 150 keys (with and
+// without the big sets' index and the 64-position bitset) in random orders, keys repeated
+// within a line, equal keys in distinct strings, and rotations; lookups of present and
+// absent (line, key) pairs between them. Equal sets must be shared within a generation.
+func TestSealedLines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	names := make([]string, 200)
+	for i := range names {
+		names[i] = fmt.Sprintf("state/counters/leaf-%d", i)
+	}
+	key := func(i int) string { return strings.Clone(names[i]) } // equal content, another pointer
+	linePool := make([]uint64, 300)
+	for i := range linePool {
+		linePool[i] = rng.Uint64() >> rng.IntN(64) // 0 and 1 too: one line (0 marks an empty slot)
+	}
+	// A line's time, part of its key: lines 0 and 1 are one (0 marks an empty slot).
+	lineTime := func(line uint64) int64 { return int64(max(line, 1) % 1000) }
+	// A few recurring shapes (a device's lines share them) and random ones.
+	shapes := [][]int{{0}, {1}, {2, 3}, rng.Perm(20), rng.Perm(40), rng.Perm(150)}
+	r := sealedLines{seed: maphash.MakeSeed()}
+	type gen map[uint64]map[string]bool
+	cur, prev := gen{}, gen{}
+	for round := range 300 {
+		if rng.IntN(10) == 0 {
+			r.rotate()
+			cur, prev = gen{}, cur
+		}
+		for range rng.IntN(60) {
+			line := linePool[rng.IntN(len(linePool))]
+			var idx []int
+			switch rng.IntN(4) {
+			case 0, 1: // a shape, in its order or shuffled, or with one key twice instead of another
+				idx = slices.Clone(shapes[rng.IntN(len(shapes))])
+				if rng.IntN(3) == 0 {
+					rng.Shuffle(len(idx), func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
+				}
+				if len(idx) > 1 && rng.IntN(4) == 0 {
+					idx[rng.IntN(len(idx))] = idx[0]
+				}
+			case 2: // random keys, repeats possible
+				for range 1 + rng.IntN(100) {
+					idx = append(idx, rng.IntN(len(names)))
+				}
+			default: // one key
+				idx = []int{rng.IntN(len(names))}
 			}
-			s.add(x)
-			ref[max(x, 1)] = true
-			added = append(added, x)
-		}
-		if s.len() != len(ref) {
-			t.Fatalf("round %d: len %d, want %d", round, s.len(), len(ref))
-		}
-		if s.len()*4 > len(s.slots)*3 {
-			t.Fatalf("round %d: %d entries in %d slots", round, s.len(), len(s.slots))
-		}
-		for range 50 {
-			x := rng.Uint64() >> rng.IntN(64)
-			if len(added) > 0 && rng.IntN(2) == 0 {
-				x = added[rng.IntN(len(added))]
+			fields := make([]collector.Field, len(idx))
+			for i, k := range idx {
+				fields[i] = collector.Uint(key(k), 1)
 			}
-			if got := s.has(x); got != ref[max(x, 1)] {
-				t.Fatalf("round %d: has(%d) = %v, want %v", round, x, got, ref[x])
+			if rng.IntN(4) == 0 {
+				r.reserve(rng.IntN(100))
+			}
+			r.seal(line, lineTime(line), fields)
+			line = max(line, 1)
+			if cur[line] == nil {
+				cur[line] = map[string]bool{}
+			}
+			for _, k := range idx {
+				cur[line][names[k]] = true
+			}
+		}
+		if r.len() != len(cur)+len(prev) {
+			t.Fatalf("round %d: %d lines, want %d", round, r.len(), len(cur)+len(prev))
+		}
+		for _, g := range []*sealedGen{r.cur, r.prev} {
+			if g == nil {
+				continue
+			}
+			if g.n*4 > len(g.lines)*3 {
+				t.Fatalf("round %d: %d lines in %d slots", round, g.n, len(g.lines))
+			}
+			for i, a := range g.fieldSets {
+				if len(a.keys) != len(slices.Compact(slices.Sorted(slices.Values(a.keys)))) {
+					t.Fatalf("round %d: a set has a key twice: %v", round, a.keys)
+				}
+				for _, b := range g.fieldSets[i+1:] {
+					if a != b && len(a.keys) == len(b.keys) && sameKeys(r.seed, a, len(b.keys), func(i int) string { return b.keys[i] }) {
+						t.Fatalf("round %d: two sets of the same %d keys in one generation", round, len(a.keys))
+					}
+				}
+			}
+		}
+		for range 300 {
+			line := linePool[rng.IntN(len(linePool))]
+			k := names[rng.IntN(len(names))]
+			if want := cur[max(line, 1)][k] || prev[max(line, 1)][k]; r.has(line, lineTime(line), strings.Clone(k)) != want {
+				t.Fatalf("round %d: has(%d, %s) = %v, want %v", round, line, k, !want, want)
 			}
 		}
 	}
+}
+
+// TestSeriesTable checks the series states against a map: random additions, fits, lookups
+// of present and absent hashes, updates through the returned pointer.
+func TestSeriesTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var tab seriesTable
+	ref := map[uint64]int64{}
+	for round := range 100 {
+		for range rng.IntN(30) {
+			h := rng.Uint64() >> rng.IntN(64)
+			if tab.get(h) == nil {
+				tab.add(h)
+				ref[h] = 0
+			}
+			v := rng.Int64()
+			tab.get(h).last = v
+			ref[h] = v
+			if rng.IntN(20) == 0 {
+				tab.fit()
+			}
+		}
+		if tab.n != len(ref) || tab.n*4 > len(tab.slots)*3 {
+			t.Fatalf("round %d: %d series in %d slots, want %d", round, tab.n, len(tab.slots), len(ref))
+		}
+		for h, v := range ref {
+			if st := tab.get(h); st == nil || st.last != v {
+				t.Fatalf("round %d: series %d: %v, want last %d", round, h, st, v)
+			}
+		}
+		for range 50 {
+			h := rng.Uint64()
+			if _, ok := ref[h]; !ok && tab.get(h) != nil {
+				t.Fatalf("round %d: series %d found, never added", round, h)
+			}
+		}
+	}
+}
+
+// TestCoalescerSealedMemory measures what the sealed lines of one sample hold, per device,
+// in a lock-step fleet: devices × 48 interfaces × 20 counters, each interface's sample in
+// one notification (the simulator's per-interface shape, scripts/bench-fleet.sh), every
+// device's coalescer holding the lines of the sample it just wrote, as at the GC marks of a
+// burst. It is the heap held after the sample less the heap held once they are forgotten
+// (2×dupMemory later). One 64-bit hash per (line, field) held 10 KiB per device
+// (BENCHMARKS.md, "gNMI memory per device, fifth pass").
+func TestCoalescerSealedMemory(t *testing.T) {
+	const devices, ifaces, counters = 500, 48, 20
+	keys := make([]string, counters) // shared, as the normalizer's interned names are per device
+	for i := range keys {
+		keys[i] = fmt.Sprintf("state/counters/counter-%d", i)
+	}
+	tags := make([][]collector.Tag, ifaces)
+	for i := range tags {
+		tags[i] = []collector.Tag{{Key: "interface_name", Value: fmt.Sprintf("Ethernet1/%d", i)}, {Key: "source", Value: "r1"}}
+	}
+	heap := func() int64 {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		base := heap()
+		sink := collector.SinkFunc(func(context.Context, []collector.Point) error { return nil })
+		cs := make([]*coalescer, devices)
+		for d := range cs {
+			cs[d] = newCoalescer(sink, &collector.Stats{}, map[string]time.Duration{"interfaces": 10 * time.Second})
+			cs[d].flush(t.Context())
+		}
+		t0 := time.Unix(1700000000, 0)
+		sample := func(k int) {
+			for _, c := range cs {
+				for i := range ifaces {
+					fs := make([]collector.Field, counters)
+					for j := range fs {
+						fs[j] = collector.Uint(keys[j], uint64(k))
+					}
+					c.add(t.Context(), []collector.Point{{Measurement: "interfaces", Tags: tags[i], Fields: fs,
+						Time: t0.Add(time.Duration(k) * 10 * time.Second)}})
+				}
+			}
+		}
+		forget := func() {
+			time.Sleep(3 * dupMemory)
+			synctest.Wait()
+		}
+		// The first sample waits for its window, the second closes it (the series learn
+		// their size); from the third on each sample's lines are complete as they arrive.
+		sample(0)
+		sample(1)
+		forget()
+		sample(2)
+		forget()
+		sample(3)
+		held := heap()
+		forget()
+		idle := heap()
+		per := (held - idle) / devices
+		t.Logf("sealed lines of one sample (%d interfaces × %d fields): %d bytes per device; between samples a coalescer holds %d bytes (its series)",
+			ifaces, counters, per, (idle-base)/devices)
+		if per > 3<<10 {
+			t.Errorf("the sealed lines of one sample hold %d bytes per device, want at most 3 KiB", per)
+		}
+		for _, c := range cs {
+			c.close(t.Context())
+		}
+	})
 }

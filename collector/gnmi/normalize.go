@@ -71,27 +71,20 @@ func (c *Counts) Add(c2 Counts) {
 //     notificationTime for devices that send milliseconds or seconds).
 //
 // Because names come from the full path only, they do not depend on how deep the
-// subscription was or on how the device split prefix and path. A Normalizer keeps scratch
-// buffers between calls (the hot path allocates per call, not per update): it is not safe
-// for concurrent use; use one per stream. What it caches about names and types depends on
-// the schema only and lives in its Shared, which many normalizers may use at once.
+// subscription was or on how the device split prefix and path. A Normalizer is not safe for
+// concurrent use; use one per stream. What it caches about names and types depends on the
+// schema only, and its scratch buffers (reused: the hot path allocates per call, not per
+// update) are needed only during a call: both live in its Shared, which many normalizers
+// may use at once.
 type Normalizer struct {
 	static      []collector.Tag
 	subs        []subPath
 	fallback    string
 	emitDeletes bool
 
-	// scratch, reused between calls
-	elems  []elemRef
-	kvs    []kv
-	cand   []collector.Tag
-	tagBuf []collector.Tag // tags of the points being built, back to back
-	fields []pendingField
-	pts    []pendingPoint
-	buf    []byte
-	sbuf   []byte // the schema path of the current leaf (joinSchema)
-	sbase  int    // sbuf[:sbase] is the prefix's part of it
-	suf    []byte // the leaf's path below the prefix (declared)
+	// the current call's scratch buffers: borrowed from the Shared's pool for the call only
+	*scratch
+	sbase int // sbuf[:sbase] is the prefix's part of the schema path
 	// the process's interned names and field-type lookups (never nil); cur is the
 	// lookups of the current notification's prefix schema path (setSchemaBase)
 	shared *Shared
@@ -104,10 +97,26 @@ type Normalizer struct {
 	// the deepest keyed element lies in the prefix (the common case: every update of the
 	// notification then has the same tags), reset per notification.
 	candBase  bool
-	candPoint int   // the point those tags went to last, or -1
-	base      int   // number of prefix elements in elems
-	baseK     int   // number of prefix keys in kvs
-	offs      []int // finish's per-point field offsets
+	candPoint int // the point those tags went to last, or -1
+	base      int // number of prefix elements in elems
+	baseK     int // number of prefix keys in kvs
+}
+
+// scratch is what a Normalize call builds its points in. The hot path allocates per call,
+// not per update, because these are reused; they live in a pool of the Shared rather than
+// in each Normalizer because sessions normalize a few at a time (collector.Gate): an idle
+// session held about 1.3 KiB of them, sized by its largest notification.
+type scratch struct {
+	elems  []elemRef
+	kvs    []kv
+	cand   []collector.Tag
+	tagBuf []collector.Tag // tags of the points being built, back to back
+	fields []pendingField
+	pts    []pendingPoint
+	buf    []byte
+	sbuf   []byte // the schema path of the current leaf (joinSchema)
+	suf    []byte // the leaf's path below the prefix (declared)
+	offs   []int  // finish's per-point field offsets
 }
 
 // maxInterned bounds each intern map of a Shared; past it names are still built, just not
@@ -279,6 +288,14 @@ func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >=
 // used as the time when the notification has no timestamp. The returned points own their
 // Tags and Fields (fresh slices per call), so dst may be handed to a Sink.
 func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
+	n.scratch = n.shared.scratch.Get().(*scratch)
+	dst, c := n.normalize(dst, notif, recv)
+	n.shared.scratch.Put(n.scratch)
+	n.scratch = nil
+	return dst, c
+}
+
+func (n *Normalizer) normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
 	var c Counts
 	n.tagBuf, n.fields, n.pts = n.tagBuf[:0], n.fields[:0], n.pts[:0]
 	n.conflicts, n.origins = n.conflicts[:0], n.origins[:0]

@@ -15,7 +15,9 @@ import (
 // of each subscription list (parsed paths, SubscribeRequest, stream options). A fleet
 // subscribes to the same paths on every device, so one copy serves all of them: at 500
 // devices the per-stream copies were about 8 KiB of a 75 KiB live heap per device, which the
-// GC's goal doubles (BENCHMARKS.md, "gNMI memory per device, fifth pass").
+// GC's goal doubles (BENCHMARKS.md, "gNMI memory per device, fifth pass"). It also pools the
+// normalizers' scratch buffers, which a Normalize call borrows: sessions normalize a few at
+// a time (collector.Gate), so a pool of a few serves the fleet.
 //
 // It is safe for concurrent use: normalizers read it without locks (memo) and take a mutex
 // only on a miss. Every cache is bounded as a Normalizer's own were (maxInterned): past the
@@ -28,6 +30,7 @@ type Shared struct {
 	qkeys    memo[[3]string, string] // "<parent>_<list>_<key>" tag keys
 	prefixes memo[string, *memo[string, cachedLeaf]]
 	plans    memo[string, *plan]
+	scratch  sync.Pool // *scratch: the normalizers' buffers, borrowed per Normalize call
 }
 
 // maxPrefixes bounds the per-prefix lookup caches (prefix schema paths: a device has a few
@@ -46,6 +49,7 @@ func NewShared() *Shared {
 		qkeys:    memo[[3]string, string]{limit: maxInterned},
 		prefixes: memo[string, *memo[string, cachedLeaf]]{limit: maxPrefixes},
 		plans:    memo[string, *plan]{limit: maxPlans},
+		scratch:  sync.Pool{New: func() any { return new(scratch) }},
 	}
 }
 

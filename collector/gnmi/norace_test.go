@@ -1,0 +1,6 @@
+//go:build !race
+
+package gnmi
+
+// raceEnabled: see race_test.go.
+const raceEnabled = false

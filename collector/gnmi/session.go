@@ -301,7 +301,16 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 		Shared:        s.shared,
 	}, spec.match)
 	st := s.stats
-	log := s.log.With("subscription", spec.name)
+	// The stream's logger is built when it first warns: a handler's copy with the
+	// subscription attribute is about 300 bytes per device (slog's Text and JSON handlers),
+	// and most streams never warn.
+	var streamLog *slog.Logger
+	log := func() *slog.Logger {
+		if streamLog == nil {
+			streamLog = s.log.With("subscription", spec.name)
+		}
+		return streamLog
+	}
 	start := time.Now()
 	group := newCoalescer(sink, st, sampleWindows(spec))
 	defer group.close(ctx) // the stream's last points are flushed, not lost
@@ -320,17 +329,17 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			if c.Skipped > 0 {
 				st.Dropped.Add(int64(c.Skipped))
 				if !s.loggedSkip.Swap(true) {
-					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
+					log().Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
 			}
 			if c.Conflicts > 0 {
 				st.Dropped.Add(int64(c.Conflicts))
 				st.TypeConflicts.Add(int64(c.Conflicts))
-				s.logConflicts(log, norm.TypeConflicts())
+				s.logConflicts(log(), norm.TypeConflicts())
 			}
 			st.Deletes.Add(int64(c.Deletes))
 			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {
-				log.Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
+				log().Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
 			}
 			if now.Sub(lastSuccess) >= time.Second {
 				lastSuccess = now
@@ -352,7 +361,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			now := time.Now()
 			lastSuccess = now
 			st.Success(now, now.Sub(start))
-			log.Debug("sync_response", "duration", now.Sub(start))
+			s.log.Debug("sync_response", "subscription", spec.name, "duration", now.Sub(start))
 		case r.GetError() != nil: //nolint:staticcheck // deprecated, but old devices still send it
 			return fmt.Errorf("device reported an error: %s", r.GetError().GetMessage()) //nolint:staticcheck
 		}

@@ -1,7 +1,10 @@
 package gnmi
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -251,6 +254,51 @@ func BenchmarkNormalizeParallel(b *testing.B) {
 				})
 				b.ReportMetric(float64(b.N*k)/b.Elapsed().Seconds(), "updates/s")
 			})
+		}
+	}
+}
+
+// TestStreamWarningsNameTheSubscription: the stream's warnings (built lazily, when it first
+// warns) carry its subscription, once per kind and leaf; the sync_response debug line too.
+func TestStreamWarningsNameTheSubscription(t *testing.T) {
+	addr, _ := startScripted(t, func(call int, s gnmipb.GNMI_SubscribeServer) error {
+		for range 2 { // repeated: logged once all the same
+			for _, r := range []*gnmipb.SubscribeResponse{
+				upd(testTS, "eth0", "state/counters/in-octets", &gnmipb.TypedValue{Value: &gnmipb.TypedValue_StringVal{StringVal: "many"}}),
+				upd(testTS, "eth0", "state/counters/out-octets", &gnmipb.TypedValue{Value: &gnmipb.TypedValue_BytesVal{BytesVal: []byte{1}}}),
+			} {
+				if err := s.Send(r); err != nil {
+					return err
+				}
+			}
+		}
+		return s.Send(syncResp) // then EOF
+	})
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("target", "dev1")
+	s, err := NewShared().New(baseConfig(addr, ifSub("stream", "on_change")), collector.Runtime{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Run(ctx, newRecorder()); err == nil || !strings.Contains(err.Error(), "the server ended the stream") {
+		t.Fatalf("error %v, want the stream's end", err)
+	}
+	out := logs.String()
+	for _, want := range []string{
+		`level=WARN msg="gNMI value does not fit the leaf's OpenConfig type`,
+		`level=WARN msg="skipped values that have no field type`,
+		`level=DEBUG msg=sync_response target=dev1 subscription=interfaces duration=`,
+	} {
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, want) {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) != 1 || !strings.Contains(lines[0], "target=dev1 subscription=interfaces") {
+			t.Errorf("want one line with %q naming target and subscription, got %q\nlog:\n%s", want, lines, out)
 		}
 	}
 }

@@ -33,8 +33,8 @@ type NormalizerConfig struct {
 	// Explain records where each written field's type comes from (FieldOrigins), for
 	// `netpulse explain`; off in the daemon.
 	Explain bool
-	// Shared holds the names and type lookups the normalizers of a process share (the
-	// daemon's sessions get the process's); nil: the Normalizer keeps its own.
+	// Shared holds the names, type lookups and scratch buffers the normalizers of a
+	// process share (the daemon's sessions get the process's); nil: a private one.
 	Shared *Shared
 }
 
@@ -105,7 +105,7 @@ type Normalizer struct {
 // scratch is what a Normalize call builds its points in. The hot path allocates per call,
 // not per update, because these are reused; they live in a pool of the Shared rather than
 // in each Normalizer because sessions normalize a few at a time (collector.Gate): an idle
-// session held about 1.3 KiB of them, sized by its largest notification.
+// session held about 1.4 KiB of them, sized by its largest notification.
 type scratch struct {
 	elems  []elemRef
 	kvs    []kv

@@ -55,7 +55,7 @@ func TestRunProgressStopsWithContext(t *testing.T) {
 func TestProgressBarQuietOffTerminal(t *testing.T) {
 	m, err := targets.NewManager(targets.ManagerConfig{
 		Sink: collector.SinkFunc(func(context.Context, []collector.Point) error { return nil }),
-		New:  newCollector, Once: true,
+		New:  newCollectors(), Once: true,
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

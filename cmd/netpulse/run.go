@@ -173,7 +173,7 @@ func runFile(parent context.Context, g *globals, f *targets.File, o runOptions) 
 		defer cancel()
 	}
 
-	mc := targets.ManagerConfig{Sink: pipe.sink, New: newCollector, Once: o.once, TargetTimeout: o.targetTO}
+	mc := targets.ManagerConfig{Sink: pipe.sink, New: newCollectors(), Once: o.once, TargetTimeout: o.targetTO}
 	if b, ok := pipe.sink.(interface{ Behind() bool }); ok {
 		mc.Behind = b.Behind // gNMI decoding waits while the outputs are behind
 	}

@@ -18,16 +18,21 @@ import (
 	"github.com/netpulse/netpulse/targets"
 )
 
-// newCollector is the Manager's factory: the one place that knows which transport package
-// serves which target. rt is the Manager's per-run state (stats, once mode, offset).
-func newCollector(t targets.Target, rt collector.Runtime, log *slog.Logger) (collector.Collector, error) {
-	switch {
-	case t.SNMP != nil:
-		return snmp.New(*t.SNMP, rt, log)
-	case t.GNMI != nil:
-		return gnmi.New(*t.GNMI, rt, log)
+// newCollectors returns the Manager's factory: the one place that knows which transport
+// package serves which target. rt is the Manager's per-run state (stats, once mode, offset).
+// It owns what the gNMI sessions of the process share (gnmi.Shared: interned names, type
+// lookups, subscription plans), built once per `run`, so that reloads and redials keep it.
+func newCollectors() targets.NewFunc {
+	shared := gnmi.NewShared()
+	return func(t targets.Target, rt collector.Runtime, log *slog.Logger) (collector.Collector, error) {
+		switch {
+		case t.SNMP != nil:
+			return snmp.New(*t.SNMP, rt, log)
+		case t.GNMI != nil:
+			return shared.New(*t.GNMI, rt, log)
+		}
+		return nil, fmt.Errorf("target %q has no transport", t.Name)
 	}
-	return nil, fmt.Errorf("target %q has no transport", t.Name)
 }
 
 // pipeline is the write side: one bounded Output per configured output, fanned out.

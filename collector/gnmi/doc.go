@@ -15,7 +15,9 @@
 // gnmi.New(cfg, rt, log) returns a Session: one gRPC connection per target, one Subscribe stream
 // per group of subscriptions that share mode, encoding, prefix and updates_only (devices cap
 // concurrent subscriptions, e.g. Arista and Juniper), and a
-// watchdog for streams that are connected but silent.
+// watchdog for streams that are connected but silent. The sessions of one process share
+// what depends only on the schema and the subscriptions through one Shared (shared.New(cfg,
+// rt, log)): interned names, leaf types, subscription plans and scratch buffers.
 //
 // sample.go runs one sample update through the normalizer a target's session would build
 // (SampleUpdate), for `netpulse explain`.

@@ -33,6 +33,9 @@ type NormalizerConfig struct {
 	// Explain records where each written field's type comes from (FieldOrigins), for
 	// `netpulse explain`; off in the daemon.
 	Explain bool
+	// Shared holds the names, type lookups and scratch buffers the normalizers of a
+	// process share (the daemon's sessions get the process's); nil: a private one.
+	Shared *Shared
 }
 
 // Counts says what one Normalize call did with a notification's contents.
@@ -68,29 +71,24 @@ func (c *Counts) Add(c2 Counts) {
 //     notificationTime for devices that send milliseconds or seconds).
 //
 // Because names come from the full path only, they do not depend on how deep the
-// subscription was or on how the device split prefix and path. A Normalizer keeps scratch
-// buffers between calls (the hot path allocates per call, not per update): it is not safe
-// for concurrent use; use one per stream.
+// subscription was or on how the device split prefix and path. A Normalizer is not safe for
+// concurrent use; use one per stream. What it caches about names and types depends on the
+// schema only, and its scratch buffers (reused: the hot path allocates per call, not per
+// update) are needed only during a call: both live in its Shared, which many normalizers
+// may use at once.
 type Normalizer struct {
 	static      []collector.Tag
 	subs        []subPath
 	fallback    string
 	emitDeletes bool
 
-	// scratch, reused between calls
-	elems  []elemRef
-	kvs    []kv
-	cand   []collector.Tag
-	tagBuf []collector.Tag // tags of the points being built, back to back
-	fields []pendingField
-	pts    []pendingPoint
-	buf    []byte
-	sbuf   []byte // the schema path of the current leaf (joinSchema)
-	sbase  int    // sbuf[:sbase] is the prefix's part of it
-	suf    []byte // the leaf's path below the prefix (declared)
-	// field-type lookups cached per prefix schema path, then per suffix (declared)
-	prefixCache map[string]map[string]cachedLeaf
-	cur         map[string]cachedLeaf
+	// the current call's scratch buffers: borrowed from the Shared's pool for the call only
+	*scratch
+	sbase int // sbuf[:sbase] is the prefix's part of the schema path
+	// the process's interned names and field-type lookups (never nil); cur is the
+	// lookups of the current notification's prefix schema path (setSchemaBase)
+	shared *Shared
+	cur    *memo[string, cachedLeaf]
 	// conflicts of the current Normalize call, for the session's log (TypeConflicts)
 	conflicts []TypeConflict
 	explain   bool
@@ -99,18 +97,34 @@ type Normalizer struct {
 	// the deepest keyed element lies in the prefix (the common case: every update of the
 	// notification then has the same tags), reset per notification.
 	candBase  bool
-	candPoint int                  // the point those tags went to last, or -1
-	names     map[string]string    // interned field names
-	tkeys     map[[2]string]string // interned "<list>_<key>" tag keys
-	qkeys     map[[3]string]string // interned "<parent>_<list>_<key>" tag keys
-	base      int                  // number of prefix elements in elems
-	baseK     int                  // number of prefix keys in kvs
-	offs      []int                // finish's per-point field offsets
+	candPoint int // the point those tags went to last, or -1
+	base      int // number of prefix elements in elems
+	baseK     int // number of prefix keys in kvs
 }
 
-// maxInterned bounds each intern map; past it names are still built, just not cached, so a
-// device inventing new names cannot grow memory without bound.
+// scratch is what a Normalize call builds its points in. The hot path allocates per call,
+// not per update, because these are reused; they live in a pool of the Shared rather than
+// in each Normalizer because sessions normalize a few at a time (collector.Gate): an idle
+// session held about 1.4 KiB of them, sized by its largest notification.
+type scratch struct {
+	elems  []elemRef
+	kvs    []kv
+	cand   []collector.Tag
+	tagBuf []collector.Tag // tags of the points being built, back to back
+	fields []pendingField
+	pts    []pendingPoint
+	buf    []byte
+	sbuf   []byte // the schema path of the current leaf (joinSchema)
+	suf    []byte // the leaf's path below the prefix (declared)
+	offs   []int  // finish's per-point field offsets
+}
+
+// maxInterned bounds each intern map of a Shared; past it names are still built, just not
+// cached, so a device inventing new names cannot grow memory without bound.
 const maxInterned = 1 << 16
+
+// defaultMeasurement is the measurement when no subscription names one (CLI `get`).
+const defaultMeasurement = "gnmi"
 
 type kv struct{ k, v string }
 
@@ -140,17 +154,29 @@ type pendingField struct {
 
 // NewNormalizer checks the subscriptions' paths and builds a Normalizer.
 func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
+	if cfg.Measurement == "" {
+		cfg.Measurement = defaultMeasurement
+	}
+	subs, err := parseSubscriptions(cfg.Subscriptions, cfg.Measurement)
+	if err != nil {
+		return nil, err
+	}
+	return newNormalizer(cfg, subs), nil
+}
+
+// newNormalizer builds a Normalizer on subscriptions parsed by parseSubscriptions with
+// cfg.Measurement (set) as the fallback: a session's plan parses them once for all its
+// streams' normalizers, and for every session with the same subscriptions (Shared).
+func newNormalizer(cfg NormalizerConfig, subs []subPath) *Normalizer {
 	n := &Normalizer{
+		subs:        subs,
 		fallback:    cfg.Measurement,
 		emitDeletes: cfg.EmitDeletes,
 		explain:     cfg.Explain,
-		prefixCache: map[string]map[string]cachedLeaf{},
-		names:       map[string]string{},
-		tkeys:       map[[2]string]string{},
-		qkeys:       map[[3]string]string{},
+		shared:      cfg.Shared,
 	}
-	if n.fallback == "" {
-		n.fallback = "gnmi"
+	if n.shared == nil {
+		n.shared = NewShared()
 	}
 	n.static = append(n.static, collector.Tag{Key: "source", Value: cfg.Source})
 	for _, t := range cfg.Tags {
@@ -159,13 +185,20 @@ func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
 		}
 	}
 	slices.SortFunc(n.static, func(a, b collector.Tag) int { return strings.Compare(a.Key, b.Key) })
-	for _, s := range cfg.Subscriptions {
+	return n
+}
+
+// parseSubscriptions parses the subscriptions' paths into what measurement matches against;
+// fallback is the measurement of a subscription without measurement and name.
+func parseSubscriptions(subscriptions []Subscription, fallback string) ([]subPath, error) {
+	var subs []subPath
+	for _, s := range subscriptions {
 		m := s.Measurement
 		if m == "" {
 			m = s.Name
 		}
 		if m == "" {
-			m = n.fallback
+			m = fallback
 		}
 		prefix, err := parseOptional(s.Prefix)
 		if err != nil {
@@ -180,13 +213,13 @@ func NewNormalizer(cfg NormalizerConfig) (*Normalizer, error) {
 			for _, pe := range append(slices.Clone(prefix.GetElem()), p.GetElem()...) {
 				sp.elems, sp.kvs = appendElem(sp.elems, sp.kvs, pe.GetName(), pe.GetKey())
 			}
-			n.subs = append(n.subs, sp)
+			subs = append(subs, sp)
 		}
 		if len(s.Paths) == 0 {
-			n.subs = append(n.subs, subPath{measurement: m})
+			subs = append(subs, subPath{measurement: m})
 		}
 	}
-	return n, nil
+	return slices.Clip(subs), nil
 }
 
 func parseOptional(s string) (*gnmipb.Path, error) {
@@ -255,6 +288,14 @@ func isIdentStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >=
 // used as the time when the notification has no timestamp. The returned points own their
 // Tags and Fields (fresh slices per call), so dst may be handed to a Sink.
 func (n *Normalizer) Normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
+	n.scratch = n.shared.scratch.Get().(*scratch)
+	dst, c := n.normalize(dst, notif, recv)
+	n.shared.scratch.Put(n.scratch)
+	n.scratch = nil
+	return dst, c
+}
+
+func (n *Normalizer) normalize(dst []collector.Point, notif *gnmipb.Notification, recv time.Time) ([]collector.Point, Counts) {
 	var c Counts
 	n.tagBuf, n.fields, n.pts = n.tagBuf[:0], n.fields[:0], n.pts[:0]
 	n.conflicts, n.origins = n.conflicts[:0], n.origins[:0]
@@ -630,25 +671,19 @@ func (n *Normalizer) candHas(key string) bool {
 
 func (n *Normalizer) tagKey(list, key string) string {
 	k := [2]string{list, key}
-	if s, ok := n.tkeys[k]; ok {
+	if s, ok := n.shared.tkeys.load()[k]; ok {
 		return s
 	}
-	s := validUTF8(list + "_" + key)
-	if len(n.tkeys) < maxInterned {
-		n.tkeys[k] = s
-	}
+	s, _ := n.shared.tkeys.add(k, validUTF8(list+"_"+key))
 	return s
 }
 
 func (n *Normalizer) qualifiedTagKey(parent, list, key string) string {
 	k := [3]string{parent, list, key}
-	if s, ok := n.qkeys[k]; ok {
+	if s, ok := n.shared.qkeys.load()[k]; ok {
 		return s
 	}
-	s := validUTF8(parent + "_" + list + "_" + key)
-	if len(n.qkeys) < maxInterned {
-		n.qkeys[k] = s
-	}
+	s, _ := n.shared.qkeys.add(k, validUTF8(parent+"_"+list+"_"+key))
 	return s
 }
 
@@ -675,13 +710,11 @@ func (n *Normalizer) fieldName(deepest int) string {
 		}
 		n.buf = append(n.buf, n.elems[i].name...)
 	}
-	if s, ok := n.names[string(n.buf)]; ok { // no allocation: the compiler elides the conversion
+	if s, ok := n.shared.names.load()[string(n.buf)]; ok { // no allocation: the compiler elides the conversion
 		return s
 	}
-	s := validUTF8(string(n.buf))
-	if len(n.names) < maxInterned {
-		n.names[s] = s
-	}
+	raw := string(n.buf)
+	s, _ := n.shared.names.add(raw, validUTF8(raw))
 	return s
 }
 

@@ -27,7 +27,8 @@ type Session struct {
 	stats   *collector.Stats // never nil (New fills a private one)
 	log     *slog.Logger
 	work    *collector.Gate // rt.Work: bounds decoding and normalizing across sessions
-	streams []streamSpec
+	shared  *Shared         // names, type lookups and plans shared with other sessions
+	streams []streamSpec    // the plan's: shared, never modified
 
 	// Bad input is counted always and logged once per target (not once per redial).
 	loggedSkip, loggedDelete, loggedUTF8 atomic.Bool
@@ -36,13 +37,15 @@ type Session struct {
 	conflictLogged map[string]bool
 }
 
-// streamSpec is one Subscribe stream of the session.
+// streamSpec is one Subscribe stream of a plan. Sessions share it: it is read, never
+// written, after newPlan (Subscribe only sends req).
 type streamSpec struct {
-	name string // subscription names joined by "+", for logs
-	subs []Subscription
-	req  *gnmipb.SubscribeRequest
-	once bool
-	opt  SubscribeOptions
+	name  string // subscription names joined by "+", for logs
+	subs  []Subscription
+	match []subPath // subs parsed for the normalizer's measurement (parseSubscriptions)
+	req   *gnmipb.SubscribeRequest
+	once  bool
+	opt   SubscribeOptions
 }
 
 // silenceSlack is added to the watchdog limit so that jitter on a short sample interval
@@ -50,8 +53,13 @@ type streamSpec struct {
 const silenceSlack = time.Second
 
 // New validates cfg and plans the session's streams, run as rt says (counters, once mode;
-// Offset does not apply to streams). It does not connect: Run does.
+// Offset does not apply to streams). It does not connect: Run does. The session keeps its
+// caches to itself; the daemon's sessions share the process's (Shared.New).
 func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
+	return newSession(cfg, rt, NewShared(), log)
+}
+
+func newSession(cfg Config, rt collector.Runtime, sh *Shared, log *slog.Logger) (*Session, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -68,47 +76,68 @@ func New(cfg Config, rt collector.Runtime, log *slog.Logger) (*Session, error) {
 	if rt.Once {
 		override = "once"
 	}
+	// Sessions with the same subscriptions (a fleet, usually) share one immutable plan:
+	// parsed paths, SubscribeRequest and stream options were 1.5 KiB per device.
+	key := planKey(cfg.Subscriptions, override)
+	p, ok := sh.plans.load()[key]
+	if !ok {
+		built, err := newPlan(cfg.Subscriptions, override)
+		if err != nil {
+			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+		}
+		p, _ = sh.plans.add(key, built)
+	}
+	// The caller's logger already names the target (targets.Manager adds target, proto and
+	// address), so the session adds nothing of its own.
+	return &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log, work: rt.Work,
+		shared: sh, streams: p.streams}, nil
+}
+
+// newPlan groups the subscriptions into streams and builds each stream's request, options
+// and parsed paths. Nothing in it depends on the target: it may serve many sessions.
+func newPlan(subscriptions []Subscription, override string) (*plan, error) {
 	var keys []string
 	groups := map[string][]Subscription{}
-	for _, s := range cfg.Subscriptions {
+	for _, s := range subscriptions {
 		k := streamKey(s, override)
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
 		groups[k] = append(groups[k], s)
 	}
-	// The caller's logger already names the target (targets.Manager adds target, proto and
-	// address), so the session adds nothing of its own.
-	s := &Session{cfg: cfg, once: rt.Once, stats: rt.StatsOrNew(), log: log, work: rt.Work}
+	p := &plan{}
 	for _, k := range keys {
 		subs := groups[k]
 		if len(keys) == 1 {
 			// One stream (the usual case): keep the config's list, which the loader shares
 			// between the targets that name the same subscriptions, rather than a copy.
-			subs = cfg.Subscriptions
+			subs = subscriptions
 		}
 		req, err := NewSubscribeRequest(override, subs...)
 		if err != nil {
-			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+			return nil, err
 		}
 		// Names are validated here so Run cannot fail on them later.
-		if _, err := NewNormalizer(NormalizerConfig{Subscriptions: subs}); err != nil {
-			return nil, fmt.Errorf("gnmi target %s: %w", cfg.Name, err)
+		match, err := parseSubscriptions(subs, defaultMeasurement)
+		if err != nil {
+			return nil, err
 		}
 		names := make([]string, len(subs))
 		for i, sub := range subs {
 			names[i] = sub.Name
 		}
 		spec := streamSpec{
-			name: strings.Join(names, "+"),
-			subs: subs,
-			req:  req,
-			once: req.GetSubscribe().GetMode() == gnmipb.SubscriptionList_ONCE,
+			name:  strings.Join(names, "+"),
+			subs:  subs,
+			match: match,
+			req:   req,
+			once:  req.GetSubscribe().GetMode() == gnmipb.SubscriptionList_ONCE,
 		}
 		spec.opt = streamOptions(req.GetSubscribe(), subs)
-		s.streams = append(s.streams, spec)
+		p.streams = append(p.streams, spec)
 	}
-	return s, nil
+	p.streams = slices.Clip(p.streams)
+	return p, nil
 }
 
 // streamOptions derives the poll interval and the watchdog limit: three times the longest
@@ -263,17 +292,25 @@ func (s *Session) logConflicts(log *slog.Logger, cs []TypeConflict) {
 
 // runStream runs one Subscribe stream, normalizing every notification into the sink.
 func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *streamSpec, sink collector.Sink) error {
-	norm, err := NewNormalizer(NormalizerConfig{
+	norm := newNormalizer(NormalizerConfig{
 		Source:        s.cfg.Name,
 		Tags:          s.cfg.Tags,
 		Subscriptions: spec.subs,
+		Measurement:   defaultMeasurement,
 		EmitDeletes:   s.cfg.EmitDeletes,
-	})
-	if err != nil {
-		return err // cannot happen: New checked the same subscriptions
-	}
+		Shared:        s.shared,
+	}, spec.match)
 	st := s.stats
-	log := s.log.With("subscription", spec.name)
+	// The stream's logger is built when it first warns: a handler's copy with the
+	// subscription attribute is about 300 bytes per device (slog's Text and JSON handlers),
+	// and most streams never warn.
+	var streamLog *slog.Logger
+	log := func() *slog.Logger {
+		if streamLog == nil {
+			streamLog = s.log.With("subscription", spec.name)
+		}
+		return streamLog
+	}
 	start := time.Now()
 	group := newCoalescer(sink, st, sampleWindows(spec))
 	defer group.close(ctx) // the stream's last points are flushed, not lost
@@ -282,7 +319,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 	opt := spec.opt
 	opt.Work, opt.OnRepair = s.work, s.repairedUTF8
 	var ptsBuf []collector.Point // reused: the coalescer copies the points it is given
-	err = Subscribe(ctx, conn, spec.req, opt, func(r *gnmipb.SubscribeResponse) error {
+	err := Subscribe(ctx, conn, spec.req, opt, func(r *gnmipb.SubscribeResponse) error {
 		switch {
 		case r.GetUpdate() != nil:
 			now := time.Now()
@@ -292,17 +329,17 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			if c.Skipped > 0 {
 				st.Dropped.Add(int64(c.Skipped))
 				if !s.loggedSkip.Swap(true) {
-					log.Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
+					log().Warn("skipped values that have no field type (bytes, proto any, empty or unparsable updates); counted as dropped, logged once", "path", firstPath(r.GetUpdate()))
 				}
 			}
 			if c.Conflicts > 0 {
 				st.Dropped.Add(int64(c.Conflicts))
 				st.TypeConflicts.Add(int64(c.Conflicts))
-				s.logConflicts(log, norm.TypeConflicts())
+				s.logConflicts(log(), norm.TypeConflicts())
 			}
 			st.Deletes.Add(int64(c.Deletes))
 			if c.Deletes > 0 && !s.cfg.EmitDeletes && !s.loggedDelete.Swap(true) {
-				log.Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
+				log().Info("device deletes paths; counted, not written (set emit_deletes to write deleted=true points)", "path", firstPath(r.GetUpdate()))
 			}
 			if now.Sub(lastSuccess) >= time.Second {
 				lastSuccess = now
@@ -324,7 +361,7 @@ func (s *Session) runStream(ctx context.Context, conn *grpc.ClientConn, spec *st
 			now := time.Now()
 			lastSuccess = now
 			st.Success(now, now.Sub(start))
-			log.Debug("sync_response", "duration", now.Sub(start))
+			s.log.Debug("sync_response", "subscription", spec.name, "duration", now.Sub(start))
 		case r.GetError() != nil: //nolint:staticcheck // deprecated, but old devices still send it
 			return fmt.Errorf("device reported an error: %s", r.GetError().GetMessage()) //nolint:staticcheck
 		}

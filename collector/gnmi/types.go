@@ -74,7 +74,8 @@ type TypeConflict struct {
 // steady state. Paths under other roots (vendor-native) are not looked up at all. Devices
 // repeat the same few prefixes (…/interface[name=X]/state/counters) and leaves, so results
 // are cached per prefix schema path and leaf suffix (setSchemaBase picks the prefix's
-// cache): a hit hashes only the suffix ("in-octets"), not the whole path.
+// cache): a hit hashes only the suffix ("in-octets"), not the whole path. The caches are
+// the process's (Shared): every device with the same prefixes hits the same entries.
 func (n *Normalizer) declared() (leafType, bool) {
 	if len(n.elems) == 0 || !openConfigRoot(n.elems[0].name) {
 		return leafType{}, false
@@ -87,14 +88,14 @@ func (n *Normalizer) declared() (leafType, bool) {
 		n.suf = append(n.suf, n.elems[i].name...)
 	}
 	if n.cur != nil {
-		if c, ok := n.cur[string(n.suf)]; ok {
+		if c, ok := n.cur.load()[string(n.suf)]; ok {
 			return c.lt, c.ok
 		}
 	}
 	n.joinSchema()
 	lt, ok := openConfigLeaves[string(n.sbuf)]
-	if n.cur != nil && len(n.cur) < maxInterned {
-		n.cur[string(n.suf)] = cachedLeaf{lt, ok}
+	if n.cur != nil && !n.cur.full() {
+		n.cur.add(string(n.suf), cachedLeaf{lt, ok})
 	}
 	return lt, ok
 }
@@ -131,11 +132,13 @@ func (n *Normalizer) setSchemaBase() {
 	if n.base > 0 && !openConfigRoot(n.elems[0].name) {
 		return
 	}
-	if c, ok := n.prefixCache[string(n.sbuf)]; ok {
+	prefixes := &n.shared.prefixes
+	if c, ok := prefixes.load()[string(n.sbuf)]; ok {
 		n.cur = c
-	} else if len(n.prefixCache) < 1024 { // bounded like the intern maps
-		n.cur = map[string]cachedLeaf{}
-		n.prefixCache[string(n.sbuf)] = n.cur
+	} else if !prefixes.full() { // bounded like the intern maps
+		if c, kept := prefixes.add(string(n.sbuf), &memo[string, cachedLeaf]{limit: maxInterned}); kept {
+			n.cur = c
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ func BenchmarkDeclaredLookup(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			n.scratch = new(scratch) // what Normalize borrows for a call
 			for _, pe := range mustPath(tc.prefix).GetElem() {
 				n.elems, n.kvs = appendElem(n.elems, n.kvs, pe.GetName(), pe.GetKey())
 			}

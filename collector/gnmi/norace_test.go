@@ -2,4 +2,5 @@
 
 package gnmi
 
+// raceEnabled: see race_test.go.
 const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package gnmi
-
-const raceEnabled = false

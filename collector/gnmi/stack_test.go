@@ -1,105 +1,104 @@
+//go:build stackprobe && !race
+
+// Run by scripts/test.sh as
+//
+//	go test -tags stackprobe -ldflags=-checklinkname=0 -run Stack ./collector/gnmi/
+//
+// It reads each goroutine's stack bounds from the runtime (runtime.allgs, the layout of
+// Go 1.26's runtime.g), since no API reports a goroutine's stack size and the process-wide
+// StackInuse moved by ±8 KiB per session with the stacks the runtime caches. The race
+// detector's instrumentation changes every frame's size: not under it.
+
 package gnmi
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
 	"google.golang.org/grpc"
+
+	"github.com/netpulse/netpulse/internal/gnmiserver"
 )
 
-// stackProbeEnv makes the test binary measure stacks for TestOpenStreamKeepsSessionStackSmall:
-// "inline" or "own", with the device's address in stackProbeAddrEnv.
+//go:linkname probeAllgs runtime.allgs
+var probeAllgs []unsafe.Pointer
+
+// Offsets in Go 1.26's runtime.g: stack.lo, stack.hi, goid.
 const (
-	stackProbeEnv     = "NETPULSE_TEST_STACK_PROBE"
-	stackProbeAddrEnv = "NETPULSE_TEST_STACK_PROBE_ADDR"
+	gStackLo = 0
+	gStackHi = 8
+	gGoid    = 152
 )
 
-// A session's goroutine parks in grpc's receive for the stream's life, about 5.5 KiB deep,
-// so its stack never shrinks below the next size up from the deepest call it made: opening
-// the stream on it (grpc's NewStream goes past 8 KiB while it waits for the new connection)
-// left every session a 16 KiB stack. openStream opens it on a goroutine of its own. Each
-// way is measured in a fresh process (TestStackProbeProcess: 100 sessions' streams to a
-// simulated device, each on its own connection, opened under a KiB of frames like the
-// supervisor's, then parked in RecvMsg after the sync), twice, alternating: stack per session.
-func TestOpenStreamKeepsSessionStackSmall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes")
-	}
-	if raceEnabled {
-		t.Skip("the race detector's instrumentation changes the frame sizes measured here; scripts/test.sh runs this test without it")
-	}
-	addrs, _ := startSimProcess(t, 1, false, "") // its goroutines are not counted
-	probe := func(way string) int64 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestStackProbeProcess$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), stackProbeEnv+"="+way, stackProbeAddrEnv+"="+addrs[0])
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("stack probe (%s): %v\n%s", way, err, out)
-		}
-		var n int64
-		for _, l := range strings.Split(string(out), "\n") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "stack per session "); ok {
-				if _, err := fmt.Sscan(v, &n); err == nil {
-					return n
-				}
-			}
-		}
-		t.Fatalf("stack probe (%s) printed no figure:\n%s", way, out)
-		return 0
-	}
-	a, b := int64(1<<62), int64(1<<62)
-	for range 2 {
-		a, b = min(a, probe("inline")), min(b, probe("own"))
-	}
-	t.Logf("stack per session (its connection's goroutines and the parked session): %d bytes opening the stream on the session's goroutine, %d through openStream", a, b)
-	if a-b < 5<<10 {
-		t.Errorf("openStream saves %d bytes of stack per session, want at least 5 KiB (a 16 KiB stack becomes 8 KiB)", a-b)
-	}
+func currentGoid() uint64 {
+	var b [64]byte
+	var id uint64
+	_, _ = fmt.Sscanf(string(b[:runtime.Stack(b[:], false)]), "goroutine %d ", &id)
+	return id
 }
 
-// TestStackProbeProcess is not a test: run by TestOpenStreamKeepsSessionStackSmall with
-// stackProbeEnv set, it prints the stack per session one way of opening streams leaves.
-func TestStackProbeProcess(t *testing.T) {
-	way, addr := os.Getenv(stackProbeEnv), os.Getenv(stackProbeAddrEnv)
-	if way == "" {
-		t.Skip("helper process of TestOpenStreamKeepsSessionStackSmall")
+// stackSizes returns the stack size of each goroutine in ids that is alive.
+func stackSizes(ids map[uint64]bool) map[uint64]uintptr {
+	out := map[uint64]uintptr{}
+	for _, g := range probeAllgs {
+		if id := *(*uint64)(unsafe.Add(g, gGoid)); ids[id] {
+			out[id] = *(*uintptr)(unsafe.Add(g, gStackHi)) - *(*uintptr)(unsafe.Add(g, gStackLo))
+		}
 	}
+	return out
+}
+
+// A session's goroutine parks in grpc's receive for the stream's life, about 5.5 KiB deep,
+// so its stack never shrinks below the next size up from the deepest call it made (a stack
+// shrinks only while less than a quarter of it is in use): opening the stream on it (grpc's
+// first NewStream on a connection goes past 8 KiB) left every session a 16 KiB stack.
+// openStream opens it on a goroutine of its own. 20 sessions each way, each on its own
+// connection to the reference server, opened under a KiB of frames like the supervisor's,
+// then parked in RecvMsg after the sync: their stacks.
+func TestOpenStreamKeepsSessionStackSmall(t *testing.T) {
+	if s := stackSizes(map[uint64]bool{currentGoid(): true}); len(s) != 1 || s[currentGoid()] < 2048 || s[currentGoid()]&(s[currentGoid()]-1) != 0 {
+		t.Fatalf("cannot read this goroutine's stack (%v): runtime.g's layout differs from Go 1.26's, update the offsets", s)
+	}
+	srv := startRef(t, gnmiserver.Config{})
+	if err := srv.Update("dev1", ifCounters("eth0", 1, true)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Sync("dev1")
 	req, err := NewSubscribeRequest("stream", ifSub("stream", "on_change"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(ctx context.Context, conn *grpc.ClientConn) (grpc.ClientStream, error) {
+	inline := func(ctx context.Context, conn *grpc.ClientConn) (grpc.ClientStream, error) {
+		s, err := conn.NewStream(ctx, &gnmipb.GNMI_ServiceDesc.Streams[0], gnmipb.GNMI_Subscribe_FullMethodName, grpc.ForceCodecV2(rawCodec{}))
+		if err != nil {
+			return nil, err
+		}
+		return s, s.SendMsg(req)
+	}
+	own := func(ctx context.Context, conn *grpc.ClientConn) (grpc.ClientStream, error) {
 		return openStream(ctx, conn, req)
 	}
-	if way == "inline" {
-		open = func(ctx context.Context, conn *grpc.ClientConn) (grpc.ClientStream, error) {
-			s, err := conn.NewStream(ctx, &gnmipb.GNMI_ServiceDesc.Streams[0], gnmipb.GNMI_Subscribe_FullMethodName, grpc.ForceCodecV2(rawCodec{}))
-			if err != nil {
-				return nil, err
-			}
-			return s, s.SendMsg(req)
-		}
-	}
-	sessions := func(n int) int64 {
+	sessions := func(open func(context.Context, *grpc.ClientConn) (grpc.ClientStream, error)) []uintptr {
+		const n = 20
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var mu sync.Mutex
+		ids := map[uint64]bool{}
 		var synced, done sync.WaitGroup
 		synced.Add(n)
-		var before runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
 		for range n {
 			done.Add(1)
 			go func() {
 				defer done.Done()
-				conn, err := dial(baseConfig(addr), nil, false) // a connection per device
+				mu.Lock()
+				ids[currentGoid()] = true
+				mu.Unlock()
+				conn, err := dial(baseConfig(srv.Addr()), nil, false) // a connection per device
 				if err != nil {
 					t.Error(err)
 					synced.Done()
@@ -120,7 +119,7 @@ func TestStackProbeProcess(t *testing.T) {
 						}
 						// Decoded elsewhere in a session; here only the sync_response is looked
 						// for: SubscribeResponse field 3, true.
-						sync := bytes.Equal(raw.data.Materialize(), []byte{3<<3 | 0, 1})
+						sync := string(raw.data.Materialize()) == string([]byte{3<<3 | 0, 1})
 						raw.free()
 						if sync {
 							synced.Done() // and park in RecvMsg, as a session does
@@ -130,16 +129,31 @@ func TestStackProbeProcess(t *testing.T) {
 			}()
 		}
 		synced.Wait()
+		runtime.GC() // a stack that can shrink does
 		runtime.GC()
-		runtime.GC()
-		var after runtime.MemStats
-		runtime.ReadMemStats(&after)
+		mu.Lock()
+		sizes := stackSizes(ids)
+		mu.Unlock()
 		cancel()
 		done.Wait()
-		return (int64(after.StackInuse) - int64(before.StackInuse)) / int64(n)
+		out := make([]uintptr, 0, len(sizes))
+		for _, s := range sizes {
+			out = append(out, s)
+		}
+		return out
 	}
-	sessions(1) // grpc's one-time set-up
-	fmt.Printf("stack per session %d\n", sessions(100))
+	a, b := sessions(inline), sessions(own)
+	t.Logf("session stacks: %v opening the stream on the session's goroutine, %v through openStream", a, b)
+	for _, s := range a {
+		if s < 16<<10 {
+			t.Fatalf("a session that opened its stream itself has a %d-byte stack: the test no longer shows what openStream avoids", s)
+		}
+	}
+	for _, s := range b {
+		if s > 8<<10 {
+			t.Errorf("a session that opened its stream through openStream has a %d-byte stack, want at most 8 KiB", s)
+		}
+	}
 }
 
 // underFrames runs f below about n bytes of stack frames.

@@ -620,8 +620,10 @@ func (c *coalescer) close(ctx context.Context) {
 // live heap at the GC marks at 500 devices (BENCHMARKS.md, "gNMI memory per device, fifth
 // pass"). Membership is a comparison of the field key with the set's keys (no second hash
 // per field), so a line hash is the only place two keys can collide, as before. A line of a
-// single field (per-leaf devices with exact timestamps) costs 16 bytes instead of 11: lines
-// of one field are not the ones a fleet holds many of (sample windows group them).
+// single field (per-leaf devices with exact timestamps) costs more than its one hash did (11
+// bytes): 16 bytes when its key recurs (the same leaf of the other interfaces: one set per
+// leaf), up to about 140 when every line has a key of its own (a set each); lines of one
+// field are not the ones a fleet holds many of (sample windows group them).
 type sealedLines struct {
 	seed maphash.Seed
 	// cur and prev are nil while empty: a coalescer outlives its sealed lines (2 s after a
@@ -641,6 +643,7 @@ type sealedGen struct {
 	n         int               // lines
 	newest    int64             // the latest time of a line (UnixNano)
 	fieldSets []*fieldSet       // the sets of this generation's lines, each once
+	refs      []uint32          // per set in fieldSets, how many of this generation's lines have it
 	bySum     map[uint64]uint32 // 1 + index in fieldSets by sum, once there are more than linearSets
 	last      uint32            // 1 + index of the set given to a line last
 }
@@ -723,14 +726,65 @@ func (r *sealedLines) seal(line uint64, ts int64, fields []collector.Field) {
 	i := slotOf(line, len(g.lines))
 	for ; g.lines[i] != 0; i = nextSlot(i, len(g.lines)) {
 		if g.lines[i] == line {
-			if old := g.fieldSets[g.sets[i]-1]; !old.hasAll(r.seed, fields) {
-				g.sets[i] = r.intern(newFieldSet(r.seed, old, fields))
+			o := g.sets[i]
+			if old := g.fieldSets[o-1]; !old.hasAll(r.seed, fields) {
+				u := newFieldSet(r.seed, old, fields)
+				key := func(j int) string { return u.keys[j] }
+				switch x := g.lookup(r.seed, u.sum, len(u.keys), key); {
+				case x != 0: // another line of this generation has the union's keys
+					g.release(o)
+					g.sets[i] = x
+					g.refs[x-1]++
+				case g.refs[o-1] == 1:
+					// The old set is this line's alone: the union takes its place. Kept
+					// beside it, a line whose leaves are sealed one flush at a time (a slow
+					// snapshot) would leave sets of 1, 2, …, n keys behind until the next
+					// rotation, which does not come before the sync_response.
+					g.replace(o, u)
+				default:
+					g.release(o)
+					g.sets[i] = r.intern(u)
+					g.refs[g.sets[i]-1]++
+				}
 			}
 			return
 		}
 	}
-	g.lines[i], g.sets[i] = line, r.setOf(fields)
+	x := r.setOf(fields)
+	g.lines[i], g.sets[i] = line, x
+	g.refs[x-1]++
 	g.n++
+}
+
+// replace makes s the set at 1 + index x, in the place of one no other line has.
+func (g *sealedGen) replace(x uint32, s *fieldSet) {
+	g.unindex(x)
+	g.fieldSets[x-1] = s
+	if g.bySum != nil {
+		if _, ok := g.bySum[s.sum]; !ok {
+			g.bySum[s.sum] = x
+		}
+	}
+}
+
+// release takes one line off the set at 1 + index x; a set no line has any more is let go
+// (its place stays, nil: indexes are the lines' references).
+func (g *sealedGen) release(x uint32) {
+	if g.refs[x-1]--; g.refs[x-1] > 0 {
+		return
+	}
+	g.unindex(x)
+	g.fieldSets[x-1] = nil
+	if g.last == x {
+		g.last = 0
+	}
+}
+
+// unindex takes the set at 1 + index x out of bySum.
+func (g *sealedGen) unindex(x uint32) {
+	if g.bySum != nil && g.bySum[g.fieldSets[x-1].sum] == x {
+		delete(g.bySum, g.fieldSets[x-1].sum)
+	}
 }
 
 // setOf returns the set of fields' keys in the current generation (1 + its index): one it
@@ -829,7 +883,7 @@ func (g *sealedGen) lookup(seed maphash.Seed, sum uint64, n int, key func(int) s
 		return 0
 	}
 	for i, s := range g.fieldSets {
-		if s.sum == sum && sameKeys(seed, s, n, key) {
+		if s != nil && s.sum == sum && sameKeys(seed, s, n, key) {
 			return uint32(i + 1)
 		}
 	}
@@ -839,6 +893,7 @@ func (g *sealedGen) lookup(seed maphash.Seed, sum uint64, n int, key func(int) s
 // add makes s a set of this generation and the last given; it returns 1 + its index.
 func (g *sealedGen) add(s *fieldSet) uint32 {
 	g.fieldSets = append(g.fieldSets, s)
+	g.refs = append(g.refs, 0) // the caller gives it to a line
 	x := uint32(len(g.fieldSets))
 	switch {
 	case g.bySum != nil:
@@ -848,7 +903,9 @@ func (g *sealedGen) add(s *fieldSet) uint32 {
 	case len(g.fieldSets) > linearSets:
 		g.bySum = make(map[uint64]uint32, 2*len(g.fieldSets))
 		for i := len(g.fieldSets) - 1; i >= 0; i-- {
-			g.bySum[g.fieldSets[i].sum] = uint32(i + 1)
+			if g.fieldSets[i] != nil { // nil: let go (release)
+				g.bySum[g.fieldSets[i].sum] = uint32(i + 1)
+			}
 		}
 	}
 	g.last = x

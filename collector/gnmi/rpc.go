@@ -172,6 +172,9 @@ func openStream(ctx context.Context, conn *grpc.ClientConn, req *gnmipb.Subscrib
 			err = fmt.Errorf("send SubscribeRequest: %w", recvErr(stream, serr))
 		}
 	})
+	if stream == nil && err == nil { // f ended without returning (runtime.Goexit)
+		err = errors.New("open Subscribe stream: ended without a stream")
+	}
 	return stream, err
 }
 

@@ -22,7 +22,10 @@ import (
 // It is safe for concurrent use: normalizers read it without locks (memo) and take a mutex
 // only on a miss. Every cache is bounded as a Normalizer's own were (maxInterned): past the
 // bound values are still built, just not cached, so a device inventing names can neither grow
-// it without bound nor evict what other devices use. The composition root (cmd/netpulse)
+// it without bound nor evict what other devices use. The bounds are the process's now, not a
+// stream's, and nothing is forgotten: once a device has filled one, no new name is cached for
+// any device until netpulse restarts (the points stay the same; building a name per update
+// costs an allocation). The composition root (cmd/netpulse)
 // builds one per process; New and NewNormalizer without one use a private one.
 type Shared struct {
 	names    memo[string, string]    // field names, by their raw (unrepaired) text

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	gnmipb "github.com/openconfig/gnmi/proto/gnmi"
@@ -128,7 +129,13 @@ func TestOpenStreamKeepsSessionStackSmall(t *testing.T) {
 				})
 			}()
 		}
-		synced.Wait()
+		all := make(chan struct{})
+		go func() { synced.Wait(); close(all) }()
+		select {
+		case <-all:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the streams did not sync within 30 s")
+		}
 		runtime.GC() // a stack that can shrink does
 		runtime.GC()
 		mu.Lock()
